@@ -1,0 +1,31 @@
+//! The socklab wire protocol (`PROTOCOL.md`, version 1) as serde types.
+//!
+//! This crate owns every message that crosses the WebSocket between the browser
+//! frontend and the native relay: requests ([`Request`], [`Op`]), replies
+//! ([`Reply`], [`OkBody`], [`ErrorBody`]), events ([`EventFrame`], [`Event`]),
+//! the byte carrier [`Data`], addresses ([`Addr`]) and the binary frame layout
+//! ([`binary`]). It performs no I/O and compiles for native targets and for
+//! `wasm32-unknown-unknown`; nothing else in the workspace may declare a wire type.
+
+pub mod addr;
+pub mod binary;
+pub mod data;
+pub mod error;
+pub mod event;
+pub mod reply;
+pub mod request;
+
+pub use addr::Addr;
+pub use data::{Data, Encoding};
+pub use error::{codes, Errno, ErrorBody};
+pub use event::{
+    Channel, CloseReason, Dir, Event, EventFrame, Hello, Limits, PolicySummary, RelayInfo,
+    SockState,
+};
+pub use reply::{OkBody, Outcome, Reply, ServerFrame, TcpInfo};
+pub use request::{
+    parse_request, Family, How, OptLevel, OptName, Op, RecvFlag, Request, RequestError, SockType,
+};
+
+/// The protocol version this crate implements (`hello.protocol`).
+pub const PROTOCOL_VERSION: u32 = 1;

@@ -1,0 +1,516 @@
+//! Requests: `{"id": 7, "op": "connect", …arguments}`, one per text frame.
+//!
+//! Owns the [`Op`] catalogue (every operation of PROTOCOL.md with its arguments and
+//! Python's defaults) and [`parse_request`], which turns a text frame into a request
+//! or into an error that names the offending field. Performing an op is the relay's job.
+
+use crate::{Addr, Data, Encoding};
+use serde::{Deserialize, Serialize};
+
+/// A request frame.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Request {
+    /// Chosen by the client, unique among its pending requests.
+    pub id: u64,
+    #[serde(flatten)]
+    pub op: Op,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+fn default_family() -> Family {
+    Family::AfInet
+}
+fn default_user() -> String {
+    "anonymous".to_owned()
+}
+fn default_list() -> String {
+    "LIST".to_owned()
+}
+
+/// Every operation, tagged by `op`. Field names are those of the wire.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op")]
+pub enum Op {
+    // ---- session ----
+    #[serde(rename = "auth")]
+    Auth { token: String },
+    #[serde(rename = "ping")]
+    Ping,
+    #[serde(rename = "cancel")]
+    Cancel { target: u64 },
+
+    // ---- socket ----
+    #[serde(rename = "socket")]
+    Socket {
+        #[serde(default = "default_family")]
+        family: Family,
+        #[serde(rename = "type", default)]
+        kind: SockType,
+        #[serde(default)]
+        proto: i32,
+    },
+    #[serde(rename = "setsockopt")]
+    Setsockopt {
+        sock: String,
+        level: OptLevel,
+        name: OptName,
+        value: OptValue,
+    },
+    #[serde(rename = "getsockopt")]
+    Getsockopt {
+        sock: String,
+        level: OptLevel,
+        name: OptName,
+    },
+    #[serde(rename = "setblocking")]
+    Setblocking { sock: String, flag: bool },
+    #[serde(rename = "settimeout")]
+    Settimeout {
+        sock: String,
+        #[serde(default)]
+        timeout: Option<f64>,
+    },
+    #[serde(rename = "bind")]
+    Bind { sock: String, addr: Addr },
+    #[serde(rename = "listen")]
+    Listen {
+        sock: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        backlog: Option<i32>,
+    },
+    #[serde(rename = "accept")]
+    Accept { sock: String },
+    #[serde(rename = "connect")]
+    Connect { sock: String, addr: Addr },
+    #[serde(rename = "connect_ex")]
+    ConnectEx { sock: String, addr: Addr },
+    #[serde(rename = "send")]
+    Send { sock: String, data: Data },
+    #[serde(rename = "sendall")]
+    Sendall { sock: String, data: Data },
+    #[serde(rename = "sendto")]
+    Sendto { sock: String, data: Data, addr: Addr },
+    #[serde(rename = "recv")]
+    Recv {
+        sock: String,
+        bufsize: usize,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        flags: Vec<RecvFlag>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        encoding: Option<Encoding>,
+    },
+    #[serde(rename = "recvfrom")]
+    Recvfrom {
+        sock: String,
+        bufsize: usize,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        flags: Vec<RecvFlag>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        encoding: Option<Encoding>,
+    },
+    #[serde(rename = "getsockname")]
+    Getsockname { sock: String },
+    #[serde(rename = "getpeername")]
+    Getpeername { sock: String },
+    #[serde(rename = "shutdown")]
+    Shutdown { sock: String, how: How },
+    #[serde(rename = "close")]
+    Close { sock: String },
+    #[serde(rename = "select")]
+    Select {
+        #[serde(default)]
+        rlist: Vec<String>,
+        #[serde(default)]
+        wlist: Vec<String>,
+        #[serde(default)]
+        xlist: Vec<String>,
+        #[serde(default)]
+        timeout: Option<f64>,
+    },
+    #[serde(rename = "tcp_info")]
+    TcpInfo { sock: String },
+    #[serde(rename = "pipe")]
+    Pipe {
+        sock: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        encoding: Option<Encoding>,
+    },
+
+    // ---- http.client ----
+    #[serde(rename = "http.open")]
+    HttpOpen {
+        host: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        port: Option<u16>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        timeout: Option<f64>,
+        #[serde(default, skip_serializing_if = "is_false")]
+        tls: bool,
+    },
+    #[serde(rename = "http.request")]
+    HttpRequest {
+        conn: String,
+        method: String,
+        url: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        body: Option<Data>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        headers: Vec<(String, String)>,
+    },
+    #[serde(rename = "http.putrequest")]
+    HttpPutrequest {
+        conn: String,
+        method: String,
+        url: String,
+        #[serde(default, skip_serializing_if = "is_false")]
+        skip_host: bool,
+        #[serde(default, skip_serializing_if = "is_false")]
+        skip_accept_encoding: bool,
+    },
+    #[serde(rename = "http.putheader")]
+    HttpPutheader {
+        conn: String,
+        header: String,
+        values: Vec<String>,
+    },
+    #[serde(rename = "http.endheaders")]
+    HttpEndheaders {
+        conn: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        body: Option<Data>,
+    },
+    #[serde(rename = "http.send")]
+    HttpSend { conn: String, data: Data },
+    #[serde(rename = "http.getresponse")]
+    HttpGetresponse { conn: String },
+    #[serde(rename = "http.read")]
+    HttpRead {
+        conn: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        amt: Option<usize>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        encoding: Option<Encoding>,
+    },
+    #[serde(rename = "http.close")]
+    HttpClose { conn: String },
+
+    // ---- ftplib ----
+    #[serde(rename = "ftp.connect")]
+    FtpConnect {
+        host: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        port: Option<u16>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        timeout: Option<f64>,
+    },
+    #[serde(rename = "ftp.login")]
+    FtpLogin {
+        conn: String,
+        #[serde(default = "default_user")]
+        user: String,
+        #[serde(default)]
+        passwd: String,
+        #[serde(default)]
+        acct: String,
+    },
+    #[serde(rename = "ftp.getwelcome")]
+    FtpGetwelcome { conn: String },
+    #[serde(rename = "ftp.sendcmd")]
+    FtpSendcmd { conn: String, cmd: String },
+    #[serde(rename = "ftp.voidcmd")]
+    FtpVoidcmd { conn: String, cmd: String },
+    #[serde(rename = "ftp.set_pasv")]
+    FtpSetPasv { conn: String, val: bool },
+    #[serde(rename = "ftp.retrbinary")]
+    FtpRetrbinary {
+        conn: String,
+        cmd: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        blocksize: Option<usize>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rest: Option<u64>,
+        #[serde(default, skip_serializing_if = "is_false")]
+        frames: bool,
+    },
+    #[serde(rename = "ftp.retrlines")]
+    FtpRetrlines {
+        conn: String,
+        #[serde(default = "default_list")]
+        cmd: String,
+    },
+    #[serde(rename = "ftp.storbinary")]
+    FtpStorbinary(FtpStore),
+    #[serde(rename = "ftp.storlines")]
+    FtpStorlines(FtpStore),
+    #[serde(rename = "ftp.dir")]
+    FtpDir {
+        conn: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        args: Vec<String>,
+    },
+    #[serde(rename = "ftp.nlst")]
+    FtpNlst {
+        conn: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        args: Vec<String>,
+    },
+    #[serde(rename = "ftp.rename")]
+    FtpRename {
+        conn: String,
+        fromname: String,
+        toname: String,
+    },
+    #[serde(rename = "ftp.delete")]
+    FtpDelete { conn: String, name: String },
+    #[serde(rename = "ftp.size")]
+    FtpSize { conn: String, name: String },
+    #[serde(rename = "ftp.cwd")]
+    FtpCwd { conn: String, dirname: String },
+    #[serde(rename = "ftp.mkd")]
+    FtpMkd { conn: String, dirname: String },
+    #[serde(rename = "ftp.rmd")]
+    FtpRmd { conn: String, dirname: String },
+    #[serde(rename = "ftp.pwd")]
+    FtpPwd { conn: String },
+    #[serde(rename = "ftp.abort")]
+    FtpAbort { conn: String },
+    #[serde(rename = "ftp.quit")]
+    FtpQuit { conn: String },
+    #[serde(rename = "ftp.close")]
+    FtpClose { conn: String },
+    #[serde(rename = "ftp.set_debuglevel")]
+    FtpSetDebuglevel { conn: String, level: u8 },
+}
+
+/// Arguments of `ftp.storbinary` / `ftp.storlines`: inline `data`, or `size` bytes
+/// that follow as binary frames addressed to `conn`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FtpStore {
+    pub conn: String,
+    pub cmd: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blocksize: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rest: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<Data>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Family {
+    #[serde(rename = "AF_INET")]
+    AfInet,
+    #[serde(rename = "AF_INET6")]
+    AfInet6,
+    #[serde(rename = "AF_UNIX")]
+    AfUnix,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SockType {
+    #[default]
+    #[serde(rename = "SOCK_STREAM")]
+    Stream,
+    #[serde(rename = "SOCK_DGRAM")]
+    Dgram,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum OptLevel {
+    #[serde(rename = "SOL_SOCKET")]
+    SolSocket,
+    #[serde(rename = "IPPROTO_TCP")]
+    IpprotoTcp,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[allow(clippy::enum_variant_names)]
+pub enum OptName {
+    #[serde(rename = "SO_REUSEADDR")]
+    SoReuseaddr,
+    #[serde(rename = "SO_KEEPALIVE")]
+    SoKeepalive,
+    #[serde(rename = "SO_BROADCAST")]
+    SoBroadcast,
+    #[serde(rename = "SO_RCVBUF")]
+    SoRcvbuf,
+    #[serde(rename = "SO_SNDBUF")]
+    SoSndbuf,
+    #[serde(rename = "TCP_NODELAY")]
+    TcpNodelay,
+}
+
+impl OptName {
+    /// The level this option lives at (Python raises `OSError EINVAL`/`ENOPROTOOPT`
+    /// when they disagree).
+    pub fn level(self) -> OptLevel {
+        match self {
+            OptName::TcpNodelay => OptLevel::IpprotoTcp,
+            _ => OptLevel::SolSocket,
+        }
+    }
+}
+
+/// A socket option value: an integer, or a boolean meaning 1/0.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum OptValue {
+    Int(i64),
+    Bool(bool),
+}
+
+impl OptValue {
+    pub fn as_i64(self) -> i64 {
+        match self {
+            OptValue::Int(n) => n,
+            OptValue::Bool(b) => i64::from(b),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RecvFlag {
+    #[serde(rename = "MSG_PEEK")]
+    MsgPeek,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum How {
+    #[serde(rename = "SHUT_RD")]
+    ShutRd,
+    #[serde(rename = "SHUT_WR")]
+    ShutWr,
+    #[serde(rename = "SHUT_RDWR")]
+    ShutRdwr,
+}
+
+/// A text frame that is not a valid request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequestError {
+    /// The request's `id` when it could be read: reply with `bad_request`;
+    /// otherwise answer with an `error` event.
+    pub id: Option<u64>,
+    /// Names the field or the unknown op, and what was expected.
+    pub message: String,
+}
+
+/// Parses one text frame. Errors name what was wrong: not JSON, not an object,
+/// a missing or mistyped `id`, a missing or unknown `op`, or the op's field.
+pub fn parse_request(text: &str) -> Result<Request, RequestError> {
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| RequestError {
+        id: None,
+        message: format!("frame is not valid JSON: {e}"),
+    })?;
+    let serde_json::Value::Object(map) = value else {
+        return Err(RequestError {
+            id: None,
+            message: format!(
+                "a request must be a JSON object like {{\"id\": 1, \"op\": \"ping\"}}, got {}",
+                json_kind(&value)
+            ),
+        });
+    };
+    let id = match map.get("id") {
+        Some(serde_json::Value::Number(n)) if n.is_u64() => n.as_u64(),
+        Some(other) => {
+            return Err(RequestError {
+                id: None,
+                message: format!(
+                    "field `id` must be an unsigned integer, got {}",
+                    json_kind(other)
+                ),
+            })
+        }
+        None => {
+            return Err(RequestError {
+                id: None,
+                message: "missing field `id` (an unsigned integer chosen by the client)".into(),
+            })
+        }
+    };
+    let op_name = match map.get("op") {
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(other) => {
+            return Err(RequestError {
+                id,
+                message: format!("field `op` must be a string, got {}", json_kind(other)),
+            })
+        }
+        None => {
+            return Err(RequestError {
+                id,
+                message: "missing field `op` (the operation's name, e.g. \"connect\")".into(),
+            })
+        }
+    };
+    let value = serde_json::Value::Object(map);
+    match Op::deserialize(&value) {
+        Ok(op) => Ok(Request {
+            id: id.unwrap_or_default(),
+            op,
+        }),
+        Err(e) => {
+            let msg = e.to_string();
+            let message = if msg.starts_with("unknown variant") {
+                format!("unknown op `{op_name}`; see docs/protocol.md for the list of ops")
+            } else {
+                format!("op `{op_name}`: {msg}")
+            };
+            Err(RequestError { id, message })
+        }
+    }
+}
+
+fn json_kind(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_name_the_problem() {
+        let e = parse_request("nope").unwrap_err();
+        assert_eq!(e.id, None);
+        assert!(e.message.contains("not valid JSON"));
+        let e = parse_request("[1,2]").unwrap_err();
+        assert!(e.message.contains("JSON object"), "{}", e.message);
+        let e = parse_request(r#"{"op":"ping"}"#).unwrap_err();
+        assert!(e.message.contains("`id`"));
+        let e = parse_request(r#"{"id":3,"op":"frobnicate"}"#).unwrap_err();
+        assert_eq!(e.id, Some(3));
+        assert!(e.message.contains("unknown op `frobnicate`"), "{}", e.message);
+        let e = parse_request(r#"{"id":4,"op":"connect","sock":"s1"}"#).unwrap_err();
+        assert_eq!(e.id, Some(4));
+        assert!(e.message.contains("`addr`"), "{}", e.message);
+        let e = parse_request(r#"{"id":5,"op":"recv","sock":"s1","bufsize":"x"}"#).unwrap_err();
+        assert!(e.message.contains("recv"), "{}", e.message);
+    }
+
+    #[test]
+    fn python_defaults() {
+        let r = parse_request(r#"{"id":1,"op":"socket"}"#).unwrap();
+        assert_eq!(
+            r.op,
+            Op::Socket {
+                family: Family::AfInet,
+                kind: SockType::Stream,
+                proto: 0
+            }
+        );
+        let r = parse_request(r#"{"id":1,"op":"ftp.login","conn":"f1"}"#).unwrap();
+        assert!(matches!(r.op, Op::FtpLogin { ref user, .. } if user == "anonymous"));
+    }
+}
