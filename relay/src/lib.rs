@@ -1,1 +1,4 @@
-
+//! socklab relay library: the server, sessions, operations, policy and labs.
+pub mod config;
+pub mod labs;
+pub mod policy;
