@@ -1,4 +1,25 @@
-//! socklab relay library: the server, sessions, operations, policy and labs.
+//! socklab relay: performs Python `socket`/`select` calls (and, later,
+//! `http.client` and `ftplib`) for a browser over one WebSocket per session.
+//!
+//! Layout: `server` (HTTP, upgrade, start/stop), `session` (one task and one
+//! `select!` loop per WebSocket, the only owner of its handles), `ops/` (the
+//! operations, one file per family), `io` (the socket futures a session polls),
+//! `sock` (the socket model), `policy` (pure allow/deny decisions), `resolve`
+//! (resolve-then-check), `labs/` (built-in lab servers), `config`, `state`.
+
 pub mod config;
+mod io;
 pub mod labs;
+mod ops;
+mod oserror;
+mod outbox;
 pub mod policy;
+mod resolve;
+mod server;
+mod session;
+mod sock;
+mod state;
+mod tcp_info;
+
+pub use config::Config;
+pub use server::{start, Running};

@@ -1,1 +1,154 @@
-fn main(){}
+//! `socklab`: the relay's command line. Parses flags into a [`relay::Config`],
+//! sets up logging and runs the relay until Ctrl-C. Nothing else lives here.
+
+use clap::Parser;
+use relay::config::{Config, LabPorts, RelayLimits};
+use relay::policy::Rule;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// socklab relay: performs Python socket calls for the socklab web page over one
+/// WebSocket per browser tab, with real sockets, safely bounded.
+#[derive(Parser, Debug)]
+#[command(name = "socklab", version, about, long_about = None)]
+struct Args {
+    /// Address to serve the page (/) and the WebSocket (/ws) on. Use 0.0.0.0:8080
+    /// to host a class on your network (then also set --token-file).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+
+    /// Do not start the lab servers (TCP/UDP echo on 20007, chat on 20023).
+    #[arg(long)]
+    no_labs: bool,
+
+    /// Also allow connecting to these targets (default: loopback only).
+    /// RULE is an IP, CIDR or host name with an optional port or range, e.g.
+    /// 10.0.0.0/8, 192.168.1.5:80, example.org:80-443, [fd00::/8]:8000-9000. Repeatable.
+    #[arg(long, value_name = "RULE")]
+    allow_connect: Vec<Rule>,
+
+    /// Also allow binding these addresses (default: loopback, ports 1024-65535 and 0).
+    /// `--allow-bind 0.0.0.0` lets "" and 0.0.0.0 bind all interfaces. Repeatable.
+    #[arg(long, value_name = "RULE")]
+    allow_bind: Vec<Rule>,
+
+    /// Also accept WebSocket upgrades from pages served at this origin, e.g.
+    /// https://docs.example.org (default: the relay's own page only). Repeatable.
+    #[arg(long, value_name = "ORIGIN")]
+    allow_origin: Vec<String>,
+
+    /// Require every session to send `auth` with this token first. Prefer
+    /// --token-file: a token on the command line is visible to other users.
+    #[arg(long, env = "SOCKLAB_TOKEN", conflicts_with = "token_file")]
+    token: Option<String>,
+
+    /// Read the session token from this file (first line).
+    #[arg(long, value_name = "PATH")]
+    token_file: Option<PathBuf>,
+
+    /// Most sessions (browser tabs) the relay serves at once.
+    #[arg(long, default_value_t = 512)]
+    max_sessions: u32,
+
+    /// Most sessions one IP address may hold at once.
+    #[arg(long, default_value_t = 16)]
+    max_sessions_per_ip: u32,
+
+    /// Most open handles (sockets, connections) per session.
+    #[arg(long, default_value_t = 64)]
+    max_handles: u32,
+
+    /// Largest WebSocket message the relay accepts, in bytes; bigger ones close
+    /// the session with code 1009.
+    #[arg(long, default_value_t = 1 << 20)]
+    max_message_bytes: usize,
+
+    /// Bytes the relay buffers per socket before it stops reading from the kernel.
+    #[arg(long, default_value_t = 256 << 10)]
+    recv_buffer_bytes: usize,
+
+    /// Most requests that may wait at once in one session.
+    #[arg(long, default_value_t = 256)]
+    max_pending: u32,
+
+    /// Seconds without a message from the browser before a session is closed.
+    #[arg(long, default_value_t = 1800)]
+    idle_timeout: u64,
+
+    /// Serve the web UI from this directory (trunk's dist/). Default: ./dist when
+    /// it holds an index.html.
+    #[arg(long, value_name = "DIR")]
+    ui_dir: Option<PathBuf>,
+}
+
+fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let args = Args::parse();
+    let config = match config_from(args) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("socklab: {e}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("socklab: cannot start the async runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async move {
+        let running = match relay::start(config).await {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("socklab: cannot serve: {e}");
+                return std::process::ExitCode::FAILURE;
+            }
+        };
+        println!("socklab is running: open http://{}/", running.addr);
+        let _ = tokio::signal::ctrl_c().await;
+        println!("socklab: shutting down");
+        running.shutdown().await;
+        std::process::ExitCode::SUCCESS
+    })
+}
+
+fn config_from(args: Args) -> Result<Config, String> {
+    let token = match (&args.token, &args.token_file) {
+        (Some(t), _) => Some(t.clone()),
+        (None, Some(path)) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read --token-file {}: {e}", path.display()))?;
+            let t = text.lines().next().unwrap_or("").trim().to_owned();
+            if t.is_empty() {
+                return Err(format!("--token-file {} is empty", path.display()));
+            }
+            Some(t)
+        }
+        (None, None) => None,
+    };
+    let mut config = Config::new(args.listen);
+    config.labs = (!args.no_labs).then_some(LabPorts::STANDARD);
+    config.allow_connect = args.allow_connect;
+    config.allow_bind = args.allow_bind;
+    config.allow_origin = args.allow_origin;
+    config.token = token;
+    config.ui_dir = args.ui_dir;
+    config.limits = RelayLimits {
+        max_sessions: args.max_sessions,
+        max_sessions_per_ip: args.max_sessions_per_ip,
+        max_handles: args.max_handles,
+        max_message_bytes: args.max_message_bytes.max(1024),
+        max_pending: args.max_pending.max(1),
+        recv_buffer_bytes: args.recv_buffer_bytes.max(1),
+        idle_timeout: Duration::from_secs(args.idle_timeout.max(1)),
+    };
+    Ok(config)
+}

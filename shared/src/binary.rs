@@ -21,7 +21,10 @@ impl fmt::Display for BinaryFrameError {
                 f,
                 "empty binary frame: expected [handle length][handle][payload]"
             ),
-            BinaryFrameError::Truncated { declared, available } => write!(
+            BinaryFrameError::Truncated {
+                declared,
+                available,
+            } => write!(
                 f,
                 "binary frame declares a {declared}-byte handle but only {available} bytes follow"
             ),

@@ -24,7 +24,7 @@ pub use event::{
 };
 pub use reply::{OkBody, Outcome, Reply, ServerFrame, TcpInfo};
 pub use request::{
-    parse_request, Family, How, OptLevel, OptName, Op, RecvFlag, Request, RequestError, SockType,
+    parse_request, Family, How, Op, OptLevel, OptName, RecvFlag, Request, RequestError, SockType,
 };
 
 /// The protocol version this crate implements (`hello.protocol`).

@@ -91,7 +91,11 @@ pub enum Op {
     #[serde(rename = "sendall")]
     Sendall { sock: String, data: Data },
     #[serde(rename = "sendto")]
-    Sendto { sock: String, data: Data, addr: Addr },
+    Sendto {
+        sock: String,
+        data: Data,
+        addr: Addr,
+    },
     #[serde(rename = "recv")]
     Recv {
         sock: String,
@@ -453,16 +457,53 @@ pub fn parse_request(text: &str) -> Result<Request, RequestError> {
             id: id.unwrap_or_default(),
             op,
         }),
+        Err(_) if !is_known_op(&op_name) => Err(RequestError {
+            id,
+            message: format!("unknown op `{op_name}`; see docs/protocol.md for the list of ops"),
+        }),
         Err(e) => {
             let msg = e.to_string();
-            let message = if msg.starts_with("unknown variant") {
-                format!("unknown op `{op_name}`; see docs/protocol.md for the list of ops")
-            } else {
-                format!("op `{op_name}`: {msg}")
+            let message = match culprit_field(&value, &msg) {
+                Some(field) => format!("op `{op_name}`: field `{field}`: {msg}"),
+                None => format!("op `{op_name}`: {msg}"),
             };
             Err(RequestError { id, message })
         }
     }
+}
+
+/// Whether `name` is an op of the catalogue. Probed with an object holding only
+/// `op`: an unknown tag is then the only possible "unknown variant" error (a field
+/// value such as `"family": "AF_BLUETOOTH"` cannot be mistaken for an unknown op).
+fn is_known_op(name: &str) -> bool {
+    let probe = serde_json::json!({ "op": name });
+    match Op::deserialize(&probe) {
+        Ok(_) => true,
+        Err(e) => !e.to_string().starts_with("unknown variant"),
+    }
+}
+
+/// serde's type errors (`invalid type: string "x", expected usize`) do not say
+/// which field they are about, and path-tracking crates cannot see through an
+/// internally tagged enum. The culprit is the one field whose removal makes that
+/// error go away (a type error in any other field would still be reported, since
+/// serde checks values while reading and missing fields only at the end).
+fn culprit_field(value: &serde_json::Value, msg: &str) -> Option<String> {
+    if msg.starts_with("missing field") {
+        return None; // serde already names it
+    }
+    let map = value.as_object()?;
+    map.keys()
+        .filter(|k| k.as_str() != "op" && k.as_str() != "id")
+        .find(|k| {
+            let mut without = map.clone();
+            without.remove(k.as_str());
+            match Op::deserialize(&serde_json::Value::Object(without)) {
+                Ok(_) => true,
+                Err(e) => e.to_string() != msg,
+            }
+        })
+        .cloned()
 }
 
 fn json_kind(v: &serde_json::Value) -> &'static str {
@@ -491,7 +532,11 @@ mod tests {
         assert!(e.message.contains("`id`"));
         let e = parse_request(r#"{"id":3,"op":"frobnicate"}"#).unwrap_err();
         assert_eq!(e.id, Some(3));
-        assert!(e.message.contains("unknown op `frobnicate`"), "{}", e.message);
+        assert!(
+            e.message.contains("unknown op `frobnicate`"),
+            "{}",
+            e.message
+        );
         let e = parse_request(r#"{"id":4,"op":"connect","sock":"s1"}"#).unwrap_err();
         assert_eq!(e.id, Some(4));
         assert!(e.message.contains("`addr`"), "{}", e.message);

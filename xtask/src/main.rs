@@ -1,1 +1,72 @@
-fn main(){}
+//! `cargo xtask` — socklab's developer workflows as Rust, in the workspace
+//! (the matklad/cargo-xtask pattern; the alias lives in `.cargo/config.toml`).
+//!
+//! This file only parses the command line and dispatches; each workflow lives in
+//! its own module: [`tasks`] (`run`, `test`, `bench`), [`install`] (idempotent
+//! installation of the tools they need), [`ui`] (the trunk build of the frontend),
+//! [`e2e`] (the browser tests against a real relay) and [`cmd`] (running a step
+//! with a header and a clear failure). It must not touch the crates it builds.
+
+mod cmd;
+mod e2e;
+mod install;
+mod tasks;
+mod ui;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage: cargo xtask <command> [args]
+
+commands:
+  run [-- RELAY ARGS]   install what is missing, build the UI (release), run the relay
+                        and print the URL to open (extra args go to `socklab`)
+  test                  fmt check, clippy -D warnings, all tests, wasm build, browser e2e
+  e2e                   only the wasm build and the browser end-to-end tests
+  bench                 the relay's throughput benchmark (cargo bench)
+  install               only install the missing tools (wasm32 target, trunk,
+                        wasm-bindgen-cli, wasm-opt, Chromium, playwright-core)
+  ui                    only build the UI into dist/ (release)
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (command, rest) = match args.split_first() {
+        Some((c, rest)) => (c.as_str(), rest),
+        None => {
+            eprint!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = match command {
+        "run" => tasks::run(strip_dashdash(rest)),
+        "test" => tasks::test(),
+        "e2e" => tasks::e2e(),
+        "bench" => tasks::bench(strip_dashdash(rest)),
+        "install" => install::all(),
+        "ui" => install::for_ui().and_then(|_| ui::build(true)),
+        "help" | "-h" | "--help" => {
+            print!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        other => {
+            eprintln!("xtask: unknown command `{other}`\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("\nxtask {command}: FAILED: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `cargo xtask run -- --listen 0.0.0.0:8080` passes everything after `--` on.
+fn strip_dashdash(args: &[String]) -> &[String] {
+    match args.first() {
+        Some(first) if first == "--" => &args[1..],
+        _ => args,
+    }
+}

@@ -1,0 +1,440 @@
+//! The Python transcript: each completed request becomes the Python 3 code that
+//! performs the same call, with what it printed or raised, and the whole session
+//! renders as a runnable `.py` file.
+//!
+//! Pure: it reads `shared` ops and outcomes and knows nothing of the DOM or the
+//! reducer. Variables are named after the relay's handles (`s1`, `s2`, …).
+
+use crate::bytes::{py_bytes, py_str};
+use shared::{Addr, Data, ErrorBody, Family, How, Op, OkBody, OptLevel, OptName, Outcome, SockType};
+
+/// One transcript entry: the code of one call and what running it shows.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PyEntry {
+    /// Code lines, without indentation.
+    pub code: Vec<String>,
+    /// What the script prints when it runs these lines (one string per line).
+    pub output: Vec<String>,
+    /// The Python exception line when the call raised one Python would raise too.
+    pub error: Option<String>,
+    /// A comment for the reader (results that vary between runs, e.g. ports).
+    pub note: Option<String>,
+    /// Why these lines are commented out of the script (socklab-only refusals,
+    /// cancelled calls): Python itself would not behave like that.
+    pub skipped: Option<String>,
+}
+
+impl PyEntry {
+    fn new(code: Vec<String>) -> PyEntry {
+        PyEntry {
+            code,
+            output: Vec::new(),
+            error: None,
+            note: None,
+            skipped: None,
+        }
+    }
+
+    /// A plain comment line (e.g. "the relay reconnected").
+    pub fn comment(text: impl Into<String>) -> PyEntry {
+        PyEntry {
+            note: Some(text.into()),
+            ..PyEntry::new(Vec::new())
+        }
+    }
+}
+
+/// Python's spelling of an address tuple.
+pub fn addr(a: &Addr) -> String {
+    format!("({}, {})", py_str(a.host()), a.port())
+}
+
+fn data(d: &Data) -> String {
+    py_bytes(d.as_bytes())
+}
+
+fn family(f: Family) -> &'static str {
+    match f {
+        Family::AfInet => "socket.AF_INET",
+        Family::AfInet6 => "socket.AF_INET6",
+        Family::AfUnix => "socket.AF_UNIX",
+    }
+}
+
+fn kind(k: SockType) -> &'static str {
+    match k {
+        SockType::Stream => "socket.SOCK_STREAM",
+        SockType::Dgram => "socket.SOCK_DGRAM",
+    }
+}
+
+fn level(l: OptLevel) -> &'static str {
+    match l {
+        OptLevel::SolSocket => "socket.SOL_SOCKET",
+        OptLevel::IpprotoTcp => "socket.IPPROTO_TCP",
+    }
+}
+
+fn optname(n: OptName) -> &'static str {
+    match n {
+        OptName::SoReuseaddr => "socket.SO_REUSEADDR",
+        OptName::SoKeepalive => "socket.SO_KEEPALIVE",
+        OptName::SoBroadcast => "socket.SO_BROADCAST",
+        OptName::SoRcvbuf => "socket.SO_RCVBUF",
+        OptName::SoSndbuf => "socket.SO_SNDBUF",
+        OptName::TcpNodelay => "socket.TCP_NODELAY",
+    }
+}
+
+fn how(h: How) -> &'static str {
+    match h {
+        How::ShutRd => "socket.SHUT_RD",
+        How::ShutWr => "socket.SHUT_WR",
+        How::ShutRdwr => "socket.SHUT_RDWR",
+    }
+}
+
+fn timeout(t: Option<f64>) -> String {
+    match t {
+        None => "None".into(),
+        Some(t) if t.fract() == 0.0 => format!("{t:.1}"),
+        Some(t) => format!("{t}"),
+    }
+}
+
+fn list(handles: &[String]) -> String {
+    format!("[{}]", handles.join(", "))
+}
+
+/// The call as Python code, for showing a request that is still pending.
+pub fn call(op: &Op) -> Option<String> {
+    entry_code(op, None).map(|lines| lines.join("; "))
+}
+
+/// Code lines for `op`; `sock` is the handle a `socket`/`accept` reply named.
+fn entry_code(op: &Op, new_sock: Option<&str>) -> Option<Vec<String>> {
+    let one = |s: String| Some(vec![s]);
+    match op {
+        Op::Socket {
+            family: f, kind: k, ..
+        } => one(format!(
+            "{} = socket.socket({}, {})",
+            new_sock.unwrap_or("s"),
+            family(*f),
+            kind(*k)
+        )),
+        Op::Setsockopt {
+            sock,
+            level: l,
+            name,
+            value,
+        } => one(format!(
+            "{sock}.setsockopt({}, {}, {})",
+            level(*l),
+            optname(*name),
+            value.as_i64()
+        )),
+        Op::Getsockopt { sock, level: l, name } => one(format!(
+            "{sock}.getsockopt({}, {})",
+            level(*l),
+            optname(*name)
+        )),
+        Op::Setblocking { sock, flag } => one(format!(
+            "{sock}.setblocking({})",
+            if *flag { "True" } else { "False" }
+        )),
+        Op::Settimeout { sock, timeout: t } => one(format!("{sock}.settimeout({})", timeout(*t))),
+        Op::Bind { sock, addr: a } => one(format!("{sock}.bind({})", addr(a))),
+        Op::Listen { sock, backlog } => one(match backlog {
+            Some(b) => format!("{sock}.listen({b})"),
+            None => format!("{sock}.listen()"),
+        }),
+        Op::Accept { sock } => one(format!(
+            "{}, addr = {sock}.accept()",
+            new_sock.unwrap_or("conn")
+        )),
+        Op::Connect { sock, addr: a } => one(format!("{sock}.connect({})", addr(a))),
+        Op::ConnectEx { sock, addr: a } => one(format!("print({sock}.connect_ex({}))", addr(a))),
+        Op::Send { sock, data: d } => one(format!("{sock}.send({})", data(d))),
+        Op::Sendall { sock, data: d } => one(format!("{sock}.sendall({})", data(d))),
+        Op::Sendto {
+            sock,
+            data: d,
+            addr: a,
+        } => one(format!("{sock}.sendto({}, {})", data(d), addr(a))),
+        Op::Recv {
+            sock,
+            bufsize,
+            flags,
+            ..
+        } => Some(vec![
+            if flags.is_empty() {
+                format!("data = {sock}.recv({bufsize})")
+            } else {
+                format!("data = {sock}.recv({bufsize}, socket.MSG_PEEK)")
+            },
+            "print(data)".into(),
+        ]),
+        Op::Recvfrom { sock, bufsize, .. } => Some(vec![
+            format!("data, addr = {sock}.recvfrom({bufsize})"),
+            "print(data, addr)".into(),
+        ]),
+        Op::Getsockname { sock } => one(format!("{sock}.getsockname()")),
+        Op::Getpeername { sock } => one(format!("{sock}.getpeername()")),
+        Op::Shutdown { sock, how: h } => one(format!("{sock}.shutdown({})", how(*h))),
+        Op::Close { sock } => one(format!("{sock}.close()")),
+        Op::Select {
+            rlist,
+            wlist,
+            xlist,
+            timeout: t,
+        } => one(match t {
+            Some(_) => format!(
+                "r, w, x = select.select({}, {}, {}, {})",
+                list(rlist),
+                list(wlist),
+                list(xlist),
+                timeout(*t)
+            ),
+            None => format!(
+                "r, w, x = select.select({}, {}, {})",
+                list(rlist),
+                list(wlist),
+                list(xlist)
+            ),
+        }),
+        _ => None,
+    }
+}
+
+/// Whether Python raises the same error by itself (OS errors, timeouts, name
+/// resolution), so the script can reproduce it; socklab's own refusals can't be.
+fn python_raises(e: &ErrorBody) -> bool {
+    e.os_errno().is_some() || e.code == "timeout" || e.code == "gaierror"
+}
+
+/// The transcript entry for a completed request, or `None` for session plumbing
+/// (`ping`, `auth`, `cancel`) and ops the workbench doesn't transcribe.
+pub fn entry(op: &Op, outcome: &Outcome) -> Option<PyEntry> {
+    let new_sock = match outcome {
+        Outcome::Ok(OkBody::Sock { sock }) | Outcome::Ok(OkBody::Accept { sock, .. }) => {
+            Some(sock.as_str())
+        }
+        _ => None,
+    };
+    let code = entry_code(op, new_sock)?;
+    let mut e = PyEntry::new(code);
+    match outcome {
+        Outcome::Err(err) if python_raises(err) => e.error = Some(err.python()),
+        Outcome::Err(err) => {
+            e.skipped = Some(err.python());
+        }
+        Outcome::Ok(body) => fill_result(&mut e, op, body),
+    }
+    Some(e)
+}
+
+fn fill_result(e: &mut PyEntry, op: &Op, body: &OkBody) {
+    match (op, body) {
+        (Op::Bind { addr: asked, .. }, OkBody::Addr { addr: got }) if asked != got => {
+            e.note = Some(format!("bound to {got}"));
+        }
+        (Op::Accept { .. }, OkBody::Accept { addr: a, .. }) => {
+            e.note = Some(format!("addr = {a}"));
+        }
+        (Op::ConnectEx { .. }, OkBody::Errno { errno }) => {
+            e.output.push(errno.to_string());
+        }
+        (Op::Send { .. } | Op::Sendto { .. }, OkBody::Sent { n }) => {
+            e.note = Some(format!("-> {n}"));
+        }
+        (Op::Recv { .. }, OkBody::Data { data: d }) => e.output.push(data(d)),
+        (Op::Recvfrom { .. }, OkBody::Recvfrom { data: d, addr: a }) => {
+            e.output.push(format!("{} {a}", data(d)));
+        }
+        (Op::Getsockname { .. } | Op::Getpeername { .. }, OkBody::Addr { addr: a }) => {
+            e.note = Some(format!("-> {a}"));
+        }
+        (Op::Getsockopt { .. }, OkBody::Value { value }) => {
+            e.note = Some(format!("-> {value}"));
+        }
+        (Op::Select { .. }, OkBody::Select { r, w, x }) => {
+            e.note = Some(format!("r = {}, w = {}, x = {}", list(r), list(w), list(x)));
+        }
+        _ => {}
+    }
+}
+
+const HEADER: &str = "\
+#!/usr/bin/env python3
+# A socklab session: the Python 3 calls made in the workbench, in the order they
+# completed. Run it with python3 against the same servers (socklab's labs).
+import select
+import socket
+
+
+def report(e):
+    \"\"\"Prints an exception as Python names it at the end of a traceback.\"\"\"
+    name = type(e).__name__
+    if isinstance(e, socket.gaierror):
+        name = \"socket.gaierror\"
+    print(f\"{name}: {e}\")
+
+";
+
+/// The whole transcript as a runnable Python script.
+pub fn script(entries: &[PyEntry]) -> String {
+    let mut out = String::from(HEADER);
+    for e in entries {
+        if let Some(why) = &e.skipped {
+            for line in &e.code {
+                out.push_str(&format!("# {line}\n"));
+            }
+            out.push_str(&format!("#   socklab answered: {why}\n"));
+            continue;
+        }
+        if e.error.is_some() {
+            out.push_str("try:\n");
+            for line in &e.code {
+                out.push_str(&format!("    {line}\n"));
+            }
+            out.push_str("except OSError as e:\n    report(e)\n");
+        } else {
+            for (i, line) in e.code.iter().enumerate() {
+                out.push_str(line);
+                if i + 1 == e.code.len() {
+                    if let Some(note) = &e.note {
+                        out.push_str(&format!("  # {note}"));
+                    }
+                }
+                out.push('\n');
+            }
+            if e.code.is_empty() {
+                if let Some(note) = &e.note {
+                    out.push_str(&format!("# {note}\n"));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// What running [`script`] prints, line by line (errors included).
+pub fn expected_output(entries: &[PyEntry]) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in entries.iter().filter(|e| e.skipped.is_none()) {
+        match &e.error {
+            Some(err) => out.push(err.clone()),
+            None => out.extend(e.output.iter().cloned()),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared::Errno;
+
+    fn ok(body: OkBody) -> Outcome {
+        Outcome::Ok(body)
+    }
+
+    #[test]
+    fn calls_read_like_python() {
+        let connect = Op::Connect {
+            sock: "s1".into(),
+            addr: Addr::new("127.0.0.1", 20007),
+        };
+        assert_eq!(
+            call(&connect).unwrap(),
+            "s1.connect((\"127.0.0.1\", 20007))"
+        );
+        let recv = Op::Recv {
+            sock: "s1".into(),
+            bufsize: 100,
+            flags: vec![],
+            encoding: None,
+        };
+        let e = entry(&recv, &ok(OkBody::Data { data: Data::text("hi\n") })).unwrap();
+        assert_eq!(e.code, vec!["data = s1.recv(100)", "print(data)"]);
+        assert_eq!(e.output, vec!["b'hi\\n'"]);
+        let sock = Op::Socket {
+            family: Family::AfInet,
+            kind: SockType::Stream,
+            proto: 0,
+        };
+        let e = entry(&sock, &ok(OkBody::Sock { sock: "s2".into() })).unwrap();
+        assert_eq!(e.code, vec!["s2 = socket.socket(socket.AF_INET, socket.SOCK_STREAM)"]);
+        let accept = Op::Accept { sock: "s1".into() };
+        let e = entry(
+            &accept,
+            &ok(OkBody::Accept {
+                sock: "s3".into(),
+                addr: Addr::new("127.0.0.1", 5555),
+            }),
+        )
+        .unwrap();
+        assert_eq!(e.code, vec!["s3, addr = s1.accept()"]);
+        assert_eq!(e.note.as_deref(), Some("addr = ('127.0.0.1', 5555)"));
+    }
+
+    #[test]
+    fn errors_are_raised_and_reported_like_python() {
+        let connect = Op::Connect {
+            sock: "s1".into(),
+            addr: Addr::new("127.0.0.1", 20009),
+        };
+        let refused = Outcome::Err(ErrorBody::errno(Errno::ECONNREFUSED));
+        let e = entry(&connect, &refused).unwrap();
+        assert_eq!(
+            e.error.as_deref(),
+            Some("ConnectionRefusedError: [Errno 111] Connection refused")
+        );
+        let script = script(&[e.clone()]);
+        assert!(script.contains(
+            "try:\n    s1.connect((\"127.0.0.1\", 20009))\nexcept OSError as e:\n    report(e)\n"
+        ));
+        assert_eq!(
+            expected_output(&[e]),
+            vec!["ConnectionRefusedError: [Errno 111] Connection refused"]
+        );
+
+        let denied = Outcome::Err(ErrorBody::new("not_allowed", "outside --allow-connect"));
+        let e = entry(&connect, &denied).unwrap();
+        assert!(e.skipped.is_some());
+        assert!(script_lines(&e).iter().all(|l| l.starts_with('#')));
+        assert!(expected_output(&[e]).is_empty());
+    }
+
+    fn script_lines(e: &PyEntry) -> Vec<String> {
+        script(std::slice::from_ref(e))
+            .strip_prefix(HEADER)
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    #[test]
+    fn plumbing_is_not_transcribed() {
+        assert!(entry(&Op::Ping, &ok(OkBody::Empty {})).is_none());
+        assert!(entry(&Op::Cancel { target: 3 }, &ok(OkBody::Empty {})).is_none());
+    }
+
+    #[test]
+    fn script_is_python() {
+        let e = entry(
+            &Op::Settimeout {
+                sock: "s1".into(),
+                timeout: Some(5.0),
+            },
+            &ok(OkBody::Empty {}),
+        )
+        .unwrap();
+        assert_eq!(e.code, vec!["s1.settimeout(5.0)"]);
+        let s = script(&[e, PyEntry::comment("relay reconnected")]);
+        assert!(s.starts_with("#!/usr/bin/env python3\n"));
+        assert!(s.ends_with("s1.settimeout(5.0)\n# relay reconnected\n"), "{s}");
+    }
+}

@@ -1,0 +1,270 @@
+//! Reducer tests: the seed article's echo exercise as the relay reports it
+//! (events before replies, decision 9's state sequence), checked on the cards,
+//! the timeline and the transcript.
+
+use super::*;
+use shared::{Limits, PolicySummary, RelayInfo};
+
+fn hello() -> Event {
+    Event::Hello(Hello {
+        protocol: 1,
+        relay: RelayInfo {
+            name: "socklab".into(),
+            version: "0.1.0".into(),
+        },
+        session: "x".into(),
+        limits: Limits {
+            max_message_bytes: 1 << 20,
+            max_handles: 64,
+            recv_buffer_bytes: 1 << 16,
+            max_pending: 64,
+            idle_timeout_secs: 600,
+            max_sessions_per_ip: 8,
+        },
+        labs: [("tcp_echo".to_owned(), Addr::new("127.0.0.1", 20007))].into(),
+        policy: PolicySummary {
+            connect: vec![],
+            bind: vec![],
+            auth_required: false,
+        },
+    })
+}
+
+struct Bench {
+    s: State,
+    id: u64,
+}
+
+impl Bench {
+    fn new() -> Bench {
+        let mut s = State::default();
+        s.apply(Action::Event(EventFrame { t: 0, event: hello() }));
+        Bench { s, id: 0 }
+    }
+    fn send(&mut self, op: Op) -> u64 {
+        self.id += 1;
+        self.s.apply(Action::Sent { id: self.id, op });
+        self.id
+    }
+    fn ev(&mut self, event: Event) {
+        self.s.apply(Action::Event(EventFrame { t: 1, event }));
+    }
+    fn state(&mut self, sock: &str, from: SockState, to: SockState) {
+        self.ev(Event::State {
+            sock: sock.into(),
+            from,
+            to,
+        });
+    }
+    fn reply(&mut self, id: u64, body: OkBody) {
+        self.s.apply(Action::Replied {
+            id,
+            outcome: Outcome::Ok(body),
+        });
+    }
+    fn call(&mut self, op: Op, body: OkBody) {
+        let id = self.send(op);
+        self.reply(id, body);
+    }
+}
+
+fn tcp() -> Op {
+    Op::Socket {
+        family: Family::AfInet,
+        kind: SockType::Stream,
+        proto: 0,
+    }
+}
+
+#[test]
+fn echo_exercise_between_two_of_our_sockets() {
+    use SockState::*;
+    let mut b = Bench::new();
+    let server = Addr::new("127.0.0.1", 20178);
+    b.call(tcp(), OkBody::Sock { sock: "s1".into() });
+    b.call(tcp(), OkBody::Sock { sock: "s2".into() });
+    let id = b.send(Op::Bind {
+        sock: "s1".into(),
+        addr: server.clone(),
+    });
+    b.state("s1", Closed, Bound);
+    b.reply(id, OkBody::Addr { addr: server.clone() });
+    let id = b.send(Op::Listen {
+        sock: "s1".into(),
+        backlog: Some(5),
+    });
+    b.state("s1", Bound, Listen);
+    b.reply(id, OkBody::Empty {});
+    let accept = b.send(Op::Accept { sock: "s1".into() });
+    assert_eq!(b.s.pending_on("s1").count(), 1, "accept is visibly pending");
+    let connect = b.send(Op::Connect {
+        sock: "s2".into(),
+        addr: server.clone(),
+    });
+    b.state("s2", Closed, SynSent);
+    b.state("s2", SynSent, Established);
+    b.ev(Event::Incoming {
+        sock: "s1".into(),
+        addr: Addr::new("127.0.0.1", 40000),
+    });
+    b.reply(connect, OkBody::Empty {});
+    b.state("s3", Closed, Established);
+    b.reply(
+        accept,
+        OkBody::Accept {
+            sock: "s3".into(),
+            addr: Addr::new("127.0.0.1", 40000),
+        },
+    );
+    let s3 = &b.s.socks["s3"];
+    assert_eq!(s3.parent.as_deref(), Some("s1"));
+    assert_eq!(s3.partner.as_deref(), Some("s2"));
+    assert_eq!(s3.state, Established);
+    assert_eq!(b.s.socks["s2"].partner.as_deref(), Some("s3"));
+
+    let id = b.send(Op::Send {
+        sock: "s2".into(),
+        data: Data::text("data"),
+    });
+    b.ev(Event::Data {
+        sock: "s2".into(),
+        dir: Dir::Out,
+        n: 4,
+        preview: None,
+        data: None,
+    });
+    b.reply(id, OkBody::Sent { n: 4 });
+    b.ev(Event::Data {
+        sock: "s3".into(),
+        dir: Dir::In,
+        n: 4,
+        preview: Some(Data::text("data")),
+        data: None,
+    });
+    b.call(
+        Op::Recv {
+            sock: "s3".into(),
+            bufsize: 100,
+            flags: vec![],
+            encoding: None,
+        },
+        OkBody::Data {
+            data: Data::text("data"),
+        },
+    );
+    assert_eq!(b.s.socks["s3"].received[0].bytes, b"data");
+
+    // Timeline: handshake arrows go between the s2 and s1 lanes; one data arrow.
+    let lane = |s: &mut State, h: &str| s.sock_lane(h);
+    let (l1, l2, l3) = (lane(&mut b.s, "s1"), lane(&mut b.s, "s2"), lane(&mut b.s, "s3"));
+    let tl = b.s.timeline.items().to_vec();
+    let arrows: Vec<(usize, usize, &str)> = tl
+        .iter()
+        .filter_map(|e| e.to.map(|to| (e.from, to, e.label.as_str())))
+        .collect();
+    assert!(arrows.contains(&(l2, l1, "SYN  (SYN_SENT)")), "{arrows:?}");
+    assert!(arrows.iter().any(|&(f, t, l)| f == l1 && t == l2 && l.starts_with("SYN-ACK")));
+    assert!(arrows.iter().any(|&(f, t, l)| f == l2 && t == l1 && l.starts_with("ACK")));
+    let data: Vec<_> = tl.iter().filter(|e| e.kind == Kind::Data).collect();
+    assert_eq!(data.len(), 1, "the s3 `in` copy of s2's bytes is not drawn twice");
+    assert_eq!((data[0].from, data[0].to), (l2, Some(l3)));
+    assert_eq!(data[0].n, Some(4));
+
+    // Close both: FIN arrows, released cards.
+    let id = b.send(Op::Close { sock: "s2".into() });
+    b.state("s2", Established, Closed);
+    b.reply(id, OkBody::Empty {});
+    assert!(b.s.socks["s2"].released);
+
+    let py: Vec<String> = b
+        .s
+        .transcript
+        .items()
+        .iter()
+        .flat_map(|e| e.code.clone())
+        .collect();
+    assert_eq!(
+        py,
+        vec![
+            "s1 = socket.socket(socket.AF_INET, socket.SOCK_STREAM)",
+            "s2 = socket.socket(socket.AF_INET, socket.SOCK_STREAM)",
+            "s1.bind((\"127.0.0.1\", 20178))",
+            "s1.listen(5)",
+            "s2.connect((\"127.0.0.1\", 20178))",
+            "s3, addr = s1.accept()",
+            "s2.send(b'data')",
+            "data = s3.recv(100)",
+            "print(data)",
+            "s2.close()",
+        ]
+    );
+    assert!(b.s.pending.is_empty());
+}
+
+#[test]
+fn refused_connect_shows_python_error_and_rst() {
+    use SockState::*;
+    let mut b = Bench::new();
+    b.call(tcp(), OkBody::Sock { sock: "s1".into() });
+    let id = b.send(Op::Connect {
+        sock: "s1".into(),
+        addr: Addr::new("127.0.0.1", 20009),
+    });
+    b.state("s1", Closed, SynSent);
+    b.state("s1", SynSent, Closed);
+    b.s.apply(Action::Replied {
+        id,
+        outcome: Outcome::Err(ErrorBody::errno(shared::Errno::ECONNREFUSED)),
+    });
+    let err = "ConnectionRefusedError: [Errno 111] Connection refused";
+    assert_eq!(b.s.socks["s1"].last_error.as_deref(), Some(err));
+    let tl = b.s.timeline.items().to_vec();
+    assert!(tl.iter().any(|e| e.kind == Kind::Reset));
+    assert_eq!(
+        b.s.transcript.items().last().and_then(|e| e.error.clone()).as_deref(),
+        Some(err)
+    );
+}
+
+#[test]
+fn lab_peer_gets_a_named_lane() {
+    use SockState::*;
+    let mut b = Bench::new();
+    b.call(tcp(), OkBody::Sock { sock: "s1".into() });
+    let id = b.send(Op::Connect {
+        sock: "s1".into(),
+        addr: Addr::new("127.0.0.1", 20007),
+    });
+    b.state("s1", Closed, SynSent);
+    b.state("s1", SynSent, Established);
+    b.reply(id, OkBody::Empty {});
+    assert!(b.s.lanes.iter().any(|l| l.is_peer && l.label == "tcp_echo 127.0.0.1:20007"));
+}
+
+#[test]
+fn reconnect_starts_a_new_session() {
+    let mut b = Bench::new();
+    b.call(tcp(), OkBody::Sock { sock: "s1".into() });
+    b.send(Op::Accept { sock: "s1".into() });
+    b.ev(hello());
+    assert!(b.s.socks.is_empty());
+    assert!(b.s.pending.is_empty());
+    assert_eq!(b.s.session, 2);
+}
+
+#[test]
+fn ten_thousand_events_stay_cheap() {
+    let mut b = Bench::new();
+    b.call(tcp(), OkBody::Sock { sock: "s1".into() });
+    for _ in 0..10_000 {
+        b.ev(Event::Data {
+            sock: "s1".into(),
+            dir: Dir::Out,
+            n: 10,
+            preview: None,
+            data: None,
+        });
+    }
+    assert!(b.s.timeline.len() > 10_000);
+    assert!(b.s.lanes.len() <= 3);
+}

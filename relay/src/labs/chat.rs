@@ -1,0 +1,317 @@
+//! The chat lab (127.0.0.1:20023): a multi-client broadcast server for `select()`
+//! demos.
+//!
+//! - On connect a client gets `welcome to the socklab chat: N other(s) here\n`, and
+//!   the others get `[chat] 127.0.0.1:40512 joined\n`.
+//! - Each chunk a client sends (one `read`, at most [`CHUNK`] bytes) goes to every
+//!   OTHER client, each line prefixed with the sender's address:
+//!   `[127.0.0.1:40512] hello\n`. A chunk that does not end with a newline gets one,
+//!   so every message is whole lines (a line split across two reads arrives as two).
+//! - Leaving is announced: `[chat] 127.0.0.1:40512 left\n`.
+//!
+//! Bounded: at most [`MAX_CLIENTS`] clients (the next one gets
+//! `chat is full (64 clients), try again later\n` and is closed); each client has an
+//! outgoing queue of [`QUEUE`] messages. A client that does not read fills first its
+//! kernel buffers, then that queue; when its queue is full it is **disconnected**
+//! (like an IRC server's "SendQ exceeded") and the others see
+//! `[chat] … left (not reading)\n`. We disconnect rather than drop messages so that
+//! no client silently misses part of the conversation. Senders never wait for slow
+//! readers. Messages are shared (`Bytes`) between recipients, so the memory in use is
+//! at most MAX_CLIENTS × QUEUE messages of at most ~[`CHUNK`] × 26 bytes each.
+//!
+//! Owns only its listener and its clients; it must not touch relay sessions.
+
+use bytes::{BufMut, Bytes, BytesMut};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, PoisonError};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{mpsc, Notify, Semaphore};
+use tokio::task::JoinSet;
+
+/// Most clients at once.
+pub(crate) const MAX_CLIENTS: usize = 64;
+/// Messages waiting for one client before it is disconnected.
+pub(crate) const QUEUE: usize = 64;
+/// Largest chunk read (and so broadcast) at once.
+pub(crate) const CHUNK: usize = 1024;
+
+/// Accepts and serves until the task is aborted; aborting also stops every client.
+pub(crate) async fn serve(listener: TcpListener) {
+    let hub = Arc::new(Hub::default());
+    let limit = Arc::new(Semaphore::new(MAX_CLIENTS));
+    let mut clients = JoinSet::new();
+    loop {
+        let (stream, peer) = match listener.accept().await {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!(lab = "chat", error = %e, "accept failed");
+                tokio::time::sleep(super::ACCEPT_BACKOFF).await;
+                continue;
+            }
+        };
+        while clients.try_join_next().is_some() {}
+        let Ok(permit) = limit.clone().try_acquire_owned() else {
+            // A fresh socket's send buffer is empty, so this does not block; if it
+            // fails anyway the client just sees the connection close.
+            let msg = format!("chat is full ({MAX_CLIENTS} clients), try again later\n");
+            let _ = stream.try_write(msg.as_bytes());
+            continue;
+        };
+        let hub = hub.clone();
+        clients.spawn(async move {
+            client(hub, stream, peer).await;
+            drop(permit);
+        });
+    }
+}
+
+/// Serves one client: its reads go to the hub, the hub's messages go to it.
+async fn client(hub: Arc<Hub>, mut stream: TcpStream, peer: SocketAddr) {
+    let (tx, mut rx) = mpsc::channel::<Bytes>(QUEUE);
+    let kicked = Arc::new(Notify::new());
+    let id = hub.join(peer, tx, kicked.clone());
+    let (mut rd, mut wr) = stream.split();
+    let reader = async {
+        let mut buf = [0u8; CHUNK];
+        loop {
+            match rd.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => hub.broadcast(Some(id), prefixed(peer, &buf[..n])),
+            }
+        }
+    };
+    let writer = async {
+        while let Some(msg) = rx.recv().await {
+            if wr.write_all(&msg).await.is_err() {
+                break;
+            }
+        }
+    };
+    let why = tokio::select! {
+        () = reader => "",
+        () = writer => "",
+        () = kicked.notified() => " (not reading)",
+    };
+    hub.leave(id, peer, why);
+}
+
+/// Every line of `chunk` prefixed with `[peer] `, ending with a newline.
+fn prefixed(peer: SocketAddr, chunk: &[u8]) -> Bytes {
+    let prefix = format!("[{peer}] ");
+    let body = chunk.strip_suffix(b"\n").unwrap_or(chunk);
+    let mut out = BytesMut::with_capacity(chunk.len() + prefix.len() + 1);
+    for line in body.split(|&b| b == b'\n') {
+        out.put_slice(prefix.as_bytes());
+        out.put_slice(line);
+        out.put_u8(b'\n');
+    }
+    out.freeze()
+}
+
+struct Member {
+    tx: mpsc::Sender<Bytes>,
+    kicked: Arc<Notify>,
+}
+
+/// Who is in the chat and their outgoing queues. The lock is never held across an
+/// await: delivery is `try_send`.
+#[derive(Default)]
+struct Hub {
+    members: Mutex<HashMap<u64, Member>>,
+    next_id: std::sync::atomic::AtomicU64,
+}
+
+impl Hub {
+    fn members(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Member>> {
+        self.members.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Greets the newcomer (first thing in its queue), then announces it.
+    fn join(&self, peer: SocketAddr, tx: mpsc::Sender<Bytes>, kicked: Arc<Notify>) -> u64 {
+        let id = self
+            .next_id
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let mut members = self.members();
+        let greeting = format!(
+            "welcome to the socklab chat: {} other(s) here\n",
+            members.len()
+        );
+        // The queue is new and empty, so this cannot fail.
+        let _ = tx.try_send(Bytes::from(greeting));
+        let joined = Bytes::from(format!("[chat] {peer} joined\n"));
+        deliver(&mut members, Some(id), joined);
+        members.insert(id, Member { tx, kicked });
+        id
+    }
+
+    /// Sends `msg` to every member but `from`.
+    fn broadcast(&self, from: Option<u64>, msg: Bytes) {
+        deliver(&mut self.members(), from, msg);
+    }
+
+    fn leave(&self, id: u64, peer: SocketAddr, why: &str) {
+        let mut members = self.members();
+        members.remove(&id);
+        deliver(
+            &mut members,
+            None,
+            Bytes::from(format!("[chat] {peer} left{why}\n")),
+        );
+    }
+}
+
+/// Queues `msg` for every member but `from`; a member whose queue is full is removed
+/// and told to disconnect (its task then announces that it left).
+fn deliver(members: &mut HashMap<u64, Member>, from: Option<u64>, msg: Bytes) {
+    members.retain(|&id, m| {
+        if Some(id) == from {
+            return true;
+        }
+        match m.tx.try_send(msg.clone()) {
+            Ok(()) => true,
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                m.kicked.notify_one();
+                false
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => false,
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::LabPorts;
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+
+    struct Client {
+        addr: SocketAddr,
+        lines: tokio::io::Lines<BufReader<OwnedReadHalf>>,
+        wr: OwnedWriteHalf,
+    }
+
+    impl Client {
+        async fn connect(lab: SocketAddr) -> Client {
+            let s = TcpStream::connect(lab).await.unwrap();
+            let addr = s.local_addr().unwrap();
+            let (rd, wr) = s.into_split();
+            Client {
+                addr,
+                lines: BufReader::new(rd).lines(),
+                wr,
+            }
+        }
+        async fn line(&mut self) -> String {
+            self.lines.next_line().await.unwrap().expect("a line")
+        }
+        async fn say(&mut self, text: &str) {
+            self.wr.write_all(text.as_bytes()).await.unwrap();
+        }
+    }
+
+    #[tokio::test]
+    async fn broadcasts_to_the_others_with_greeting_prefix_joins_and_leaves() {
+        let labs = crate::labs::start(&LabPorts::EPHEMERAL).await;
+        let lab = labs.addrs["chat"];
+        let mut a = Client::connect(lab).await;
+        assert_eq!(
+            a.line().await,
+            "welcome to the socklab chat: 0 other(s) here"
+        );
+        let mut b = Client::connect(lab).await;
+        assert_eq!(
+            b.line().await,
+            "welcome to the socklab chat: 1 other(s) here"
+        );
+        assert_eq!(a.line().await, format!("[chat] {} joined", b.addr));
+        let mut c = Client::connect(lab).await;
+        assert_eq!(
+            c.line().await,
+            "welcome to the socklab chat: 2 other(s) here"
+        );
+        assert_eq!(a.line().await, format!("[chat] {} joined", c.addr));
+        assert_eq!(b.line().await, format!("[chat] {} joined", c.addr));
+
+        a.say("hello\n").await;
+        assert_eq!(b.line().await, format!("[{}] hello", a.addr));
+        assert_eq!(c.line().await, format!("[{}] hello", a.addr));
+        // Two lines in one chunk: each prefixed; a missing final newline is added.
+        b.say("one\ntwo").await;
+        for r in [&mut a, &mut c] {
+            assert_eq!(r.line().await, format!("[{}] one", b.addr));
+            assert_eq!(r.line().await, format!("[{}] two", b.addr));
+        }
+        // The sender does not get its own message back: A's next line is C's.
+        c.say("hi all\n").await;
+        assert_eq!(a.line().await, format!("[{}] hi all", c.addr));
+        assert_eq!(b.line().await, format!("[{}] hi all", c.addr));
+
+        let c_addr = c.addr;
+        drop(c);
+        assert_eq!(a.line().await, format!("[chat] {c_addr} left"));
+        assert_eq!(b.line().await, format!("[chat] {c_addr} left"));
+    }
+
+    #[tokio::test]
+    async fn a_client_that_does_not_read_is_disconnected() {
+        let labs = crate::labs::start(&LabPorts::EPHEMERAL).await;
+        let lab = labs.addrs["chat"];
+        let mut talker = Client::connect(lab).await;
+        talker.line().await;
+        let sock = tokio::net::TcpSocket::new_v4().unwrap();
+        sock.set_recv_buffer_size(4096).unwrap();
+        let mut sleeper = sock.connect(lab).await.unwrap();
+        let sleeper_addr = sleeper.local_addr().unwrap();
+        assert_eq!(talker.line().await, format!("[chat] {sleeper_addr} joined"));
+
+        let Client {
+            mut lines, mut wr, ..
+        } = talker;
+        let flood = tokio::spawn(async move {
+            let chunk = [b'x'; CHUNK - 1];
+            // Ends when the test ends (the lab closes) or the write fails.
+            while wr.write_all(&chunk).await.is_ok() {}
+        });
+        let left = lines.next_line().await.unwrap().expect("a line");
+        assert_eq!(left, format!("[chat] {sleeper_addr} left (not reading)"));
+        flood.abort();
+        // The sleeper finds its connection closed after what was already sent.
+        let mut sink = Vec::new();
+        sleeper.read_to_end(&mut sink).await.unwrap();
+        assert!(sink.starts_with(b"welcome to the socklab chat: 1 other(s) here\n"));
+    }
+
+    #[tokio::test]
+    async fn the_client_after_the_limit_is_told_the_chat_is_full() {
+        let labs = crate::labs::start(&LabPorts::EPHEMERAL).await;
+        let lab = labs.addrs["chat"];
+        let mut clients = Vec::new();
+        for _ in 0..MAX_CLIENTS {
+            let mut c = Client::connect(lab).await;
+            c.line().await; // greeted, so it holds a place
+            clients.push(c);
+        }
+        let mut extra = Client::connect(lab).await;
+        assert_eq!(
+            extra.line().await,
+            format!("chat is full ({MAX_CLIENTS} clients), try again later")
+        );
+        assert!(extra.lines.next_line().await.unwrap().is_none());
+    }
+
+    #[test]
+    fn prefixes_every_line() {
+        let peer: SocketAddr = "127.0.0.1:40512".parse().unwrap();
+        assert_eq!(
+            &prefixed(peer, b"hello\n")[..],
+            b"[127.0.0.1:40512] hello\n"
+        );
+        assert_eq!(
+            &prefixed(peer, b"a\n\nb")[..],
+            b"[127.0.0.1:40512] a\n[127.0.0.1:40512] \n[127.0.0.1:40512] b\n"
+        );
+    }
+}

@@ -1,0 +1,95 @@
+//! The TCP echo lab (127.0.0.1:20007): every byte a client sends comes back, until
+//! the client closes its side; then the lab closes too.
+//!
+//! Bounded: at most [`MAX_CLIENTS`] clients at once (more wait in the kernel's accept
+//! queue), and each client is echoed through one fixed buffer, so a client that does
+//! not read stops being read (TCP flow control reaches it). Owns only its listener
+//! and its clients' connections; it must not touch relay sessions.
+
+use std::sync::Arc;
+use tokio::io::AsyncWriteExt;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+/// Most clients served at once.
+pub(crate) const MAX_CLIENTS: usize = 256;
+
+/// Accepts and echoes until the task is aborted; aborting also stops every client.
+pub(crate) async fn serve(listener: TcpListener) {
+    let limit = Arc::new(Semaphore::new(MAX_CLIENTS));
+    let mut clients = JoinSet::new();
+    loop {
+        // Never closed, so this only fails if the semaphore were closed.
+        let Ok(permit) = limit.clone().acquire_owned().await else {
+            return;
+        };
+        let (stream, peer) = match listener.accept().await {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!(lab = "tcp_echo", error = %e, "accept failed");
+                tokio::time::sleep(super::ACCEPT_BACKOFF).await;
+                continue;
+            }
+        };
+        while clients.try_join_next().is_some() {}
+        clients.spawn(async move {
+            if let Err(e) = echo(stream).await {
+                tracing::debug!(lab = "tcp_echo", %peer, error = %e, "client ended");
+            }
+            drop(permit);
+        });
+    }
+}
+
+/// Echoes through `tokio::io::copy`'s fixed buffer: it reads again only after the
+/// previous bytes were written, which is the backpressure we want.
+async fn echo(mut stream: TcpStream) -> std::io::Result<()> {
+    let (mut rd, mut wr) = stream.split();
+    tokio::io::copy(&mut rd, &mut wr).await?;
+    wr.shutdown().await
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::LabPorts;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpStream;
+
+    #[tokio::test]
+    async fn echoes_bytes_then_closes_after_the_client() {
+        let labs = crate::labs::start(&LabPorts::EPHEMERAL).await;
+        let mut s = TcpStream::connect(labs.addrs["tcp_echo"]).await.unwrap();
+        let sent = b"hello\x00\xff world\n";
+        s.write_all(sent).await.unwrap();
+        let mut got = [0u8; 14];
+        s.read_exact(&mut got).await.unwrap();
+        assert_eq!(&got, sent);
+        s.shutdown().await.unwrap();
+        let mut rest = Vec::new();
+        s.read_to_end(&mut rest).await.unwrap();
+        assert!(rest.is_empty(), "lab closes after the client closes");
+    }
+
+    #[tokio::test]
+    async fn echoes_a_large_stream_with_backpressure() {
+        let labs = crate::labs::start(&LabPorts::EPHEMERAL).await;
+        let s = TcpStream::connect(labs.addrs["tcp_echo"]).await.unwrap();
+        let (mut rd, mut wr) = s.into_split();
+        let data: Vec<u8> = (0..8u32 << 20).map(|i| (i % 251) as u8).collect();
+        let expected = data.clone();
+        let writer = tokio::spawn(async move {
+            wr.write_all(&data).await.unwrap();
+            wr.shutdown().await.unwrap();
+        });
+        let mut got = Vec::new();
+        rd.read_to_end(&mut got).await.unwrap();
+        writer.await.unwrap();
+        assert!(
+            got == expected,
+            "echoed {} of {} bytes",
+            got.len(),
+            expected.len()
+        );
+    }
+}

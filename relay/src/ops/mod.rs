@@ -1,0 +1,115 @@
+//! Operations, one file per family, as methods on [`Session`]. This file only
+//! dispatches a parsed [`Op`] to its implementation.
+//!
+//! - `socket.rs`: creating sockets, options, modes, bind/listen, addresses,
+//!   shutdown, close, `tcp_info`;
+//! - `recv.rs`: the read side (`recv`, `recvfrom`, `accept`) and the readers that
+//!   fill the bounded buffers;
+//! - `send.rs`: the write side (`send`, `sendall`, `sendto`, `connect`, `connect_ex`);
+//! - `select.rs`: `select`;
+//! - `pipe.rs`: streaming mode.
+
+mod pipe;
+mod recv;
+mod select;
+mod send;
+mod socket;
+
+use crate::session::Session;
+use shared::{ErrorBody, Op, RecvFlag};
+
+impl Session {
+    pub fn dispatch(&mut self, id: u64, op: Op) {
+        match op {
+            Op::Auth { token } => self.op_auth(id, token),
+            Op::Ping => self.out.empty_ok(id),
+            Op::Cancel { target } => self.op_cancel(id, target),
+            Op::Socket {
+                family,
+                kind,
+                proto,
+            } => self.op_socket(id, family, kind, proto),
+            Op::Setsockopt {
+                sock,
+                level,
+                name,
+                value,
+            } => self.op_setsockopt(id, &sock, level, name, value.as_i64()),
+            Op::Getsockopt { sock, level, name } => self.op_getsockopt(id, &sock, level, name),
+            Op::Setblocking { sock, flag } => self.op_setblocking(id, &sock, flag),
+            Op::Settimeout { sock, timeout } => self.op_settimeout(id, &sock, timeout),
+            Op::Bind { sock, addr } => self.op_bind(id, &sock, addr),
+            Op::Listen { sock, backlog } => self.op_listen(id, &sock, backlog),
+            Op::Accept { sock } => self.op_accept(id, &sock),
+            Op::Connect { sock, addr } => self.op_connect(id, &sock, addr, false),
+            Op::ConnectEx { sock, addr } => self.op_connect(id, &sock, addr, true),
+            Op::Send { sock, data } => self.op_send(id, &sock, data.into_bytes(), false),
+            Op::Sendall { sock, data } => self.op_send(id, &sock, data.into_bytes(), true),
+            Op::Sendto { sock, data, addr } => self.op_sendto(id, &sock, data.into_bytes(), addr),
+            Op::Recv {
+                sock,
+                bufsize,
+                flags,
+                encoding,
+            } => self.op_recv(
+                id,
+                &sock,
+                bufsize,
+                flags.contains(&RecvFlag::MsgPeek),
+                encoding.unwrap_or_default(),
+                false,
+            ),
+            Op::Recvfrom {
+                sock,
+                bufsize,
+                flags,
+                encoding,
+            } => self.op_recv(
+                id,
+                &sock,
+                bufsize,
+                flags.contains(&RecvFlag::MsgPeek),
+                encoding.unwrap_or_default(),
+                true,
+            ),
+            Op::Getsockname { sock } => self.op_getsockname(id, &sock),
+            Op::Getpeername { sock } => self.op_getpeername(id, &sock),
+            Op::Shutdown { sock, how } => self.op_shutdown(id, &sock, how),
+            Op::Close { sock } => self.op_close(id, &sock),
+            Op::Select {
+                rlist,
+                wlist,
+                xlist,
+                timeout,
+            } => self.op_select(id, rlist, wlist, xlist, timeout),
+            Op::TcpInfo { sock } => self.op_tcp_info(id, &sock),
+            Op::Pipe { sock, encoding } => self.op_pipe(id, &sock, encoding),
+            other => self.out.err(id, not_yet(&other)),
+        }
+    }
+}
+
+/// HTTP and FTP ops are part of the protocol but not performed by this release.
+fn not_yet(op: &Op) -> ErrorBody {
+    let name = serde_json::to_value(op)
+        .ok()
+        .and_then(|v| v.get("op").and_then(|o| o.as_str()).map(str::to_owned))
+        .unwrap_or_default();
+    ErrorBody::new(
+        shared::codes::NOT_ALLOWED,
+        format!("`{name}` is part of the protocol but this relay version does not perform HTTP/FTP operations yet"),
+    )
+}
+
+/// Python's timeout argument: `None` blocks, `0` never blocks, otherwise seconds.
+pub fn parse_timeout(timeout: Option<f64>) -> Result<Option<std::time::Duration>, ErrorBody> {
+    match timeout {
+        None => Ok(None),
+        Some(t) if t.is_finite() && (0.0..=31_536_000.0).contains(&t) => {
+            Ok(Some(std::time::Duration::from_secs_f64(t)))
+        }
+        Some(t) => Err(crate::oserror::bad_request(format!(
+            "timeout must be a number of seconds from 0 to 31536000 or null, got {t} (Python raises ValueError: Timeout value out of range)"
+        ))),
+    }
+}

@@ -1,0 +1,95 @@
+//! Streaming mode (`pipe`): a connected TCP socket whose received bytes are pushed
+//! to the client (binary frames, or `data` events with an encoding) and which
+//! takes the client's binary frames as bytes to write completely.
+//!
+//! Backpressure: the session stops reading the WebSocket while piped bytes wait
+//! for their sockets (see `session.rs`), and stops reading sockets while frames
+//! wait for the browser.
+
+use crate::session::Session;
+use crate::sock::{Os, PipeMode, WriteJob, WriteKind};
+use bytes::Bytes;
+use shared::{codes, Data, Dir, Encoding, Errno, ErrorBody, Event};
+
+impl Session {
+    pub fn op_pipe(&mut self, id: u64, h: &str, encoding: Option<Encoding>) {
+        let mode = match encoding {
+            None => PipeMode::Binary,
+            Some(e) => PipeMode::Events(e),
+        };
+        let s = match self.sock(h) {
+            Ok(s) => s,
+            Err(e) => return self.out.err(id, e),
+        };
+        let Os::Stream(st) = &mut s.os else {
+            return self.out.err(
+                id,
+                ErrorBody::errno_with(
+                    Errno::EINVAL,
+                    format!("Invalid argument (pipe needs a connected TCP socket; {h} is not one)"),
+                ),
+            );
+        };
+        let buffered = st.buf.split().freeze();
+        s.piped = Some(mode);
+        // A reader armed before the switch still reads into a plain buffer; its
+        // bytes are framed when they arrive.
+        let waiting: Vec<u64> = s.reads.drain(..).map(|w| w.id).collect();
+        for wid in waiting {
+            self.take_pending(wid);
+            self.out.err(
+                wid,
+                ErrorBody::errno_with(Errno::EINVAL, format!("Invalid argument ({h} was switched to pipe mode)")),
+            );
+        }
+        self.out.empty_ok(id);
+        if !buffered.is_empty() {
+            self.push_piped(h, mode, buffered);
+        }
+        self.arm_reader(h);
+    }
+
+    fn push_piped(&mut self, h: &str, mode: PipeMode, bytes: Bytes) {
+        match mode {
+            PipeMode::Binary => self.out.binary(shared::binary::encode(h, &bytes).into()),
+            PipeMode::Events(enc) => self.out.event(Event::Data {
+                sock: h.to_owned(),
+                dir: Dir::In,
+                n: bytes.len() as u64,
+                preview: None,
+                data: Some(Data::from_bytes(bytes.to_vec(), enc)),
+            }),
+        }
+    }
+
+    /// A binary frame from the client for handle `h`.
+    pub fn pipe_in(&mut self, h: &str, payload: Bytes) {
+        let piped = match self.socks.get(h) {
+            None => Err(format!("binary frame for {h}, which is closed or was never opened")),
+            Some(s) if s.piped.is_none() => Err(format!(
+                "binary frame for {h}, which is not piped; send {{\"op\": \"pipe\", \"sock\": \"{h}\"}} first"
+            )),
+            Some(_) => Ok(()),
+        };
+        if let Err(message) = piped {
+            self.out.event(Event::Error {
+                code: codes::BAD_REQUEST.into(),
+                message,
+            });
+            return;
+        }
+        if payload.is_empty() {
+            return;
+        }
+        let len = payload.len();
+        if let Some(s) = self.socks.get_mut(h) {
+            s.pipe_queued += len;
+            s.writes.push_back(WriteJob {
+                id: None,
+                kind: WriteKind::Pipe { data: payload },
+            });
+        }
+        self.pipe_queued_total += len;
+        self.start_writes(h);
+    }
+}

@@ -1,0 +1,595 @@
+//! The write side of a socket: `send`, `sendall`, `sendto`, `connect`,
+//! `connect_ex`, and the piped client frames. Jobs run one at a time per socket in
+//! arrival order; a job that can finish at once does (no future), otherwise it
+//! runs as a future while the read side and other sockets carry on.
+
+use crate::io::{self, IoDone};
+use crate::oserror::from_io;
+use crate::resolve::{self, Purpose};
+use crate::session::{Loc, Session};
+use crate::sock::{self, Busy, BusyKind, Mode, Os, StreamSock, WriteJob, WriteKind};
+use bytes::{Bytes, BytesMut};
+use shared::{Addr, CloseReason, Data, Dir, Errno, ErrorBody, Event, OkBody, SockState, SockType};
+use std::sync::Arc;
+use tokio::net::TcpStream;
+use tokio::time::Instant;
+
+/// What starting a job led to.
+enum Step {
+    /// Finished now: reply (when it is a request) and go on with the next job.
+    Done(Option<u64>, Result<OkBody, ErrorBody>),
+    /// Running as a future.
+    Started,
+    /// The job cannot run yet (e.g. a connect is still in flight).
+    Blocked,
+}
+
+impl Session {
+    pub fn op_send(&mut self, id: u64, h: &str, data: Vec<u8>, all: bool) {
+        self.queue_write(
+            id,
+            h,
+            WriteKind::Send {
+                data: Bytes::from(data),
+                all,
+            },
+        );
+    }
+
+    pub fn op_sendto(&mut self, id: u64, h: &str, data: Vec<u8>, addr: Addr) {
+        self.queue_write(
+            id,
+            h,
+            WriteKind::SendTo {
+                data: Bytes::from(data),
+                host: addr.0,
+                port: addr.1,
+            },
+        );
+    }
+
+    pub fn op_connect(&mut self, id: u64, h: &str, addr: Addr, ex: bool) {
+        // Errors that Python raises before any I/O are answered at once.
+        let early = match self.sock(h) {
+            Err(e) => Some(Err(e)),
+            Ok(s) => {
+                if let Some(e) = s.pending_error.take() {
+                    Some(Err(e))
+                } else {
+                    match &s.os {
+                        Os::Stream(_) | Os::Listening(_) if s.kind == SockType::Stream => {
+                            Some(Err(ErrorBody::errno(Errno::EISCONN)))
+                        }
+                        Os::Connecting if s.write_busy.as_ref().is_some_and(|b| b.id.is_none()) => {
+                            Some(Err(ErrorBody::errno(Errno::EALREADY)))
+                        }
+                        _ => None,
+                    }
+                }
+            }
+        };
+        match early {
+            Some(r) => self.reply_connect(id, ex, r),
+            None => self.queue_write(
+                id,
+                h,
+                WriteKind::Connect {
+                    host: addr.0,
+                    port: addr.1,
+                    ex,
+                },
+            ),
+        }
+    }
+
+    /// `connect_ex` turns OS errors into `{"errno": n}`; everything else raises.
+    fn reply_connect(&mut self, id: u64, ex: bool, r: Result<OkBody, ErrorBody>) {
+        match r {
+            Err(e) if ex && e.errno.is_some() && e.os_errno().is_some() => self.out.ok(
+                id,
+                OkBody::Errno {
+                    errno: e.errno.unwrap_or_default(),
+                },
+            ),
+            Err(e) if ex && e.code == shared::codes::TIMEOUT => self.out.ok(
+                id,
+                OkBody::Errno {
+                    errno: Errno::EAGAIN.number(),
+                },
+            ),
+            Ok(_) if ex => self.out.ok(id, OkBody::Errno { errno: 0 }),
+            Ok(body) => self.out.ok(id, body),
+            Err(e) => self.out.err(id, e),
+        }
+    }
+
+    fn queue_write(&mut self, id: u64, h: &str, kind: WriteKind) {
+        let s = match self.sock(h) {
+            Ok(s) => s,
+            Err(e) => return self.out.err(id, e),
+        };
+        let idle = s.writes.is_empty() && s.write_busy.is_none();
+        let deadline = if idle {
+            None
+        } else {
+            // Queued behind another write: a non-blocking call would block.
+            if s.mode == Mode::NonBlocking && !matches!(kind, WriteKind::Connect { .. }) {
+                return self.out.err(id, ErrorBody::errno(Errno::EAGAIN));
+            }
+            None::<Instant>
+        };
+        if let Err(e) = self.add_pending(id, Loc::Write(h.to_owned()), deadline, None) {
+            return self.out.err(id, e);
+        }
+        if let Some(s) = self.socks.get_mut(h) {
+            s.writes.push_back(WriteJob { id: Some(id), kind });
+        }
+        self.start_writes(h);
+    }
+
+    /// Runs the socket's queued write jobs until one has to wait.
+    pub fn start_writes(&mut self, h: &str) {
+        loop {
+            let Some(s) = self.socks.get_mut(h) else {
+                return;
+            };
+            if s.write_busy.is_some() {
+                return;
+            }
+            let Some(job) = s.writes.pop_front() else {
+                return;
+            };
+            match self.start_job(h, job) {
+                Step::Started => return,
+                Step::Blocked => return,
+                Step::Done(id, r) => {
+                    if let Some(id) = id {
+                        self.take_pending(id);
+                        let ex = false;
+                        self.reply_connect(id, ex, r);
+                    }
+                }
+            }
+        }
+    }
+
+    fn start_job(&mut self, h: &str, job: WriteJob) -> Step {
+        let policy = Arc::clone(&self.relay.policy);
+        let Some(s) = self.socks.get_mut(h) else {
+            return Step::Blocked;
+        };
+        let timeout = match s.mode {
+            Mode::Timeout(d) => Some(d),
+            _ => None,
+        };
+        let id = job.id;
+        match job.kind {
+            WriteKind::Send { data, all } => {
+                let st = match &s.os {
+                    Os::Stream(st) => st,
+                    Os::Dgram(d) => {
+                        let Some(peer) = d.peer else {
+                            return Step::Done(id, Err(ErrorBody::errno(Errno::EDESTADDRREQ)));
+                        };
+                        return self.start_datagram(h, id, data, peer);
+                    }
+                    _ => return Step::Done(id, Err(ErrorBody::errno(Errno::EPIPE))),
+                };
+                if st.wr_shut {
+                    return Step::Done(id, Err(ErrorBody::errno(Errno::EPIPE)));
+                }
+                let io = Arc::clone(&st.io);
+                let mut written = 0;
+                let mut blocked = false;
+                while written < data.len() {
+                    match io.try_write(&data[written..]) {
+                        Ok(n) => {
+                            written += n;
+                            if !all {
+                                break;
+                            }
+                        }
+                        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                            blocked = true;
+                            break;
+                        }
+                        Err(e) => return Step::Done(id, Err(from_io(&e))),
+                    }
+                }
+                let done = !blocked || (!all && written > 0) || data.is_empty();
+                if done {
+                    self.data_out(h, &data[..written]);
+                    return Step::Done(id, Ok(OkBody::Sent { n: written as u64 }));
+                }
+                if s.mode == Mode::NonBlocking {
+                    if written > 0 {
+                        self.data_out(h, &data[..written]);
+                    }
+                    return Step::Done(id, Err(ErrorBody::errno(Errno::EAGAIN)));
+                }
+                let (fut, abort) = io::abortable(io::write_stream(
+                    h.to_owned(),
+                    io,
+                    data.clone(),
+                    written,
+                    all,
+                    timeout,
+                ));
+                s.write_busy = Some(Busy {
+                    id,
+                    abort,
+                    what: BusyKind::Send { data },
+                });
+                self.io.push(fut);
+                Step::Started
+            }
+            WriteKind::Pipe { data } => {
+                let Os::Stream(st) = &s.os else {
+                    return Step::Done(None, Ok(OkBody::Empty {}));
+                };
+                let io = Arc::clone(&st.io);
+                let mut written = 0;
+                while written < data.len() {
+                    match io.try_write(&data[written..]) {
+                        Ok(n) => written += n,
+                        Err(_) => break,
+                    }
+                }
+                if written == data.len() {
+                    self.pipe_written(h, data.len());
+                    return Step::Done(None, Ok(OkBody::Empty {}));
+                }
+                let len = data.len();
+                let (fut, abort) =
+                    io::abortable(io::write_stream(h.to_owned(), io, data, written, true, None));
+                s.write_busy = Some(Busy {
+                    id: None,
+                    abort,
+                    what: BusyKind::Pipe { len },
+                });
+                self.io.push(fut);
+                Step::Started
+            }
+            WriteKind::SendTo { data, host, port } => {
+                if s.kind == SockType::Stream {
+                    let e = match s.os {
+                        Os::Stream(_) => Errno::EISCONN,
+                        _ => Errno::EPIPE,
+                    };
+                    return Step::Done(id, Err(ErrorBody::errno(e)));
+                }
+                let family = s.family;
+                match resolve::resolve_now(&policy, Purpose::Connect, family, &host, port) {
+                    Some(Ok(to)) => self.start_datagram(h, id, data, to),
+                    Some(Err(e)) => Step::Done(id, Err(e)),
+                    None => {
+                        let Os::Dgram(d) = &s.os else {
+                            return Step::Blocked;
+                        };
+                        let udp = Arc::clone(&d.io);
+                        let sock = h.to_owned();
+                        let payload = data.clone();
+                        let (fut, abort) = io::abortable(async move {
+                            match resolve::resolve(&policy, Purpose::Connect, family, &host, port)
+                                .await
+                            {
+                                Ok(to) => {
+                                    io::send_datagram(sock, udp, payload, Some(to), timeout).await
+                                }
+                                Err(e) => IoDone::Wrote {
+                                    sock,
+                                    result: Err(e),
+                                },
+                            }
+                        });
+                        s.write_busy = Some(Busy {
+                            id,
+                            abort,
+                            what: BusyKind::Send { data },
+                        });
+                        self.io.push(fut);
+                        Step::Started
+                    }
+                }
+            }
+            WriteKind::Connect { host, port, ex } => self.start_connect(h, id, host, port, ex),
+        }
+    }
+
+    fn start_datagram(
+        &mut self,
+        h: &str,
+        id: Option<u64>,
+        data: Bytes,
+        to: std::net::SocketAddr,
+    ) -> Step {
+        let Some(s) = self.socks.get_mut(h) else {
+            return Step::Blocked;
+        };
+        let Os::Dgram(d) = &s.os else {
+            return Step::Done(id, Err(ErrorBody::errno(Errno::EINVAL)));
+        };
+        let bound_before = s.bound.is_some();
+        match d.io.try_send_to(&data, to) {
+            Ok(n) => {
+                if !bound_before {
+                    // sendto bound the socket implicitly, as in Python.
+                    s.bound = s.local_addr().ok();
+                    self.set_state(h, SockState::Bound);
+                }
+                self.data_out(h, &data[..n]);
+                Step::Done(id, Ok(OkBody::Sent { n: n as u64 }))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock && s.mode != Mode::NonBlocking => {
+                let timeout = match s.mode {
+                    Mode::Timeout(t) => Some(t),
+                    _ => None,
+                };
+                let (fut, abort) = io::abortable(io::send_datagram(
+                    h.to_owned(),
+                    Arc::clone(&d.io),
+                    data.clone(),
+                    Some(to),
+                    timeout,
+                ));
+                s.write_busy = Some(Busy {
+                    id,
+                    abort,
+                    what: BusyKind::Send { data },
+                });
+                self.io.push(fut);
+                Step::Started
+            }
+            Err(e) => Step::Done(id, Err(from_io(&e))),
+        }
+    }
+
+    fn start_connect(
+        &mut self,
+        h: &str,
+        id: Option<u64>,
+        host: String,
+        port: u16,
+        ex: bool,
+    ) -> Step {
+        let policy = Arc::clone(&self.relay.policy);
+        let Some(s) = self.socks.get_mut(h) else {
+            return Step::Blocked;
+        };
+        let family = s.family;
+        let timeout = match s.mode {
+            Mode::Timeout(d) => Some(d),
+            _ => None,
+        };
+        let nonblocking = s.mode == Mode::NonBlocking;
+        let checked = resolve::resolve_now(&policy, Purpose::Connect, family, &host, port);
+        if let Some(Err(e)) = checked {
+            return self.connect_done_now(id, ex, Err(e));
+        }
+        // UDP: connect only sets the default peer.
+        if let Os::Dgram(d) = &mut s.os {
+            let Some(Ok(addr)) = checked else {
+                return self.connect_done_now(
+                    id,
+                    ex,
+                    Err(ErrorBody::errno_with(
+                        Errno::EINVAL,
+                        "UDP connect needs an IP address or localhost",
+                    )),
+                );
+            };
+            let r = socket2::SockRef::from(&*d.io)
+                .connect(&addr.into())
+                .map_err(|e| from_io(&e));
+            if r.is_ok() {
+                d.peer = Some(addr);
+                s.bound = s.local_addr().ok();
+                self.set_state(h, SockState::Established);
+            }
+            return self.connect_done_now(id, ex, r.map(|()| OkBody::Empty {}));
+        }
+        let Os::Fresh(_) = &s.os else {
+            let e = match s.os {
+                Os::Connecting => Errno::EALREADY,
+                _ => Errno::EISCONN,
+            };
+            return self.connect_done_now(id, ex, Err(ErrorBody::errno(e)));
+        };
+        let Os::Fresh(socket) = std::mem::replace(&mut s.os, Os::Connecting) else {
+            return Step::Blocked;
+        };
+        s.connect_started = true;
+        let sock_name = h.to_owned();
+        let fut = match checked {
+            Some(Ok(addr)) => io::abortable(io::connect(sock_name, socket, addr, timeout)),
+            _ => io::abortable(async move {
+                match resolve::resolve(&policy, Purpose::Connect, family, &host, port).await {
+                    Ok(addr) => io::connect(sock_name, socket, addr, timeout).await,
+                    Err(e) => IoDone::Connected {
+                        sock: sock_name,
+                        result: Err(e),
+                    },
+                }
+            }),
+        };
+        let (fut, abort) = fut;
+        // A non-blocking connect answers EINPROGRESS now and goes on in the background.
+        let waiting = if nonblocking { None } else { id };
+        s.write_busy = Some(Busy {
+            id: waiting,
+            abort,
+            what: BusyKind::Connect { ex },
+        });
+        self.io.push(fut);
+        self.set_state(h, SockState::SynSent);
+        if nonblocking {
+            return self.connect_done_now(id, ex, Err(ErrorBody::errno(Errno::EINPROGRESS)));
+        }
+        Step::Started
+    }
+
+    /// A connect that finished without I/O (or a non-blocking one): reply now.
+    fn connect_done_now(
+        &mut self,
+        id: Option<u64>,
+        ex: bool,
+        r: Result<OkBody, ErrorBody>,
+    ) -> Step {
+        if let Some(id) = id {
+            self.take_pending(id);
+            self.reply_connect(id, ex, r);
+        }
+        Step::Done(None, Ok(OkBody::Empty {}))
+    }
+
+    pub fn on_connected(&mut self, h: &str, result: Result<TcpStream, ErrorBody>) {
+        let Some(s) = self.socks.get_mut(h) else {
+            return;
+        };
+        let (id, ex) = match s.write_busy.take() {
+            Some(Busy {
+                id,
+                what: BusyKind::Connect { ex },
+                ..
+            }) => (id, ex),
+            _ => (None, false),
+        };
+        let reply = match result {
+            Ok(stream) => {
+                let peer = stream
+                    .peer_addr()
+                    .unwrap_or_else(|_| std::net::SocketAddr::from(([0, 0, 0, 0], 0)));
+                for (name, value) in &s.opts {
+                    let _ = sock::set_opt(&socket2::SockRef::from(&stream), *name, *value);
+                }
+                s.os = Os::Stream(StreamSock {
+                    io: Arc::new(stream),
+                    buf: BytesMut::new(),
+                    peer,
+                    eof: false,
+                    rd_shut: false,
+                    wr_shut: false,
+                    error: None,
+                    reset: false,
+                });
+                self.set_state(h, SockState::Established);
+                self.arm_reader(h);
+                Ok(OkBody::Empty {})
+            }
+            Err(e) => {
+                // The failed socket is gone; the handle gets a fresh one, re-bound
+                // and with its options, so the learner can try again.
+                let fresh = sock::new_os_socket(s.family, s.kind).map(|f| {
+                    for (name, value) in &s.opts {
+                        let _ = sock::set_opt(&socket2::SockRef::from(&f), *name, *value);
+                    }
+                    if let Some(b) = s.bound {
+                        if f.bind(&b.into()).is_err() {
+                            s.bound = None;
+                        }
+                    }
+                    f
+                });
+                match fresh {
+                    Ok(f) => s.os = Os::Fresh(f),
+                    Err(err) => tracing::warn!("cannot recreate a socket: {err}"),
+                }
+                if id.is_none() {
+                    s.pending_error = Some(e.clone());
+                }
+                let to = if s.bound.is_some() {
+                    SockState::Bound
+                } else {
+                    SockState::Closed
+                };
+                self.set_state(h, to);
+                Err(e)
+            }
+        };
+        if let Some(id) = id {
+            self.take_pending(id);
+            self.reply_connect(id, ex, reply);
+        }
+        self.serve_readers(h);
+        self.start_writes(h);
+    }
+
+    pub fn on_wrote(&mut self, h: &str, result: Result<usize, ErrorBody>) {
+        let Some(s) = self.socks.get_mut(h) else {
+            return;
+        };
+        let Some(busy) = s.write_busy.take() else {
+            return;
+        };
+        match (busy.what, result) {
+            (BusyKind::Send { data }, Ok(n)) => {
+                self.data_out(h, &data[..n.min(data.len())]);
+                if let Some(id) = busy.id {
+                    self.take_pending(id);
+                    self.out.ok(id, OkBody::Sent { n: n as u64 });
+                }
+            }
+            (BusyKind::Pipe { len }, Ok(_)) => self.pipe_written(h, len),
+            (BusyKind::Pipe { len }, Err(e)) => {
+                self.pipe_written(h, len);
+                self.pipe_failed(h, e);
+            }
+            (_, Err(e)) => {
+                if let Some(id) = busy.id {
+                    self.take_pending(id);
+                    self.out.err(id, e);
+                }
+            }
+            (BusyKind::Connect { .. }, Ok(_)) => {}
+        }
+        self.start_writes(h);
+    }
+
+    /// A `data` event for bytes written to the kernel (none for piped sockets).
+    fn data_out(&mut self, h: &str, bytes: &[u8]) {
+        if self.socks.get(h).is_some_and(|s| s.piped.is_some()) {
+            return;
+        }
+        self.out.event(Event::Data {
+            sock: h.to_owned(),
+            dir: Dir::Out,
+            n: bytes.len() as u64,
+            preview: Some(Data::preview(bytes, super::recv::PREVIEW_BYTES)),
+            data: None,
+        });
+    }
+
+    fn pipe_written(&mut self, h: &str, len: usize) {
+        if let Some(s) = self.socks.get_mut(h) {
+            s.pipe_queued = s.pipe_queued.saturating_sub(len);
+        }
+        self.pipe_queued_total = self.pipe_queued_total.saturating_sub(len);
+    }
+
+    /// Writing piped bytes failed: drop the rest and tell the client.
+    fn pipe_failed(&mut self, h: &str, e: ErrorBody) {
+        let Some(s) = self.socks.get_mut(h) else {
+            return;
+        };
+        let dropped: usize = s
+            .writes
+            .iter()
+            .map(|j| match &j.kind {
+                WriteKind::Pipe { data } => data.len(),
+                _ => 0,
+            })
+            .sum();
+        s.writes.retain(|j| !matches!(j.kind, WriteKind::Pipe { .. }));
+        s.pipe_queued = s.pipe_queued.saturating_sub(dropped);
+        self.pipe_queued_total = self.pipe_queued_total.saturating_sub(dropped);
+        let reason = if e.os_errno() == Some(Errno::ECONNRESET) {
+            CloseReason::Reset
+        } else {
+            CloseReason::Error
+        };
+        self.out.event(Event::Closed {
+            sock: h.to_owned(),
+            reason,
+        });
+    }
+}

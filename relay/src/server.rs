@@ -1,0 +1,157 @@
+//! The relay's HTTP side: the axum router (`/ws` for sessions, the UI at `/`),
+//! the Origin check and session admission before an upgrade, and start/stop of the
+//! whole relay with its labs.
+//!
+//! Sessions themselves live in `session.rs`; this file never touches a handle.
+
+use crate::config::Config;
+use crate::labs::{self, Labs};
+use crate::policy::Policy;
+use crate::session;
+use crate::state::RelayState;
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// Bytes tungstenite buffers before it pushes a write to the socket.
+const WS_WRITE_BUFFER: usize = 256 << 10;
+
+/// A running relay. Dropping it stops the server and the labs.
+pub struct Running {
+    /// The HTTP/WebSocket address (`ws://{addr}/ws`).
+    pub addr: SocketAddr,
+    /// The running labs by name.
+    pub labs: BTreeMap<String, SocketAddr>,
+    shutdown: watch::Sender<bool>,
+    server: Option<JoinHandle<()>>,
+    _labs: Option<Labs>,
+}
+
+impl Running {
+    /// Stops accepting sessions, closes the open ones (code 1001) and waits.
+    pub async fn shutdown(mut self) {
+        let _ = self.shutdown.send(true);
+        if let Some(task) = self.server.take() {
+            let _ = task.await;
+        }
+    }
+
+    /// Waits until the server stops (it runs until shutdown).
+    pub async fn wait(mut self) {
+        if let Some(task) = self.server.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+        if let Some(task) = self.server.take() {
+            task.abort();
+        }
+    }
+}
+
+/// Binds the listener, starts the labs and serves until shut down.
+pub async fn start(config: Config) -> std::io::Result<Running> {
+    let listener = tokio::net::TcpListener::bind(config.listen).await?;
+    let addr = listener.local_addr()?;
+    let labs = match &config.labs {
+        Some(ports) => Some(labs::start(ports).await),
+        None => None,
+    };
+    let lab_addrs = labs.as_ref().map(|l| l.addrs.clone()).unwrap_or_default();
+    let mut policy = Policy::new(
+        config.allow_connect.clone(),
+        config.allow_bind.clone(),
+        config.connect_rules_override.clone(),
+    );
+    policy.reserve_port(addr.port(), "web server");
+    for (name, a) in &lab_addrs {
+        policy.reserve_port(a.port(), &format!("{name} lab"));
+    }
+    let (tx, rx) = watch::channel(false);
+    let ui_dir = config.ui_dir.clone().or_else(default_ui_dir);
+    let state = Arc::new(RelayState::new(config, policy, lab_addrs.clone(), rx.clone()));
+    let mut app = Router::new().route("/ws", get(ws_upgrade));
+    app = match ui_dir {
+        Some(dir) => {
+            let index = dir.join("index.html");
+            app.fallback_service(
+                tower_http::services::ServeDir::new(dir)
+                    .fallback(tower_http::services::ServeFile::new(index)),
+            )
+        }
+        None => app.fallback(get(no_ui_page)),
+    };
+    let app = app.with_state(state);
+    let mut stop = rx;
+    let server = tokio::spawn(async move {
+        let serve = axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            let _ = stop.wait_for(|s| *s).await;
+        });
+        if let Err(e) = serve.await {
+            tracing::error!("server stopped: {e}");
+        }
+    });
+    tracing::info!(%addr, labs = ?lab_addrs, "relay listening");
+    Ok(Running {
+        addr,
+        labs: lab_addrs,
+        shutdown: tx,
+        server: Some(server),
+        _labs: labs,
+    })
+}
+
+/// `dist/` beside the working directory, when a UI has been built there.
+fn default_ui_dir() -> Option<PathBuf> {
+    let dir = PathBuf::from("dist");
+    dir.join("index.html").is_file().then_some(dir)
+}
+
+async fn ws_upgrade(
+    State(state): State<Arc<RelayState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    if let Err(message) = state.origin.check(origin, host) {
+        tracing::warn!(%peer, origin, "upgrade refused: bad origin");
+        return (StatusCode::FORBIDDEN, message).into_response();
+    }
+    let permit = state.admit(peer.ip());
+    let max = state.config.limits.max_message_bytes;
+    upgrade
+        .max_message_size(max)
+        .max_frame_size(max)
+        .write_buffer_size(WS_WRITE_BUFFER)
+        .max_write_buffer_size(max + 2 * WS_WRITE_BUFFER)
+        .on_upgrade(move |ws| session::run(ws, state, peer, permit))
+}
+
+async fn no_ui_page() -> Html<&'static str> {
+    Html(concat!(
+        "<!doctype html><meta charset=utf-8><title>socklab relay</title>",
+        "<h1>socklab relay is running</h1>",
+        "<p>The WebSocket endpoint is <code>/ws</code>. No web UI was found: build it with ",
+        "<code>cargo xtask run</code> (which builds the UI and starts the relay), or pass ",
+        "<code>--ui-dir path/to/dist</code>.</p>",
+    ))
+}

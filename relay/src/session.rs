@@ -1,0 +1,519 @@
+//! One browser session: one WebSocket, one task, one `select!` loop.
+//!
+//! The session is the only owner of its handle table (`socks`), its pending
+//! requests, its deadlines and its outbox. The loop waits on five things at once:
+//! the WebSocket (requests and piped bytes), the session's socket futures
+//! ([`crate::io`]), the earliest request deadline, the idle timer and relay
+//! shutdown; it also writes queued frames to the WebSocket. Operations are
+//! implemented in `ops/` as methods on [`Session`]; this file owns the loop, the
+//! request bookkeeping (pending ids, deadlines, cancel) and frame intake.
+
+use crate::io::{IoDone, IoFuture};
+use crate::oserror::{bad_handle, bad_request, cancelled, limit, timed_out};
+use crate::outbox::Outbox;
+use crate::sock::Sock;
+use crate::state::{RelayState, SessionPermit};
+use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use bytes::Bytes;
+use futures::future::{AbortHandle, BoxFuture, OptionFuture};
+use futures::stream::{FuturesUnordered, SplitSink};
+use futures::{FutureExt, SinkExt, StreamExt};
+use shared::{codes, parse_request, Event, OkBody, Op};
+use std::collections::{BTreeSet, HashMap};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// Stop reading requests and sockets while this many bytes wait for the browser.
+const OUTBOX_HIGH_WATER: usize = 8 << 20;
+/// Stop reading the WebSocket while this many piped bytes wait for their sockets.
+const PIPE_HIGH_WATER: usize = 2 << 20;
+/// Most bytes handed to the WebSocket in one write batch.
+const FLUSH_BATCH: usize = 1 << 20;
+/// How long a closing session may take to deliver its last frames.
+const CLOSE_GRACE: Duration = Duration::from_secs(2);
+/// Wrong tokens before the session is closed.
+const MAX_AUTH_FAILURES: u8 = 3;
+
+type Sink = SplitSink<WebSocket, Message>;
+type Flush = BoxFuture<'static, (Sink, Result<(), axum::Error>)>;
+
+/// Where a pending request waits.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Loc {
+    /// In a socket's read-side queue.
+    Read(String),
+    /// In a socket's write-side queue, or running as its in-flight write.
+    Write(String),
+    /// A `select` waiting for readiness.
+    Select,
+    /// A `bind` whose host name is being resolved.
+    Bind(String),
+}
+
+pub struct Pending {
+    pub loc: Loc,
+    pub deadline: Option<Instant>,
+    pub abort: Option<AbortHandle>,
+}
+
+/// A `select` waiting for one of its handles to become ready.
+pub struct PendingSelect {
+    pub id: u64,
+    pub r: Vec<String>,
+    pub w: Vec<String>,
+    pub x: Vec<String>,
+}
+
+pub struct Session {
+    pub relay: Arc<RelayState>,
+    pub name: String,
+    pub out: Outbox,
+    pub socks: HashMap<String, Sock>,
+    next_handle: u64,
+    pub pending: HashMap<u64, Pending>,
+    pub deadlines: BTreeSet<(Instant, u64)>,
+    pub selects: Vec<PendingSelect>,
+    pub io: FuturesUnordered<IoFuture>,
+    pub authed: bool,
+    auth_failures: u8,
+    /// Piped client bytes not yet written to their sockets, over all sockets.
+    pub pipe_queued_total: usize,
+    /// Readiness may have changed: pending selects must be looked at again.
+    pub dirty: bool,
+    /// Set when the session must end: close code and reason.
+    pub closing: Option<(u16, String)>,
+}
+
+/// Runs a session to its end. `permit` is `Err` when admission was refused: the
+/// client then gets an `error` event naming the limit and a 1013 close.
+pub async fn run(
+    ws: WebSocket,
+    relay: Arc<RelayState>,
+    peer: SocketAddr,
+    permit: Result<SessionPermit, String>,
+) {
+    let started = Instant::now();
+    let permit = match permit {
+        Ok(p) => p,
+        Err(message) => {
+            tracing::warn!(%peer, "session refused: {message}");
+            let mut out = Outbox::new(started);
+            out.event(Event::Error {
+                code: codes::LIMIT.into(),
+                message,
+            });
+            let (sink, _stream) = ws.split();
+            finish(sink, out, 1013, "session limit reached".into()).await;
+            return;
+        }
+    };
+    tracing::info!(session = %permit.name, %peer, "session opened");
+    let mut session = Session::new(relay, permit.name.clone(), started);
+    session.main_loop(ws).await;
+    tracing::info!(session = %permit.name, %peer, "session closed");
+}
+
+/// Delivers what is queued, then a close frame, within [`CLOSE_GRACE`].
+async fn finish(mut sink: Sink, mut out: Outbox, code: u16, reason: String) {
+    let _ = tokio::time::timeout(CLOSE_GRACE, async move {
+        for m in out.take_batch(usize::MAX) {
+            if sink.feed(m).await.is_err() {
+                return;
+            }
+        }
+        let reason: String = reason.chars().take(120).collect();
+        let _ = sink
+            .send(Message::Close(Some(CloseFrame {
+                code,
+                reason: reason.into(),
+            })))
+            .await;
+    })
+    .await;
+}
+
+/// Why a WebSocket read failed: an oversized frame gets a 1009 close.
+fn read_error_close(e: axum::Error, max: usize) -> (u16, String) {
+    use tungstenite::error::{CapacityError, Error as WsError};
+    match e.into_inner().downcast::<WsError>() {
+        Ok(ws) => match *ws {
+            WsError::Capacity(CapacityError::MessageTooLong { size, .. }) => (
+                1009,
+                format!("message of {size} bytes exceeds the limit of {max}; raise it with --max-message-bytes"),
+            ),
+            WsError::Capacity(_) => (
+                1009,
+                format!("frame exceeds the limit of {max} bytes; raise it with --max-message-bytes"),
+            ),
+            other => (1002, format!("protocol error: {other}")),
+        },
+        Err(other) => (1011, format!("read error: {other}")),
+    }
+}
+
+impl Session {
+    fn new(relay: Arc<RelayState>, name: String, started: Instant) -> Session {
+        let authed = relay.config.token.is_none();
+        Session {
+            relay,
+            name,
+            out: Outbox::new(started),
+            socks: HashMap::new(),
+            next_handle: 1,
+            pending: HashMap::new(),
+            deadlines: BTreeSet::new(),
+            selects: Vec::new(),
+            io: FuturesUnordered::new(),
+            authed,
+            auth_failures: 0,
+            pipe_queued_total: 0,
+            dirty: false,
+            closing: None,
+        }
+    }
+
+    async fn main_loop(&mut self, ws: WebSocket) {
+        let (sink, mut stream) = ws.split();
+        let mut sink: Option<Sink> = Some(sink);
+        let mut flush: Option<Flush> = None;
+        let idle_timeout = self.relay.config.limits.idle_timeout;
+        let max_message = self.relay.config.limits.max_message_bytes;
+        let idle = tokio::time::sleep(idle_timeout);
+        tokio::pin!(idle);
+        let timer = tokio::time::sleep(Duration::from_secs(3600));
+        tokio::pin!(timer);
+        let mut shutdown = self.relay.shutdown.clone();
+
+        let hello = self.relay.hello(&self.name);
+        self.out.event(Event::Hello(hello));
+
+        loop {
+            if flush.is_none() && !self.out.is_empty() {
+                if let Some(mut s) = sink.take() {
+                    let batch = self.out.take_batch(FLUSH_BATCH);
+                    flush = Some(
+                        async move {
+                            for m in batch {
+                                if let Err(e) = s.feed(m).await {
+                                    return (s, Err(e));
+                                }
+                            }
+                            let r = s.flush().await;
+                            (s, r)
+                        }
+                        .boxed(),
+                    );
+                }
+            }
+            if let Some((code, reason)) = self.closing.take() {
+                let s = match (sink.take(), flush.take()) {
+                    (Some(s), _) => Some(s),
+                    (None, Some(f)) => tokio::time::timeout(CLOSE_GRACE, f).await.ok().map(|r| r.0),
+                    (None, None) => None,
+                };
+                if let Some(s) = s {
+                    let out = std::mem::replace(&mut self.out, Outbox::new(Instant::now()));
+                    finish(s, out, code, reason).await;
+                }
+                return;
+            }
+            let next_deadline = self.deadlines.first().map(|(t, _)| *t);
+            if let Some(d) = next_deadline {
+                if timer.deadline() != d {
+                    timer.as_mut().reset(d);
+                }
+            }
+            let room = self.out.bytes() < OUTBOX_HIGH_WATER;
+            let read_ws = room && self.pipe_queued_total < PIPE_HIGH_WATER;
+            tokio::select! {
+                Some((s, r)) = OptionFuture::from(flush.as_mut()), if flush.is_some() => {
+                    flush = None;
+                    if r.is_err() {
+                        return;
+                    }
+                    sink = Some(s);
+                }
+                msg = stream.next(), if read_ws => {
+                    match msg {
+                        None | Some(Ok(Message::Close(_))) => return,
+                        Some(Err(e)) => {
+                            self.closing = Some(read_error_close(e, max_message));
+                        }
+                        Some(Ok(m)) => {
+                            idle.as_mut().reset(Instant::now() + idle_timeout);
+                            self.on_message(m);
+                        }
+                    }
+                }
+                Some(done) = self.io.next(), if room && !self.io.is_empty() => {
+                    self.on_io(done);
+                }
+                _ = &mut timer, if next_deadline.is_some() => {
+                    self.on_deadlines(Instant::now());
+                }
+                _ = &mut idle => {
+                    self.closing = Some((1000, format!(
+                        "idle for {} s; the host can change this with --idle-timeout",
+                        idle_timeout.as_secs()
+                    )));
+                }
+                r = shutdown.changed() => {
+                    if r.is_err() || *shutdown.borrow() {
+                        self.closing = Some((1001, "the relay is shutting down".into()));
+                    }
+                }
+            }
+            if self.dirty {
+                self.dirty = false;
+                if !self.selects.is_empty() {
+                    self.reevaluate_selects();
+                }
+            }
+        }
+    }
+
+    fn on_message(&mut self, m: Message) {
+        match m {
+            Message::Text(text) => self.on_text(text.as_str()),
+            Message::Binary(frame) => self.on_binary(frame),
+            _ => {}
+        }
+    }
+
+    fn on_text(&mut self, text: &str) {
+        let request = match parse_request(text) {
+            Ok(r) => r,
+            Err(e) => {
+                match e.id {
+                    Some(id) => self.out.err(id, bad_request(e.message)),
+                    None => self.out.event(Event::Error {
+                        code: codes::BAD_REQUEST.into(),
+                        message: e.message,
+                    }),
+                }
+                return;
+            }
+        };
+        let id = request.id;
+        if self.pending.contains_key(&id) {
+            self.out.err(
+                id,
+                bad_request(format!(
+                    "id {id} is already used by a pending request; ids must be unique among pending requests"
+                )),
+            );
+            return;
+        }
+        if !self.authed && !matches!(request.op, Op::Auth { .. }) {
+            self.out.err(
+                id,
+                shared::ErrorBody::new(
+                    codes::UNAUTHORIZED,
+                    "this relay requires the class token: send {\"op\": \"auth\", \"token\": …} first",
+                ),
+            );
+            return;
+        }
+        tracing::debug!(session = %self.name, id, op = ?std::mem::discriminant(&request.op), "request");
+        self.dirty = true;
+        self.dispatch(id, request.op);
+    }
+
+    pub fn op_auth(&mut self, id: u64, token: String) {
+        let ok = match &self.relay.config.token {
+            None => true,
+            Some(expected) => constant_time_eq(expected.as_bytes(), token.as_bytes()),
+        };
+        if ok {
+            self.authed = true;
+            self.out.empty_ok(id);
+            return;
+        }
+        self.auth_failures += 1;
+        self.out.err(
+            id,
+            shared::ErrorBody::new(codes::UNAUTHORIZED, "wrong token; ask your teacher for the class token"),
+        );
+        if self.auth_failures >= MAX_AUTH_FAILURES {
+            self.closing = Some((1008, "too many wrong tokens".into()));
+        }
+    }
+
+    /// A new handle name with the given prefix (`s`, `h`, `f`), never reused.
+    pub fn new_handle(&mut self, prefix: char) -> Result<String, shared::ErrorBody> {
+        let max = self.relay.config.limits.max_handles;
+        if self.socks.len() >= max as usize {
+            return Err(limit(format!(
+                "this session already has {} open handles (limit --max-handles {max}); close some first",
+                self.socks.len()
+            )));
+        }
+        let h = format!("{prefix}{}", self.next_handle);
+        self.next_handle += 1;
+        Ok(h)
+    }
+
+    /// Registers a request that will complete later. Fails with `limit` when the
+    /// session already has `max_pending` of them.
+    pub fn add_pending(
+        &mut self,
+        id: u64,
+        loc: Loc,
+        deadline: Option<Instant>,
+        abort: Option<AbortHandle>,
+    ) -> Result<(), shared::ErrorBody> {
+        let max = self.relay.config.limits.max_pending;
+        if self.pending.len() >= max as usize {
+            if let Some(a) = abort {
+                a.abort();
+            }
+            return Err(limit(format!(
+                "{} requests are already pending in this session (limit {max}); wait for some to finish",
+                self.pending.len()
+            )));
+        }
+        if let Some(d) = deadline {
+            self.deadlines.insert((d, id));
+        }
+        self.pending.insert(
+            id,
+            Pending {
+                loc,
+                deadline,
+                abort,
+            },
+        );
+        Ok(())
+    }
+
+    /// Forgets a pending request (it is being answered now).
+    pub fn take_pending(&mut self, id: u64) -> Option<Pending> {
+        let p = self.pending.remove(&id)?;
+        if let Some(d) = p.deadline {
+            self.deadlines.remove(&(d, id));
+        }
+        Some(p)
+    }
+
+    pub fn op_cancel(&mut self, id: u64, target: u64) {
+        self.out.empty_ok(id);
+        self.abandon(target, cancelled(target));
+    }
+
+    /// Removes a pending request from wherever it waits and answers it with `err`.
+    pub fn abandon(&mut self, target: u64, err: shared::ErrorBody) {
+        let Some(p) = self.take_pending(target) else {
+            return;
+        };
+        if let Some(a) = p.abort {
+            a.abort();
+        }
+        match p.loc {
+            Loc::Read(h) => {
+                if let Some(s) = self.socks.get_mut(&h) {
+                    s.reads.retain(|w| w.id != target);
+                }
+            }
+            Loc::Write(h) => {
+                if let Some(s) = self.socks.get_mut(&h) {
+                    s.writes.retain(|j| j.id != Some(target));
+                    if s.busy_id() == Some(target) {
+                        s.abort_write();
+                    }
+                }
+                self.start_writes(&h);
+            }
+            Loc::Select => self.selects.retain(|s| s.id != target),
+            Loc::Bind(_) => {}
+        }
+        self.out.err(target, err);
+    }
+
+    fn on_deadlines(&mut self, now: Instant) {
+        while let Some(&(t, id)) = self.deadlines.first() {
+            if t > now {
+                break;
+            }
+            self.deadlines.remove(&(t, id));
+            let is_select = matches!(self.pending.get(&id), Some(p) if p.loc == Loc::Select);
+            if is_select {
+                self.take_pending(id);
+                self.selects.retain(|s| s.id != id);
+                self.out.ok(
+                    id,
+                    OkBody::Select {
+                        r: vec![],
+                        w: vec![],
+                        x: vec![],
+                    },
+                );
+            } else {
+                self.abandon(id, timed_out());
+            }
+        }
+    }
+
+    fn on_binary(&mut self, frame: Bytes) {
+        if !self.authed {
+            self.out.event(Event::Error {
+                code: codes::UNAUTHORIZED.into(),
+                message: "binary frame before `auth`; authenticate first".into(),
+            });
+            return;
+        }
+        let (handle, header) = match shared::binary::decode(&frame) {
+            Ok((h, payload)) => (h.to_owned(), frame.len() - payload.len()),
+            Err(e) => {
+                self.out.event(Event::Error {
+                    code: codes::BAD_REQUEST.into(),
+                    message: e.to_string(),
+                });
+                return;
+            }
+        };
+        self.pipe_in(&handle, frame.slice(header..));
+    }
+
+    fn on_io(&mut self, done: IoDone) {
+        self.dirty = true;
+        match done {
+            IoDone::Read {
+                sock,
+                result,
+                header,
+            } => self.on_read(&sock, result, header),
+            IoDone::Accepted { sock, result } => self.on_accepted(&sock, result),
+            IoDone::Datagram { sock, result } => self.on_datagram(&sock, result),
+            IoDone::Wrote { sock, result } => self.on_wrote(&sock, result),
+            IoDone::Connected { sock, result } => self.on_connected(&sock, result),
+            IoDone::Writable { sock } => {
+                if let Some(s) = self.socks.get_mut(&sock) {
+                    s.w_watch = None;
+                }
+            }
+            IoDone::BindResolved { id, sock, result } => {
+                if self.take_pending(id).is_some() {
+                    match result {
+                        Ok(addr) => self.finish_bind(id, &sock, addr),
+                        Err(e) => self.out.err(id, e),
+                    }
+                }
+            }
+            IoDone::Aborted => {}
+        }
+    }
+
+    /// The socket, or an `EBADF` error naming the handle.
+    pub fn sock(&mut self, h: &str) -> Result<&mut Sock, shared::ErrorBody> {
+        self.socks.get_mut(h).ok_or_else(|| bad_handle(h))
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}

@@ -1,0 +1,301 @@
+//! One socket handle as the session sees it: the real OS socket in whichever
+//! stage of its life it is (fresh, listening, connected stream, datagram), the
+//! bounded receive buffer or accept queue, the Python blocking mode, and the
+//! read-side and write-side request queues.
+//!
+//! Owns the socket model and the pure questions about it (is it readable, what
+//! state name does it have). Performing operations and sending frames belong to
+//! the session and `ops/`.
+
+use bytes::{Bytes, BytesMut};
+use futures::future::AbortHandle;
+use shared::{Encoding, ErrorBody, Family, OptName, SockState, SockType};
+use socket2::{Domain, Protocol, Socket, Type};
+use std::collections::VecDeque;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::{TcpListener, TcpStream, UdpSocket};
+use tokio::time::Instant;
+
+/// Python's three modes: `settimeout(None)`, `settimeout(t)`, `settimeout(0)`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Mode {
+    Blocking,
+    Timeout(Duration),
+    NonBlocking,
+}
+
+impl Mode {
+    pub fn deadline(self, now: Instant) -> Option<Instant> {
+        match self {
+            Mode::Timeout(d) => Some(now + d),
+            _ => None,
+        }
+    }
+}
+
+/// A read-side request waiting for data, a datagram or a connection.
+#[derive(Debug)]
+pub struct ReadWaiter {
+    pub id: u64,
+    pub kind: ReadKind,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub enum ReadKind {
+    Recv {
+        bufsize: usize,
+        peek: bool,
+        encoding: Encoding,
+        from: bool,
+    },
+    Accept,
+}
+
+/// A write-side job: a request (with `id`) or a piped client frame (no `id`).
+#[derive(Debug)]
+pub struct WriteJob {
+    pub id: Option<u64>,
+    pub kind: WriteKind,
+}
+
+#[derive(Debug)]
+pub enum WriteKind {
+    Send { data: Bytes, all: bool },
+    SendTo { data: Bytes, host: String, port: u16 },
+    Connect { host: String, port: u16, ex: bool },
+    Pipe { data: Bytes },
+}
+
+/// The write-side job that runs as a future.
+pub struct Busy {
+    pub id: Option<u64>,
+    pub abort: AbortHandle,
+    pub what: BusyKind,
+}
+
+pub enum BusyKind {
+    /// `send`/`sendall`/`sendto` (the data, for the `data` event's preview).
+    Send { data: Bytes },
+    Connect { ex: bool },
+    Pipe { len: usize },
+}
+
+/// A connected TCP stream and what the relay has read from it.
+pub struct StreamSock {
+    pub io: Arc<TcpStream>,
+    pub buf: BytesMut,
+    pub peer: SocketAddr,
+    /// The peer's FIN has been read.
+    pub eof: bool,
+    pub rd_shut: bool,
+    pub wr_shut: bool,
+    /// A read error (e.g. ECONNRESET) not yet reported to a `recv`.
+    pub error: Option<ErrorBody>,
+    pub reset: bool,
+}
+
+/// A listening socket with its accept queue (bounded by the backlog).
+pub struct ListenSock {
+    pub io: Arc<TcpListener>,
+    pub queue: VecDeque<(TcpStream, SocketAddr)>,
+    pub cap: usize,
+}
+
+/// A UDP socket with its queue of received datagrams (bounded in bytes).
+pub struct DgramSock {
+    pub io: Arc<UdpSocket>,
+    pub queue: VecDeque<(Bytes, SocketAddr)>,
+    pub queued_bytes: usize,
+    pub peer: Option<SocketAddr>,
+}
+
+pub enum Os {
+    /// A TCP socket that is neither listening nor connected (maybe bound).
+    Fresh(Socket),
+    /// A TCP connect is in flight; the socket lives in that future.
+    Connecting,
+    Listening(ListenSock),
+    Stream(StreamSock),
+    Dgram(DgramSock),
+}
+
+/// Streaming mode (`pipe`): how received bytes go to the client.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum PipeMode {
+    Binary,
+    Events(Encoding),
+}
+
+pub struct Sock {
+    pub family: Family,
+    pub kind: SockType,
+    pub state: SockState,
+    pub mode: Mode,
+    pub os: Os,
+    pub reads: VecDeque<ReadWaiter>,
+    pub writes: VecDeque<WriteJob>,
+    /// The write-side job running as a future, taken off `writes`.
+    pub write_busy: Option<Busy>,
+    /// The reader/acceptor future, when one is armed.
+    pub pump: Option<AbortHandle>,
+    /// A writability watcher for a pending `select`.
+    pub w_watch: Option<AbortHandle>,
+    pub piped: Option<PipeMode>,
+    /// Bytes of piped client frames queued for this socket.
+    pub pipe_queued: usize,
+    /// The address an explicit `bind` chose (kept to rebind after a failed connect).
+    pub bound: Option<SocketAddr>,
+    /// Options set with `setsockopt` (re-applied after a failed connect).
+    pub opts: Vec<(OptName, i64)>,
+    /// An error from a background (non-blocking) connect, not yet reported.
+    pub pending_error: Option<ErrorBody>,
+    /// A background connect finished successfully (for `connect_ex` → EISCONN).
+    pub connect_started: bool,
+}
+
+impl Sock {
+    pub fn new(family: Family, kind: SockType, os: Os) -> Sock {
+        Sock {
+            family,
+            kind,
+            state: SockState::Closed,
+            mode: Mode::Blocking,
+            os,
+            reads: VecDeque::new(),
+            writes: VecDeque::new(),
+            write_busy: None,
+            pump: None,
+            w_watch: None,
+            piped: None,
+            pipe_queued: 0,
+            bound: None,
+            opts: Vec::new(),
+            pending_error: None,
+            connect_started: false,
+        }
+    }
+
+    pub fn abort_all(&mut self) {
+        self.abort_write();
+        for h in [
+            self.pump.take(),
+            self.w_watch.take(),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            h.abort();
+        }
+    }
+
+    /// The request id of the in-flight write, if any.
+    pub fn busy_id(&self) -> Option<u64> {
+        self.write_busy.as_ref().and_then(|b| b.id)
+    }
+
+    pub fn abort_write(&mut self) {
+        if let Some(b) = self.write_busy.take() {
+            b.abort.abort();
+        }
+    }
+
+    /// `select` readability: data, EOF, an error, a connection or a datagram waits.
+    pub fn readable(&self) -> bool {
+        if self.pending_error.is_some() {
+            return true;
+        }
+        match &self.os {
+            Os::Stream(s) => !s.buf.is_empty() || s.eof || s.rd_shut || s.error.is_some(),
+            Os::Listening(l) => !l.queue.is_empty(),
+            Os::Dgram(d) => !d.queue.is_empty(),
+            Os::Fresh(_) | Os::Connecting => false,
+        }
+    }
+
+    /// `select` writability: a send would not block now.
+    pub fn writable(&self) -> bool {
+        use futures::FutureExt;
+        if self.pending_error.is_some() {
+            return true;
+        }
+        if !self.writes.is_empty() || self.write_busy.is_some() {
+            return false;
+        }
+        match &self.os {
+            Os::Stream(s) => s.wr_shut || s.io.writable().now_or_never().is_some(),
+            Os::Dgram(_) => true,
+            Os::Fresh(_) | Os::Connecting | Os::Listening(_) => false,
+        }
+    }
+
+    /// A borrowed view of the OS socket for options and syscalls.
+    pub fn sock_ref(&self) -> Option<socket2::SockRef<'_>> {
+        Some(match &self.os {
+            Os::Fresh(s) => socket2::SockRef::from(s),
+            Os::Listening(l) => socket2::SockRef::from(&*l.io),
+            Os::Stream(s) => socket2::SockRef::from(&*s.io),
+            Os::Dgram(d) => socket2::SockRef::from(&*d.io),
+            Os::Connecting => return None,
+        })
+    }
+
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        match self.sock_ref() {
+            Some(s) => s.local_addr()?.as_socket().ok_or_else(|| {
+                io::Error::new(io::ErrorKind::InvalidInput, "not an inet socket")
+            }),
+            None => Err(io::Error::from_raw_os_error(libc::EINVAL)),
+        }
+    }
+}
+
+pub fn domain(family: Family) -> Domain {
+    match family {
+        Family::AfInet6 => Domain::IPV6,
+        _ => Domain::IPV4,
+    }
+}
+
+/// A new non-blocking OS socket, as `socket.socket(family, type)` creates.
+pub fn new_os_socket(family: Family, kind: SockType) -> io::Result<Socket> {
+    let (ty, proto) = match kind {
+        SockType::Stream => (Type::STREAM, Protocol::TCP),
+        SockType::Dgram => (Type::DGRAM, Protocol::UDP),
+    };
+    let s = Socket::new(domain(family), ty, Some(proto))?;
+    s.set_nonblocking(true)?;
+    if family == Family::AfInet6 {
+        // Python leaves IPV6_V6ONLY at the OS default; the relay pins it so that an
+        // AF_INET6 socket never reaches IPv4 addresses behind the policy's back.
+        s.set_only_v6(true)?;
+    }
+    Ok(s)
+}
+
+/// Applies a socket option through any socket stage.
+pub fn set_opt(s: &socket2::SockRef<'_>, name: OptName, value: i64) -> io::Result<()> {
+    let on = value != 0;
+    let size = usize::try_from(value).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
+    match name {
+        OptName::SoReuseaddr => s.set_reuse_address(on),
+        OptName::SoKeepalive => s.set_keepalive(on),
+        OptName::SoBroadcast => s.set_broadcast(on),
+        OptName::SoRcvbuf => s.set_recv_buffer_size(size),
+        OptName::SoSndbuf => s.set_send_buffer_size(size),
+        OptName::TcpNodelay => s.set_tcp_nodelay(on),
+    }
+}
+
+pub fn get_opt(s: &socket2::SockRef<'_>, name: OptName) -> io::Result<i64> {
+    Ok(match name {
+        OptName::SoReuseaddr => i64::from(s.reuse_address()?),
+        OptName::SoKeepalive => i64::from(s.keepalive()?),
+        OptName::SoBroadcast => i64::from(s.broadcast()?),
+        OptName::SoRcvbuf => s.recv_buffer_size()? as i64,
+        OptName::SoSndbuf => s.send_buffer_size()? as i64,
+        OptName::TcpNodelay => i64::from(s.tcp_nodelay()?),
+    })
+}
