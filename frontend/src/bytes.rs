@@ -113,7 +113,10 @@ mod tests {
     #[test]
     fn hex_round_trip() {
         assert_eq!(parse_hex("68 65 6C").unwrap(), vec![0x68, 0x65, 0x6c]);
-        assert_eq!(parse_hex("de:ad,be ef").unwrap(), vec![0xde, 0xad, 0xbe, 0xef]);
+        assert_eq!(
+            parse_hex("de:ad,be ef").unwrap(),
+            vec![0xde, 0xad, 0xbe, 0xef]
+        );
         assert!(parse_hex("abc").unwrap_err().contains("even"));
         assert!(parse_hex("zz").unwrap_err().contains("zz"));
     }

@@ -6,7 +6,9 @@
 //! reducer. Variables are named after the relay's handles (`s1`, `s2`, …).
 
 use crate::bytes::{py_bytes, py_str};
-use shared::{Addr, Data, ErrorBody, Family, How, Op, OkBody, OptLevel, OptName, Outcome, SockType};
+use shared::{
+    Addr, Data, ErrorBody, Family, How, OkBody, Op, OptLevel, OptName, Outcome, SockType,
+};
 
 /// One transcript entry: the code of one call and what running it shows.
 #[derive(Clone, Debug, PartialEq)]
@@ -134,7 +136,11 @@ fn entry_code(op: &Op, new_sock: Option<&str>) -> Option<Vec<String>> {
             optname(*name),
             value.as_i64()
         )),
-        Op::Getsockopt { sock, level: l, name } => one(format!(
+        Op::Getsockopt {
+            sock,
+            level: l,
+            name,
+        } => one(format!(
             "{sock}.getsockopt({}, {})",
             level(*l),
             optname(*name)
@@ -356,7 +362,13 @@ mod tests {
             flags: vec![],
             encoding: None,
         };
-        let e = entry(&recv, &ok(OkBody::Data { data: Data::text("hi\n") })).unwrap();
+        let e = entry(
+            &recv,
+            &ok(OkBody::Data {
+                data: Data::text("hi\n"),
+            }),
+        )
+        .unwrap();
         assert_eq!(e.code, vec!["data = s1.recv(100)", "print(data)"]);
         assert_eq!(e.output, vec!["b'hi\\n'"]);
         let sock = Op::Socket {
@@ -365,7 +377,10 @@ mod tests {
             proto: 0,
         };
         let e = entry(&sock, &ok(OkBody::Sock { sock: "s2".into() })).unwrap();
-        assert_eq!(e.code, vec!["s2 = socket.socket(socket.AF_INET, socket.SOCK_STREAM)"]);
+        assert_eq!(
+            e.code,
+            vec!["s2 = socket.socket(socket.AF_INET, socket.SOCK_STREAM)"]
+        );
         let accept = Op::Accept { sock: "s1".into() };
         let e = entry(
             &accept,
@@ -435,6 +450,9 @@ mod tests {
         assert_eq!(e.code, vec!["s1.settimeout(5.0)"]);
         let s = script(&[e, PyEntry::comment("relay reconnected")]);
         assert!(s.starts_with("#!/usr/bin/env python3\n"));
-        assert!(s.ends_with("s1.settimeout(5.0)\n# relay reconnected\n"), "{s}");
+        assert!(
+            s.ends_with("s1.settimeout(5.0)\n# relay reconnected\n"),
+            "{s}"
+        );
     }
 }

@@ -189,9 +189,9 @@ fn on_text(inner: &Inner, text: &str) {
             }
         }
         Ok(ServerFrame::Event(frame)) => inner.dispatch.emit(Action::Event(frame)),
-        Err(e) => inner
-            .dispatch
-            .emit(Action::Notice(format!("unreadable frame from the relay: {e}"))),
+        Err(e) => inner.dispatch.emit(Action::Notice(format!(
+            "unreadable frame from the relay: {e}"
+        ))),
     }
 }
 

@@ -9,8 +9,8 @@
 use crate::log::Log;
 use crate::python::{self, PyEntry};
 use shared::{
-    Addr, CloseReason, Data, Dir, ErrorBody, Event, EventFrame, Family, Hello, OkBody, Op,
-    Outcome, SockState, SockType,
+    Addr, CloseReason, Data, Dir, ErrorBody, Event, EventFrame, Family, Hello, OkBody, Op, Outcome,
+    SockState, SockType,
 };
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -244,7 +244,10 @@ impl State {
     }
 
     /// Pending requests on one socket.
-    pub fn pending_on<'a>(&'a self, handle: &'a str) -> impl Iterator<Item = (&'a u64, &'a Pending)> {
+    pub fn pending_on<'a>(
+        &'a self,
+        handle: &'a str,
+    ) -> impl Iterator<Item = (&'a u64, &'a Pending)> {
         self.pending
             .iter()
             .filter(move |(_, p)| p.sock() == Some(handle))
@@ -295,7 +298,13 @@ impl State {
                     s.queued += 1;
                 }
                 let lane = self.sock_lane(&sock);
-                self.push(t, lane, None, Kind::State, format!("incoming from {addr}: in accept queue"));
+                self.push(
+                    t,
+                    lane,
+                    None,
+                    Kind::State,
+                    format!("incoming from {addr}: in accept queue"),
+                );
             }
             Event::Data {
                 sock,
@@ -337,15 +346,12 @@ impl State {
                 Sock::new(handle, order, Family::AfInet, SockType::Stream),
             );
         }
-        let connect_to = self
-            .pending
-            .values()
-            .find_map(|p| match &p.op {
-                Op::Connect { sock, addr } | Op::ConnectEx { sock, addr } if sock == handle => {
-                    Some(addr.clone())
-                }
-                _ => None,
-            });
+        let connect_to = self.pending.values().find_map(|p| match &p.op {
+            Op::Connect { sock, addr } | Op::ConnectEx { sock, addr } if sock == handle => {
+                Some(addr.clone())
+            }
+            _ => None,
+        });
         let Some(s) = self.socks.get_mut(handle) else {
             return;
         };
@@ -369,16 +375,40 @@ impl State {
             }
             (SockState::SynSent, SockState::Established) => {
                 let peer = self.peer_lane(handle);
-                self.push(t, peer, Some(me), Kind::Handshake, "SYN-ACK  (server: SYN_RECV)".into());
-                self.push(t, me, Some(peer), Kind::Handshake, "ACK  (ESTABLISHED)".into());
+                self.push(
+                    t,
+                    peer,
+                    Some(me),
+                    Kind::Handshake,
+                    "SYN-ACK  (server: SYN_RECV)".into(),
+                );
+                self.push(
+                    t,
+                    me,
+                    Some(peer),
+                    Kind::Handshake,
+                    "ACK  (ESTABLISHED)".into(),
+                );
             }
             (SockState::SynSent, SockState::Closed) => {
                 let peer = self.peer_lane(handle);
-                self.push(t, peer, Some(me), Kind::Reset, "RST  (connection refused)".into());
+                self.push(
+                    t,
+                    peer,
+                    Some(me),
+                    Kind::Reset,
+                    "RST  (connection refused)".into(),
+                );
             }
             (SockState::Established, SockState::FinWait) if tcp => {
                 let peer = self.peer_lane(handle);
-                self.push(t, me, Some(peer), Kind::Close, "FIN  (shutdown: FIN_WAIT)".into());
+                self.push(
+                    t,
+                    me,
+                    Some(peer),
+                    Kind::Close,
+                    "FIN  (shutdown: FIN_WAIT)".into(),
+                );
             }
             (SockState::Established | SockState::CloseWait, SockState::Closed) if tcp => {
                 let peer = self.peer_lane(handle);
@@ -396,10 +426,7 @@ impl State {
     }
 
     fn on_data(&mut self, t: u64, handle: &str, dir: Dir, n: u64, bytes: Option<Data>) {
-        let partner_is_ours = self
-            .socks
-            .get(handle)
-            .is_some_and(|s| s.partner.is_some());
+        let partner_is_ours = self.socks.get(handle).is_some_and(|s| s.partner.is_some());
         let me = self.sock_lane(handle);
         let peer = self.peer_lane(handle);
         let bytes = bytes.map(Data::into_bytes);
@@ -430,10 +457,22 @@ impl State {
         let peer = self.peer_lane(handle);
         match reason {
             CloseReason::Peer if !ours => {
-                self.push(t, peer, Some(me), Kind::Close, "FIN  (peer closed: CLOSE_WAIT)".into());
+                self.push(
+                    t,
+                    peer,
+                    Some(me),
+                    Kind::Close,
+                    "FIN  (peer closed: CLOSE_WAIT)".into(),
+                );
             }
             CloseReason::Reset => {
-                self.push(t, peer, Some(me), Kind::Reset, "RST  (connection reset)".into());
+                self.push(
+                    t,
+                    peer,
+                    Some(me),
+                    Kind::Reset,
+                    "RST  (connection reset)".into(),
+                );
             }
             CloseReason::Error => {
                 self.push(t, me, None, Kind::Error, "connection failed".into());
@@ -470,7 +509,13 @@ impl State {
                 self.socks
                     .insert(sock.clone(), Sock::new(&sock, order, family, kind));
                 let lane = self.sock_lane(&sock);
-                self.push(self.last_t, lane, None, Kind::State, "socket() → CLOSED".into());
+                self.push(
+                    self.last_t,
+                    lane,
+                    None,
+                    Kind::State,
+                    "socket() → CLOSED".into(),
+                );
             }
             (Op::Bind { sock, .. }, OkBody::Addr { addr }) => {
                 if let Some(s) = self.socks.get_mut(&sock) {
@@ -511,7 +556,11 @@ impl State {
             }
             (Op::Setblocking { sock, flag }, _) => {
                 if let Some(s) = self.socks.get_mut(&sock) {
-                    s.mode = if flag { Mode::Blocking } else { Mode::NonBlocking };
+                    s.mode = if flag {
+                        Mode::Blocking
+                    } else {
+                        Mode::NonBlocking
+                    };
                 }
             }
             (Op::Settimeout { sock, timeout }, _) => {
@@ -573,8 +622,10 @@ impl State {
         });
         if !self.socks.contains_key(handle) {
             let order = self.next_order();
-            self.socks
-                .insert(handle.to_owned(), Sock::new(handle, order, family, SockType::Stream));
+            self.socks.insert(
+                handle.to_owned(),
+                Sock::new(handle, order, family, SockType::Stream),
+            );
         }
         if let Some(s) = self.socks.get_mut(handle) {
             s.family = family;
@@ -682,7 +733,8 @@ impl State {
             .socks
             .values()
             .find(|s| {
-                s.state == SockState::Listen && s.local.as_ref().is_some_and(|l| same_addr(l, &peer))
+                s.state == SockState::Listen
+                    && s.local.as_ref().is_some_and(|l| same_addr(l, &peer))
             })
             .map(|s| s.handle.clone());
         if let Some(l) = listener {

@@ -14,6 +14,7 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
+use axum::serve::ListenerExt;
 use axum::Router;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -97,6 +98,12 @@ pub async fn start(config: Config) -> std::io::Result<Running> {
     let app = app.with_state(state);
     let mut stop = rx;
     let server = tokio::spawn(async move {
+        // Small frames (replies, events) must not wait for Nagle's algorithm.
+        let listener = listener.tap_io(|tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!("cannot set TCP_NODELAY: {e}");
+            }
+        });
         let serve = axum::serve(
             listener,
             app.into_make_service_with_connect_info::<SocketAddr>(),

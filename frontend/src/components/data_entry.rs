@@ -52,7 +52,9 @@ pub fn data_entry(props: &Props) -> Html {
     let on_input = {
         let (draft, cb) = (props.draft.clone(), props.on_change.clone());
         Callback::from(move |e: InputEvent| {
-            let text = e.target_unchecked_into::<web_sys::HtmlInputElement>().value();
+            let text = e
+                .target_unchecked_into::<web_sys::HtmlInputElement>()
+                .value();
             cb.emit(Draft {
                 text,
                 hex: draft.hex,

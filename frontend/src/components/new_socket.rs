@@ -26,7 +26,11 @@ pub fn new_socket() -> Html {
             let v = e
                 .target_unchecked_into::<web_sys::HtmlSelectElement>()
                 .value();
-            family.set(if v == "AF_INET6" { Family::AfInet6 } else { Family::AfInet });
+            family.set(if v == "AF_INET6" {
+                Family::AfInet6
+            } else {
+                Family::AfInet
+            });
         })
     };
     let on_kind = {
@@ -35,7 +39,11 @@ pub fn new_socket() -> Html {
             let v = e
                 .target_unchecked_into::<web_sys::HtmlSelectElement>()
                 .value();
-            kind.set(if v == "SOCK_DGRAM" { SockType::Dgram } else { SockType::Stream });
+            kind.set(if v == "SOCK_DGRAM" {
+                SockType::Dgram
+            } else {
+                SockType::Stream
+            });
         })
     };
     let disabled = ctx.state.hello.is_none();

@@ -46,7 +46,14 @@ pub fn actions(s: &Sock) -> Vec<Act> {
             SockState::Listen => vec![Accept, Getsockname, Options, Close],
             SockState::SynSent => vec![Getsockname, Close],
             SockState::Established => vec![
-                Send, Sendall, Recv, Shutdown, Getsockname, Getpeername, Options, Close,
+                Send,
+                Sendall,
+                Recv,
+                Shutdown,
+                Getsockname,
+                Getpeername,
+                Options,
+                Close,
             ],
             SockState::CloseWait => vec![Send, Sendall, Recv, Shutdown, Getpeername, Close],
             SockState::FinWait => vec![Recv, Getpeername, Close],
@@ -56,7 +63,14 @@ pub fn actions(s: &Sock) -> Vec<Act> {
             SockState::Closed => vec![Bind, Connect, Sendto, Options, Close],
             SockState::Bound => vec![Sendto, Recvfrom, Connect, Getsockname, Options, Close],
             _ => vec![
-                Send, Recv, Sendto, Recvfrom, Getsockname, Getpeername, Options, Close,
+                Send,
+                Recv,
+                Sendto,
+                Recvfrom,
+                Getsockname,
+                Getpeername,
+                Options,
+                Close,
             ],
         }
     }
@@ -75,7 +89,8 @@ fn badge_class(s: &Sock) -> &'static str {
 }
 
 fn input_value(e: &InputEvent) -> String {
-    e.target_unchecked_into::<web_sys::HtmlInputElement>().value()
+    e.target_unchecked_into::<web_sys::HtmlInputElement>()
+        .value()
 }
 
 fn on_text(h: &UseStateHandle<String>) -> Callback<InputEvent> {
@@ -132,7 +147,11 @@ pub fn socket_card(props: &Props) -> Html {
                     .map_err(|_| format!("port must be 0–65535, got `{port}`"))?;
                 Ok(Addr::new(host.trim(), p))
             };
-            let data = || draft.bytes().map(|b| Data::from_bytes(b, Default::default()));
+            let data = || {
+                draft
+                    .bytes()
+                    .map(|b| Data::from_bytes(b, Default::default()))
+            };
             let size = || -> Result<usize, String> {
                 bufsize
                     .trim()
@@ -140,19 +159,37 @@ pub fn socket_card(props: &Props) -> Html {
                     .map_err(|_| format!("bufsize must be a positive number, got `{bufsize}`"))
             };
             Ok(match act {
-                Act::Bind => Op::Bind { sock, addr: addr()? },
-                Act::Connect => Op::Connect { sock, addr: addr()? },
-                Act::ConnectEx => Op::ConnectEx { sock, addr: addr()? },
+                Act::Bind => Op::Bind {
+                    sock,
+                    addr: addr()?,
+                },
+                Act::Connect => Op::Connect {
+                    sock,
+                    addr: addr()?,
+                },
+                Act::ConnectEx => Op::ConnectEx {
+                    sock,
+                    addr: addr()?,
+                },
                 Act::Listen => Op::Listen {
                     sock,
                     backlog: match backlog.trim() {
                         "" => None,
-                        b => Some(b.parse().map_err(|_| format!("backlog must be a number, got `{b}`"))?),
+                        b => Some(
+                            b.parse()
+                                .map_err(|_| format!("backlog must be a number, got `{b}`"))?,
+                        ),
                     },
                 },
                 Act::Accept => Op::Accept { sock },
-                Act::Send => Op::Send { sock, data: data()? },
-                Act::Sendall => Op::Sendall { sock, data: data()? },
+                Act::Send => Op::Send {
+                    sock,
+                    data: data()?,
+                },
+                Act::Sendall => Op::Sendall {
+                    sock,
+                    data: data()?,
+                },
                 Act::Sendto => Op::Sendto {
                     sock,
                     data: data()?,
@@ -224,7 +261,9 @@ pub fn socket_card(props: &Props) -> Html {
         .collect();
 
     let addr_line = |label: &str, a: &Option<Addr>| match a {
-        Some(a) => html! { <span class="addr">{format!("{label} {}:{}", a.host(), a.port())}</span> },
+        Some(a) => {
+            html! { <span class="addr">{format!("{label} {}:{}", a.host(), a.port())}</span> }
+        }
         None => html! {},
     };
     let kind = format!(
@@ -246,8 +285,12 @@ pub fn socket_card(props: &Props) -> Html {
 
     let mode_controls = if has(Act::Options) {
         let set_timeout = {
-            let (relay, h, timeout, problem) =
-                (ctx.relay.clone(), h.clone(), timeout.clone(), problem.clone());
+            let (relay, h, timeout, problem) = (
+                ctx.relay.clone(),
+                h.clone(),
+                timeout.clone(),
+                problem.clone(),
+            );
             Callback::from(move |_| {
                 let t = timeout.trim();
                 let value = if t.is_empty() || t == "None" {
@@ -277,7 +320,9 @@ pub fn socket_card(props: &Props) -> Html {
         let on_opt = {
             let opt = opt.clone();
             Callback::from(move |e: Event| {
-                let v = e.target_unchecked_into::<web_sys::HtmlSelectElement>().value();
+                let v = e
+                    .target_unchecked_into::<web_sys::HtmlSelectElement>()
+                    .value();
                 opt.set(match v.as_str() {
                     "SO_KEEPALIVE" => OptName::SoKeepalive,
                     "SO_BROADCAST" => OptName::SoBroadcast,
@@ -310,7 +355,9 @@ pub fn socket_card(props: &Props) -> Html {
     let on_how = {
         let how = how.clone();
         Callback::from(move |e: Event| {
-            let v = e.target_unchecked_into::<web_sys::HtmlSelectElement>().value();
+            let v = e
+                .target_unchecked_into::<web_sys::HtmlSelectElement>()
+                .value();
             how.set(match v.as_str() {
                 "SHUT_RD" => How::ShutRd,
                 "SHUT_RDWR" => How::ShutRdwr,

@@ -38,7 +38,10 @@ struct Bench {
 impl Bench {
     fn new() -> Bench {
         let mut s = State::default();
-        s.apply(Action::Event(EventFrame { t: 0, event: hello() }));
+        s.apply(Action::Event(EventFrame {
+            t: 0,
+            event: hello(),
+        }));
         Bench { s, id: 0 }
     }
     fn send(&mut self, op: Op) -> u64 {
@@ -88,7 +91,12 @@ fn echo_exercise_between_two_of_our_sockets() {
         addr: server.clone(),
     });
     b.state("s1", Closed, Bound);
-    b.reply(id, OkBody::Addr { addr: server.clone() });
+    b.reply(
+        id,
+        OkBody::Addr {
+            addr: server.clone(),
+        },
+    );
     let id = b.send(Op::Listen {
         sock: "s1".into(),
         backlog: Some(5),
@@ -156,17 +164,29 @@ fn echo_exercise_between_two_of_our_sockets() {
 
     // Timeline: handshake arrows go between the s2 and s1 lanes; one data arrow.
     let lane = |s: &mut State, h: &str| s.sock_lane(h);
-    let (l1, l2, l3) = (lane(&mut b.s, "s1"), lane(&mut b.s, "s2"), lane(&mut b.s, "s3"));
+    let (l1, l2, l3) = (
+        lane(&mut b.s, "s1"),
+        lane(&mut b.s, "s2"),
+        lane(&mut b.s, "s3"),
+    );
     let tl = b.s.timeline.items().to_vec();
     let arrows: Vec<(usize, usize, &str)> = tl
         .iter()
         .filter_map(|e| e.to.map(|to| (e.from, to, e.label.as_str())))
         .collect();
     assert!(arrows.contains(&(l2, l1, "SYN  (SYN_SENT)")), "{arrows:?}");
-    assert!(arrows.iter().any(|&(f, t, l)| f == l1 && t == l2 && l.starts_with("SYN-ACK")));
-    assert!(arrows.iter().any(|&(f, t, l)| f == l2 && t == l1 && l.starts_with("ACK")));
+    assert!(arrows
+        .iter()
+        .any(|&(f, t, l)| f == l1 && t == l2 && l.starts_with("SYN-ACK")));
+    assert!(arrows
+        .iter()
+        .any(|&(f, t, l)| f == l2 && t == l1 && l.starts_with("ACK")));
     let data: Vec<_> = tl.iter().filter(|e| e.kind == Kind::Data).collect();
-    assert_eq!(data.len(), 1, "the s3 `in` copy of s2's bytes is not drawn twice");
+    assert_eq!(
+        data.len(),
+        1,
+        "the s3 `in` copy of s2's bytes is not drawn twice"
+    );
     assert_eq!((data[0].from, data[0].to), (l2, Some(l3)));
     assert_eq!(data[0].n, Some(4));
 
@@ -176,13 +196,12 @@ fn echo_exercise_between_two_of_our_sockets() {
     b.reply(id, OkBody::Empty {});
     assert!(b.s.socks["s2"].released);
 
-    let py: Vec<String> = b
-        .s
-        .transcript
-        .items()
-        .iter()
-        .flat_map(|e| e.code.clone())
-        .collect();
+    let py: Vec<String> =
+        b.s.transcript
+            .items()
+            .iter()
+            .flat_map(|e| e.code.clone())
+            .collect();
     assert_eq!(
         py,
         vec![
@@ -221,7 +240,11 @@ fn refused_connect_shows_python_error_and_rst() {
     let tl = b.s.timeline.items().to_vec();
     assert!(tl.iter().any(|e| e.kind == Kind::Reset));
     assert_eq!(
-        b.s.transcript.items().last().and_then(|e| e.error.clone()).as_deref(),
+        b.s.transcript
+            .items()
+            .last()
+            .and_then(|e| e.error.clone())
+            .as_deref(),
         Some(err)
     );
 }
@@ -238,7 +261,11 @@ fn lab_peer_gets_a_named_lane() {
     b.state("s1", Closed, SynSent);
     b.state("s1", SynSent, Established);
     b.reply(id, OkBody::Empty {});
-    assert!(b.s.lanes.iter().any(|l| l.is_peer && l.label == "tcp_echo 127.0.0.1:20007"));
+    assert!(b
+        .s
+        .lanes
+        .iter()
+        .any(|l| l.is_peer && l.label == "tcp_echo 127.0.0.1:20007"));
 }
 
 #[test]

@@ -325,14 +325,13 @@ impl Client {
         }
     }
 
-    /// Awaits a `state` event `sock`: `from` → `to`.
-    pub async fn expect_state(&mut self, sock: &str, from: &str, to: &str) {
-        let e = self.next_event_for("state", sock).await;
-        assert_eq!(
-            (e["from"].as_str(), e["to"].as_str()),
-            (Some(from), Some(to)),
-            "state event for {sock}: {e}"
-        );
+    /// Awaits the `state` event `sock`: `from` → `to` (earlier state events of
+    /// other transitions stay buffered; assert their order with [`Client::log`]).
+    pub async fn expect_state(&mut self, sock: &str, from: &str, to: &str) -> Value {
+        self.next_event_where("state", |e| {
+            e["sock"] == sock && e["from"] == from && e["to"] == to
+        })
+        .await
     }
 
     /// Buffered events not yet taken.

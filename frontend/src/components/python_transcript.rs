@@ -1,0 +1,109 @@
+//! The Python transcript: every completed call as Python 3, with what it
+//! printed or raised; copy it, or download it as a `.py` that reproduces the
+//! session against the same servers.
+
+use super::app::AppCtx;
+use crate::python::{expected_output, script};
+use wasm_bindgen::JsCast;
+use yew::prelude::*;
+
+/// The downloaded file's name.
+const FILE_NAME: &str = "socklab_session.py";
+/// Entries shown on the page (the download always has all of them).
+const SHOWN: usize = 400;
+
+fn download(text: &str) -> Result<(), wasm_bindgen::JsValue> {
+    let parts = js_sys::Array::of1(&text.into());
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("text/x-python");
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob)?;
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or_else(|| wasm_bindgen::JsValue::from_str("no document"))?;
+    let a: web_sys::HtmlAnchorElement = document.create_element("a")?.dyn_into()?;
+    a.set_href(&url);
+    a.set_download(FILE_NAME);
+    a.click();
+    web_sys::Url::revoke_object_url(&url)
+}
+
+#[function_component(PythonTranscript)]
+pub fn python_transcript() -> Html {
+    let ctx = use_context::<AppCtx>();
+    let copied = use_state(|| None::<&'static str>);
+    let Some(ctx) = ctx else { return html! {} };
+    let entries = ctx.state.transcript.items();
+    let full = script(&entries);
+    let expected = expected_output(&entries).join("\n");
+    let on_copy = {
+        let (text, copied) = (full.clone(), copied.clone());
+        Callback::from(move |_| {
+            let Some(window) = web_sys::window() else {
+                return;
+            };
+            let promise = window.navigator().clipboard().write_text(&text);
+            let copied = copied.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                let ok = wasm_bindgen_futures::JsFuture::from(promise).await.is_ok();
+                copied.set(Some(if ok {
+                    "copied"
+                } else {
+                    "copy failed: select the text instead"
+                }));
+            });
+        })
+    };
+    let on_download = {
+        let text = full.clone();
+        Callback::from(move |_| {
+            let _ = download(&text);
+        })
+    };
+    let skip = entries.len().saturating_sub(SHOWN);
+    let lines: Html = entries
+        .iter()
+        .skip(skip)
+        .map(|e| {
+            let code: Html = e
+                .code
+                .iter()
+                .map(|l| {
+                    let class = classes!("py-code", e.skipped.is_some().then_some("skipped"));
+                    html! { <div {class}>{if e.skipped.is_some() { format!("# {l}") } else { l.clone() }}</div> }
+                })
+                .collect();
+            let out: Html = e
+                .output
+                .iter()
+                .filter(|_| e.error.is_none())
+                .map(|o| html! { <div class="py-out" data-output={o.clone()}>{o.clone()}</div> })
+                .collect();
+            html! {
+                <div class="py-entry">
+                    {code}
+                    if let Some(n) = &e.note { <div class="py-note">{format!("# {n}")}</div> }
+                    {out}
+                    if let Some(err) = &e.error { <div class="py-err" data-output={err.clone()}>{err.clone()}</div> }
+                    if let Some(why) = &e.skipped { <div class="py-note">{format!("# socklab answered: {why}")}</div> }
+                </div>
+            }
+        })
+        .collect();
+    html! {
+        <section class="transcript" aria-label="python transcript">
+            <h2>{"Python"}
+                <span class="tools">
+                    <button onclick={on_copy}>{"copy"}</button>
+                    <button onclick={on_download}>{"download .py"}</button>
+                    if let Some(c) = *copied { <span class="hint">{c}</span> }
+                </span>
+            </h2>
+            <div class="py" data-expected={expected}>
+                <div class="py-code py-head">{"import socket, select"}</div>
+                if skip > 0 { <div class="py-note">{format!("# … {skip} earlier entries (all are in the download)")}</div> }
+                {lines}
+            </div>
+        </section>
+    }
+}

@@ -1,0 +1,155 @@
+//! The live sequence diagram: one lane per socket and per peer, each entry an
+//! arrow (handshake, bytes, FIN/RST) or a mark (state change). Only the rows in
+//! view are rendered (fixed row height), so 10,000 entries scroll smoothly; it
+//! follows the newest entry unless the learner scrolled up. Clicking (or Enter
+//! on) an entry shows its bytes.
+
+use super::app::AppCtx;
+use crate::bytes::{hexdump, lossy};
+use crate::state::{Action, Entry};
+use yew::prelude::*;
+
+/// Row height in px (must match `.tl-row` in style.css).
+const ROW: f64 = 26.0;
+/// Height of the scrolling viewport in px.
+const VIEW: f64 = 286.0;
+/// Extra rows rendered above and below the viewport.
+const OVERSCAN: usize = 6;
+
+fn pct(lane: usize, lanes: usize) -> f64 {
+    (lane as f64 + 0.5) * 100.0 / lanes.max(1) as f64
+}
+
+fn row(i: usize, e: &Entry, lanes: usize, selected: bool, on_pick: Callback<usize>) -> Html {
+    let lines: Html = (0..lanes)
+        .map(|l| html! { <span class="lane-line" style={format!("left:{:.3}%", pct(l, lanes))}></span> })
+        .collect();
+    let shape = match e.to {
+        Some(to) if to != e.from => {
+            let (a, b) = (pct(e.from, lanes), pct(to, lanes));
+            let dir = if b > a { "right" } else { "left" };
+            html! {
+                <span class={classes!("arrow", dir)}
+                    style={format!("left:{:.3}%;width:{:.3}%", a.min(b), (a - b).abs())}>
+                    <span class="arrow-label">{e.label.clone()}</span>
+                </span>
+            }
+        }
+        _ => html! {
+            <span class="mark" style={format!("left:{:.3}%", pct(e.from, lanes))}>
+                <span class="mark-label">{e.label.clone()}</span>
+            </span>
+        },
+    };
+    let onclick = {
+        let on_pick = on_pick.clone();
+        Callback::from(move |_| on_pick.emit(i))
+    };
+    let onkeydown = Callback::from(move |k: KeyboardEvent| {
+        if k.key() == "Enter" || k.key() == " " {
+            k.prevent_default();
+            on_pick.emit(i);
+        }
+    });
+    html! {
+        <div class={classes!("tl-row", e.kind.class(), selected.then_some("selected"))}
+            style={format!("top:{}px", i as f64 * ROW)} role="button" tabindex="0"
+            data-index={i.to_string()} {onclick} {onkeydown}>
+            <span class="tl-t">{format!("{:.3}s", e.t as f64 / 1000.0)}</span>
+            <span class="tl-lanes">{lines}{shape}</span>
+        </div>
+    }
+}
+
+#[function_component(Timeline)]
+pub fn timeline() -> Html {
+    let ctx = use_context::<AppCtx>();
+    let scroll = use_state(|| 0.0f64);
+    let follow = use_state(|| true);
+    let viewport = use_node_ref();
+    let len = ctx.as_ref().map(|c| c.state.timeline.len()).unwrap_or(0);
+    {
+        let (viewport, follow) = (viewport.clone(), *follow);
+        use_effect_with(len, move |_| {
+            if follow {
+                if let Some(el) = viewport.cast::<web_sys::Element>() {
+                    el.set_scroll_top(el.scroll_height());
+                }
+            }
+        });
+    }
+    let Some(ctx) = ctx else { return html! {} };
+    let state = &ctx.state;
+    let lanes = state.lanes.len().max(1);
+    let onscroll = {
+        let (scroll, follow, viewport) = (scroll.clone(), follow.clone(), viewport.clone());
+        Callback::from(move |_: Event| {
+            if let Some(el) = viewport.cast::<web_sys::Element>() {
+                let top = f64::from(el.scroll_top());
+                let bottom = f64::from(el.scroll_height() - el.client_height());
+                scroll.set(top);
+                follow.set(top >= bottom - ROW);
+            }
+        })
+    };
+    let on_pick = {
+        let dispatch = state.dispatcher();
+        Callback::from(move |i: usize| dispatch.dispatch(Action::Select(Some(i))))
+    };
+    let entries = state.timeline.items();
+    let first_visible = if *follow {
+        len.saturating_sub((VIEW / ROW) as usize + 1)
+    } else {
+        (*scroll / ROW) as usize
+    };
+    let from = first_visible.saturating_sub(OVERSCAN);
+    let to = (first_visible + (VIEW / ROW) as usize + OVERSCAN).min(len);
+    let rows: Html = (from..to)
+        .filter_map(|i| entries.get(i).map(|e| (i, e)))
+        .map(|(i, e)| row(i, e, lanes, state.selected == Some(i), on_pick.clone()))
+        .collect();
+    let heads: Html = state
+        .lanes
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            html! {
+                <span class={classes!("lane-head", l.is_peer.then_some("peer"))}
+                    style={format!("left:{:.3}%", pct(i, lanes))}>{l.label.clone()}</span>
+            }
+        })
+        .collect();
+    let detail = state.selected.and_then(|i| entries.get(i).cloned());
+    html! {
+        <section class="timeline" aria-label="timeline">
+            <h2>{"Timeline"}<span class="count">{format!("{len} entries")}</span></h2>
+            <div class="tl-heads">{heads}</div>
+            <div class="tl-view" ref={viewport} {onscroll} style={format!("height:{VIEW}px")}>
+                <div class="tl-content" style={format!("height:{}px", len as f64 * ROW)}>{rows}</div>
+            </div>
+            <div class="tl-detail" aria-live="polite">
+                { match detail {
+                    None => html! { <span class="hint">{"click an entry to see its bytes"}</span> },
+                    Some(e) => html! {
+                        <>
+                            <div><strong>{e.label.clone()}</strong>{format!("  at {:.3}s", e.t as f64 / 1000.0)}</div>
+                            { match (&e.bytes, e.n) {
+                                (Some(b), n) => html! {
+                                    <>
+                                        if n.is_some_and(|n| n as usize > b.len()) {
+                                            <div class="hint">{format!("first {} of {} bytes", b.len(), n.unwrap_or_default())}</div>
+                                        }
+                                        <pre class="text">{lossy(b)}</pre>
+                                        <pre class="hex">{hexdump(b)}</pre>
+                                    </>
+                                },
+                                (None, Some(n)) => html! { <div>{format!("{n} bytes (no preview)")}</div> },
+                                (None, None) => html! { <div class="hint">{"no bytes: a control segment or state change"}</div> },
+                            } }
+                        </>
+                    },
+                } }
+            </div>
+        </section>
+    }
+}
