@@ -334,7 +334,10 @@ impl Session {
         self.auth_failures += 1;
         self.out.err(
             id,
-            shared::ErrorBody::new(codes::UNAUTHORIZED, "wrong token; ask your teacher for the class token"),
+            shared::ErrorBody::new(
+                codes::UNAUTHORIZED,
+                "wrong token; ask your teacher for the class token",
+            ),
         );
         if self.auth_failures >= MAX_AUTH_FAILURES {
             self.closing = Some((1008, "too many wrong tokens".into()));
@@ -423,6 +426,7 @@ impl Session {
                         s.abort_write();
                     }
                 }
+                self.renew_after_failed_connect(&h);
                 self.start_writes(&h);
             }
             Loc::Select => self.selects.retain(|s| s.id != target),

@@ -63,10 +63,23 @@ pub struct WriteJob {
 
 #[derive(Debug)]
 pub enum WriteKind {
-    Send { data: Bytes, all: bool },
-    SendTo { data: Bytes, host: String, port: u16 },
-    Connect { host: String, port: u16, ex: bool },
-    Pipe { data: Bytes },
+    Send {
+        data: Bytes,
+        all: bool,
+    },
+    SendTo {
+        data: Bytes,
+        host: String,
+        port: u16,
+    },
+    Connect {
+        host: String,
+        port: u16,
+        ex: bool,
+    },
+    Pipe {
+        data: Bytes,
+    },
 }
 
 /// The write-side job that runs as a future.
@@ -78,9 +91,15 @@ pub struct Busy {
 
 pub enum BusyKind {
     /// `send`/`sendall`/`sendto` (the data, for the `data` event's preview).
-    Send { data: Bytes },
-    Connect { ex: bool },
-    Pipe { len: usize },
+    Send {
+        data: Bytes,
+    },
+    Connect {
+        ex: bool,
+    },
+    Pipe {
+        len: usize,
+    },
 }
 
 /// A connected TCP stream and what the relay has read from it.
@@ -152,8 +171,6 @@ pub struct Sock {
     pub opts: Vec<(OptName, i64)>,
     /// An error from a background (non-blocking) connect, not yet reported.
     pub pending_error: Option<ErrorBody>,
-    /// A background connect finished successfully (for `connect_ex` → EISCONN).
-    pub connect_started: bool,
 }
 
 impl Sock {
@@ -174,18 +191,14 @@ impl Sock {
             bound: None,
             opts: Vec::new(),
             pending_error: None,
-            connect_started: false,
         }
     }
 
     pub fn abort_all(&mut self) {
         self.abort_write();
-        for h in [
-            self.pump.take(),
-            self.w_watch.take(),
-        ]
-        .into_iter()
-        .flatten()
+        for h in [self.pump.take(), self.w_watch.take()]
+            .into_iter()
+            .flatten()
         {
             h.abort();
         }
@@ -244,9 +257,10 @@ impl Sock {
 
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         match self.sock_ref() {
-            Some(s) => s.local_addr()?.as_socket().ok_or_else(|| {
-                io::Error::new(io::ErrorKind::InvalidInput, "not an inet socket")
-            }),
+            Some(s) => s
+                .local_addr()?
+                .as_socket()
+                .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "not an inet socket")),
             None => Err(io::Error::from_raw_os_error(libc::EINVAL)),
         }
     }

@@ -39,7 +39,10 @@ impl Session {
             self.take_pending(wid);
             self.out.err(
                 wid,
-                ErrorBody::errno_with(Errno::EINVAL, format!("Invalid argument ({h} was switched to pipe mode)")),
+                ErrorBody::errno_with(
+                    Errno::EINVAL,
+                    format!("Invalid argument ({h} was switched to pipe mode)"),
+                ),
             );
         }
         self.out.empty_ok(id);

@@ -12,7 +12,6 @@ use bytes::{Bytes, BytesMut};
 use shared::{Addr, CloseReason, Data, Dir, Errno, ErrorBody, Event, OkBody, SockState, SockType};
 use std::sync::Arc;
 use tokio::net::TcpStream;
-use tokio::time::Instant;
 
 /// What starting a job led to.
 enum Step {
@@ -109,16 +108,13 @@ impl Session {
             Err(e) => return self.out.err(id, e),
         };
         let idle = s.writes.is_empty() && s.write_busy.is_none();
-        let deadline = if idle {
-            None
-        } else {
-            // Queued behind another write: a non-blocking call would block.
-            if s.mode == Mode::NonBlocking && !matches!(kind, WriteKind::Connect { .. }) {
-                return self.out.err(id, ErrorBody::errno(Errno::EAGAIN));
-            }
-            None::<Instant>
-        };
-        if let Err(e) = self.add_pending(id, Loc::Write(h.to_owned()), deadline, None) {
+        // Queued behind another write (or a connect in progress), a non-blocking
+        // call would block.
+        if !idle && s.mode == Mode::NonBlocking && !matches!(kind, WriteKind::Connect { .. }) {
+            return self.out.err(id, ErrorBody::errno(Errno::EAGAIN));
+        }
+        // Timeouts of write-side calls run inside their futures (see `io.rs`).
+        if let Err(e) = self.add_pending(id, Loc::Write(h.to_owned()), None, None) {
             return self.out.err(id, e);
         }
         if let Some(s) = self.socks.get_mut(h) {
@@ -145,8 +141,7 @@ impl Session {
                 Step::Done(id, r) => {
                     if let Some(id) = id {
                         self.take_pending(id);
-                        let ex = false;
-                        self.reply_connect(id, ex, r);
+                        self.reply_connect(id, false, r);
                     }
                 }
             }
@@ -240,8 +235,14 @@ impl Session {
                     return Step::Done(None, Ok(OkBody::Empty {}));
                 }
                 let len = data.len();
-                let (fut, abort) =
-                    io::abortable(io::write_stream(h.to_owned(), io, data, written, true, None));
+                let (fut, abort) = io::abortable(io::write_stream(
+                    h.to_owned(),
+                    io,
+                    data,
+                    written,
+                    true,
+                    None,
+                ));
                 s.write_busy = Some(Busy {
                     id: None,
                     abort,
@@ -398,7 +399,6 @@ impl Session {
         let Os::Fresh(socket) = std::mem::replace(&mut s.os, Os::Connecting) else {
             return Step::Blocked;
         };
-        s.connect_started = true;
         let sock_name = h.to_owned();
         let fut = match checked {
             Some(Ok(addr)) => io::abortable(io::connect(sock_name, socket, addr, timeout)),
@@ -477,32 +477,10 @@ impl Session {
                 Ok(OkBody::Empty {})
             }
             Err(e) => {
-                // The failed socket is gone; the handle gets a fresh one, re-bound
-                // and with its options, so the learner can try again.
-                let fresh = sock::new_os_socket(s.family, s.kind).map(|f| {
-                    for (name, value) in &s.opts {
-                        let _ = sock::set_opt(&socket2::SockRef::from(&f), *name, *value);
-                    }
-                    if let Some(b) = s.bound {
-                        if f.bind(&b.into()).is_err() {
-                            s.bound = None;
-                        }
-                    }
-                    f
-                });
-                match fresh {
-                    Ok(f) => s.os = Os::Fresh(f),
-                    Err(err) => tracing::warn!("cannot recreate a socket: {err}"),
-                }
                 if id.is_none() {
                     s.pending_error = Some(e.clone());
                 }
-                let to = if s.bound.is_some() {
-                    SockState::Bound
-                } else {
-                    SockState::Closed
-                };
-                self.set_state(h, to);
+                self.renew_after_failed_connect(h);
                 Err(e)
             }
         };
@@ -512,6 +490,37 @@ impl Session {
         }
         self.serve_readers(h);
         self.start_writes(h);
+    }
+
+    /// A failed or abandoned connect consumed the OS socket: give the handle a
+    /// fresh one, re-bound and with its options, so the learner can try again.
+    pub fn renew_after_failed_connect(&mut self, h: &str) {
+        let Some(s) = self.socks.get_mut(h) else {
+            return;
+        };
+        if !matches!(s.os, Os::Connecting) {
+            return;
+        }
+        match sock::new_os_socket(s.family, s.kind) {
+            Ok(f) => {
+                for (name, value) in &s.opts {
+                    let _ = sock::set_opt(&socket2::SockRef::from(&f), *name, *value);
+                }
+                if let Some(b) = s.bound {
+                    if f.bind(&b.into()).is_err() {
+                        s.bound = None;
+                    }
+                }
+                s.os = Os::Fresh(f);
+            }
+            Err(err) => tracing::warn!("cannot recreate a socket: {err}"),
+        }
+        let to = if s.bound.is_some() {
+            SockState::Bound
+        } else {
+            SockState::Closed
+        };
+        self.set_state(h, to);
     }
 
     pub fn on_wrote(&mut self, h: &str, result: Result<usize, ErrorBody>) {
@@ -579,7 +588,8 @@ impl Session {
                 _ => 0,
             })
             .sum();
-        s.writes.retain(|j| !matches!(j.kind, WriteKind::Pipe { .. }));
+        s.writes
+            .retain(|j| !matches!(j.kind, WriteKind::Pipe { .. }));
         s.pipe_queued = s.pipe_queued.saturating_sub(dropped);
         self.pipe_queued_total = self.pipe_queued_total.saturating_sub(dropped);
         let reason = if e.os_errno() == Some(Errno::ECONNRESET) {

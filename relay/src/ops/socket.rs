@@ -11,8 +11,8 @@ use crate::resolve::{self, Purpose};
 use crate::session::{Loc, Session};
 use crate::sock::{self, DgramSock, ListenSock, Mode, Os, Sock};
 use shared::{
-    Addr, CloseReason, Errno, ErrorBody, Event, Family, How, OkBody, OptLevel, OptName,
-    SockState, SockType,
+    Addr, CloseReason, Errno, ErrorBody, Event, Family, How, OkBody, OptLevel, OptName, SockState,
+    SockType,
 };
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -60,8 +60,8 @@ impl Session {
             let os = match kind {
                 SockType::Stream => Os::Fresh(os_sock),
                 SockType::Dgram => {
-                    let udp = tokio::net::UdpSocket::from_std(os_sock.into())
-                        .map_err(|e| from_io(&e))?;
+                    let udp =
+                        tokio::net::UdpSocket::from_std(os_sock.into()).map_err(|e| from_io(&e))?;
                     Os::Dgram(DgramSock {
                         io: Arc::new(udp),
                         queue: VecDeque::new(),
@@ -144,7 +144,10 @@ impl Session {
             Ok(s) if s.bound.is_some() || !matches!(s.os, Os::Fresh(_) | Os::Dgram(_)) => {
                 return self.out.err(
                     id,
-                    ErrorBody::errno_with(Errno::EINVAL, "Invalid argument (the socket is already bound)"),
+                    ErrorBody::errno_with(
+                        Errno::EINVAL,
+                        "Invalid argument (the socket is already bound)",
+                    ),
                 )
             }
             Ok(s) => s.family,
@@ -177,7 +180,9 @@ impl Session {
             if s.bound.is_some() {
                 return Err(ErrorBody::errno(Errno::EINVAL));
             }
-            let r = s.sock_ref().ok_or_else(|| ErrorBody::errno(Errno::EINVAL))?;
+            let r = s
+                .sock_ref()
+                .ok_or_else(|| ErrorBody::errno(Errno::EINVAL))?;
             r.bind(&addr.into()).map_err(|e| from_io(&e))?;
             let local = s.local_addr().map_err(|e| from_io(&e))?;
             s.bound = Some(local);
@@ -236,9 +241,8 @@ impl Session {
                 }
                 Err(e) => {
                     // The socket is gone with the error; give the handle a fresh one.
-                    s.os = Os::Fresh(
-                        sock::new_os_socket(s.family, s.kind).map_err(|e| from_io(&e))?,
-                    );
+                    s.os =
+                        Os::Fresh(sock::new_os_socket(s.family, s.kind).map_err(|e| from_io(&e))?);
                     s.bound = None;
                     Err(from_io(&e))
                 }
@@ -356,7 +360,10 @@ impl Session {
             self.take_pending(pid);
             self.out.err(
                 pid,
-                ErrorBody::errno_with(Errno::EBADF, format!("Bad file descriptor ({h} was closed)")),
+                ErrorBody::errno_with(
+                    Errno::EBADF,
+                    format!("Bad file descriptor ({h} was closed)"),
+                ),
             );
         }
         let bind_ids: Vec<u64> = self
@@ -366,7 +373,13 @@ impl Session {
             .map(|(k, _)| *k)
             .collect();
         for pid in bind_ids {
-            self.abandon(pid, ErrorBody::errno_with(Errno::EBADF, format!("Bad file descriptor ({h} was closed)")));
+            self.abandon(
+                pid,
+                ErrorBody::errno_with(
+                    Errno::EBADF,
+                    format!("Bad file descriptor ({h} was closed)"),
+                ),
+            );
         }
         self.pipe_queued_total = self.pipe_queued_total.saturating_sub(piped_bytes);
         self.set_state(h, SockState::Closed);
@@ -386,7 +399,9 @@ impl Session {
             if s.kind != SockType::Stream {
                 return Err(ErrorBody::errno(Errno::ENOPROTOOPT));
             }
-            let r = s.sock_ref().ok_or_else(|| ErrorBody::errno(Errno::EAGAIN))?;
+            let r = s
+                .sock_ref()
+                .ok_or_else(|| ErrorBody::errno(Errno::EAGAIN))?;
             crate::tcp_info::read(&r).map_err(|e| from_io(&e))
         });
         match r {
