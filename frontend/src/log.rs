@@ -52,10 +52,6 @@ impl<T> Log<T> {
         self.len
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
     /// The entries this state holds.
     pub fn items(&self) -> LogView<'_, T> {
         LogView {

@@ -406,7 +406,7 @@ mod tests {
             e.error.as_deref(),
             Some("ConnectionRefusedError: [Errno 111] Connection refused")
         );
-        let script = script(&[e.clone()]);
+        let script = script(std::slice::from_ref(&e));
         assert!(script.contains(
             "try:\n    s1.connect((\"127.0.0.1\", 20009))\nexcept OSError as e:\n    report(e)\n"
         ));

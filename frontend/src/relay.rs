@@ -91,9 +91,15 @@ impl Relay {
         format!("{scheme}://{host}/ws")
     }
 
-    /// Sends `op`; the reducer sees `Sent` now and `Replied` when the reply
-    /// arrives. The returned future resolves with the same outcome.
-    pub fn send(&self, op: Op) -> (u64, oneshot::Receiver<Outcome>) {
+    /// Sends `op` without waiting: the reducer sees `Sent` now and `Replied`
+    /// when the reply arrives. Returns the request's id.
+    pub fn send(&self, op: Op) -> u64 {
+        self.request(op).0
+    }
+
+    /// Sends `op` like [`Relay::send`] and also returns a future of its outcome
+    /// (for components that show a result themselves, like select).
+    pub fn request(&self, op: Op) -> (u64, oneshot::Receiver<Outcome>) {
         let inner = &self.0;
         let id = inner.next_id.get();
         inner.next_id.set(id + 1);

@@ -567,7 +567,7 @@ impl State {
                 if let Some(s) = self.socks.get_mut(&sock) {
                     s.mode = match timeout {
                         None => Mode::Blocking,
-                        Some(t) if t == 0.0 => Mode::NonBlocking,
+                        Some(0.0) => Mode::NonBlocking,
                         Some(t) => Mode::Timeout(t),
                     };
                 }

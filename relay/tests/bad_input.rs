@@ -254,3 +254,17 @@ async fn python_errors_for_misused_sockets() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn an_oversized_binary_frame_closes_with_1009_too() {
+    let mut config = Config::for_tests();
+    config.limits.max_message_bytes = 4096;
+    let relay = start(config).await;
+    let mut c = Client::connect(&relay).await;
+    let (s, _peer) = connected_to_test_peer(&mut c).await;
+    c.ok(json!({"op": "pipe", "sock": s})).await;
+    c.send_to(&s, &[7u8; 10_000]).await;
+    let (code, reason) = c.expect_close().await;
+    assert_eq!(code, 1009, "reason: {reason}");
+    assert!(reason.contains("--max-message-bytes"), "{reason}");
+}

@@ -217,3 +217,18 @@ async fn recv_encoding_b64() {
         .await;
     assert_eq!(got["data"], json!({"b64": "aGk="}));
 }
+
+#[tokio::test]
+async fn cancel_a_blocking_accept() {
+    let relay = start_default().await;
+    let mut c = Client::connect(&relay).await;
+    let (l, p) = listener(&mut c).await;
+    let accept = c.send(json!({"op": "accept", "sock": l})).await;
+    c.ok(json!({"op": "cancel", "target": accept})).await;
+    expect_err(&c.reply(accept).await, "cancelled", "the cancelled accept");
+    // The listener still accepts.
+    let s = tcp_socket(&mut c).await;
+    c.ok(json!({"op": "connect", "sock": s, "addr": ["127.0.0.1", p]}))
+        .await;
+    c.ok(json!({"op": "accept", "sock": l})).await;
+}

@@ -147,6 +147,10 @@ async fn listen_without_bind_goes_from_closed_to_listen() {
     c.expect_state(&s, "CLOSED", "LISTEN").await;
     let name = c.ok(json!({"op": "getsockname", "sock": s})).await;
     assert_ne!(port(&name["addr"]), 0, "listen binds an ephemeral port");
+    assert_eq!(
+        name["addr"][0], "127.0.0.1",
+        "the implicit bind is loopback only"
+    );
 }
 
 #[tokio::test]

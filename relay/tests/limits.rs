@@ -10,6 +10,7 @@ use common::*;
 use relay::config::Config;
 use serde_json::json;
 use std::time::Duration;
+use tokio::io::AsyncReadExt;
 
 #[tokio::test]
 async fn max_handles_is_a_limit_error() {
@@ -137,4 +138,26 @@ async fn idle_sessions_are_closed() {
     let (code, reason) = c.expect_close().await;
     assert_eq!(code, 1000);
     assert!(reason.contains("--idle-timeout"), "{reason}");
+}
+
+#[tokio::test]
+async fn closing_a_session_releases_its_sockets() {
+    let relay = start_default().await;
+    let mut c = Client::connect(&relay).await;
+    let (_s, mut peer) = connected_to_test_peer(&mut c).await;
+    c.close().await;
+    // The relay closed the socket: the test's end reads end-of-stream (or a reset).
+    let mut buf = [0u8; 16];
+    let r = guard("peer sees the close", peer.read(&mut buf)).await;
+    assert!(matches!(r, Ok(0) | Err(_)), "{r:?}");
+}
+
+#[tokio::test]
+async fn shutdown_closes_sessions_with_1001() {
+    let relay = start_default().await;
+    let mut c = Client::connect(&relay).await;
+    c.ok(json!({"op": "ping"})).await;
+    let ((), (code, _reason)) =
+        tokio::join!(guard("relay shutdown", relay.shutdown()), c.expect_close());
+    assert_eq!(code, 1001);
 }

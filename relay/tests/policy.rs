@@ -159,3 +159,22 @@ async fn allow_origin_admits_that_origin() {
         Some(403)
     );
 }
+
+/// A UDP socket that `sendto` binds implicitly should listen on loopback only, like
+/// `bind("")` does by default (DESIGN.md: all-interfaces binds are narrowed to
+/// loopback unless `--allow-bind` permits them). The kernel's autobind would give
+/// 0.0.0.0, so datagrams from other hosts could reach the learner's socket.
+#[tokio::test]
+async fn implicit_udp_bind_is_loopback_only() {
+    let relay = start_default().await;
+    let mut c = Client::connect(&relay).await;
+    let a = udp_socket(&mut c).await;
+    let bound = c
+        .ok(json!({"op": "bind", "sock": a, "addr": ["127.0.0.1", 0]}))
+        .await;
+    let b = udp_socket(&mut c).await;
+    c.ok(json!({"op": "sendto", "sock": b, "data": text("x"), "addr": bound["addr"]}))
+        .await;
+    let name = c.ok(json!({"op": "getsockname", "sock": b})).await;
+    assert_eq!(name["addr"][0], "127.0.0.1", "{name}");
+}

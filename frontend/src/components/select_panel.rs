@@ -73,7 +73,7 @@ pub fn select_panel() -> Html {
                 xlist: pick(2),
                 timeout: if t.is_empty() { None } else { t.parse().ok() },
             };
-            let (_, reply) = relay.send(op);
+            let (_, reply) = relay.request(op);
             let result = result.clone();
             result.set(Some("waiting…".into()));
             wasm_bindgen_futures::spawn_local(async move {

@@ -6,7 +6,8 @@ use super::app::AppCtx;
 use super::data_entry::{DataEntry, Draft};
 use super::received::Received;
 use crate::state::{Mode, Sock};
-use shared::{Addr, Data, How, Op, OptLevel, OptName, OptValue, SockState};
+use shared::request::OptValue;
+use shared::{Addr, Data, How, Op, OptLevel, OptName, SockState};
 use yew::prelude::*;
 
 /// Every action a card can offer.

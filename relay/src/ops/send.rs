@@ -310,14 +310,32 @@ impl Session {
         let Os::Dgram(d) = &s.os else {
             return Step::Done(id, Err(ErrorBody::errno(Errno::EINVAL)));
         };
-        let bound_before = s.bound.is_some();
+        if s.bound.is_none() && d.peer.is_none() {
+            // The kernel would bind an unbound socket to every interface on its
+            // first sendto (Python shows 0.0.0.0); bind where the policy says.
+            let any = match s.family {
+                shared::Family::AfInet6 => std::net::SocketAddr::from(([0u16; 8], 0)),
+                _ => std::net::SocketAddr::from(([0, 0, 0, 0], 0)),
+            };
+            let bound = resolve::check(&self.relay.policy, Purpose::Bind, "", any).and_then(|a| {
+                socket2::SockRef::from(&*d.io)
+                    .bind(&a.into())
+                    .map_err(|e| from_io(&e))
+            });
+            if let Err(e) = bound {
+                return Step::Done(id, Err(e));
+            }
+            s.bound = s.local_addr().ok();
+            self.set_state(h, SockState::Bound);
+        }
+        let Some(s) = self.socks.get_mut(h) else {
+            return Step::Blocked;
+        };
+        let Os::Dgram(d) = &s.os else {
+            return Step::Blocked;
+        };
         match d.io.try_send_to(&data, to) {
             Ok(n) => {
-                if !bound_before {
-                    // sendto bound the socket implicitly, as in Python.
-                    s.bound = s.local_addr().ok();
-                    self.set_state(h, SockState::Bound);
-                }
                 self.data_out(h, &data[..n]);
                 Step::Done(id, Ok(OkBody::Sent { n: n as u64 }))
             }
