@@ -15,6 +15,7 @@ pub struct LabPorts {
     pub tcp_echo: u16,
     pub udp_echo: u16,
     pub chat: u16,
+    pub http: u16,
 }
 
 impl LabPorts {
@@ -23,12 +24,14 @@ impl LabPorts {
         tcp_echo: 20007,
         udp_echo: 20007,
         chat: 20023,
+        http: 20080,
     };
     /// Free ports chosen by the kernel.
     pub const EPHEMERAL: LabPorts = LabPorts {
         tcp_echo: 0,
         udp_echo: 0,
         chat: 0,
+        http: 0,
     };
 }
 

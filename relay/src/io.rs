@@ -51,6 +51,9 @@ pub enum IoDone {
         sock: String,
         result: Result<SocketAddr, ErrorBody>,
     },
+    /// An HTTP connection's future finished (see `http/`).
+    #[allow(dead_code)] // constructed once HTTP ops land
+    Http(crate::http::HttpDone),
     /// The future was aborted (its handle was closed or its request cancelled).
     Aborted,
 }

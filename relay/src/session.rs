@@ -71,6 +71,8 @@ pub struct Session {
     pub name: String,
     pub out: Outbox,
     pub socks: HashMap<String, Sock>,
+    /// `http.client` connections (`h1…`).
+    pub http: HashMap<String, crate::http::HttpConn>,
     next_handle: u64,
     pub pending: HashMap<u64, Pending>,
     pub deadlines: BTreeSet<(Instant, u64)>,
@@ -161,6 +163,7 @@ impl Session {
             name,
             out: Outbox::new(started),
             socks: HashMap::new(),
+            http: HashMap::new(),
             next_handle: 1,
             pending: HashMap::new(),
             deadlines: BTreeSet::new(),
@@ -347,10 +350,10 @@ impl Session {
     /// A new handle name with the given prefix (`s`, `h`, `f`), never reused.
     pub fn new_handle(&mut self, prefix: char) -> Result<String, shared::ErrorBody> {
         let max = self.relay.config.limits.max_handles;
-        if self.socks.len() >= max as usize {
+        let open = self.socks.len() + self.http.len();
+        if open >= max as usize {
             return Err(limit(format!(
-                "this session already has {} open handles (limit --max-handles {max}); close some first",
-                self.socks.len()
+                "this session already has {open} open handles (limit --max-handles {max}); close some first"
             )));
         }
         let h = format!("{prefix}{}", self.next_handle);
@@ -505,6 +508,7 @@ impl Session {
                     }
                 }
             }
+            IoDone::Http(done) => self.on_http(done),
             IoDone::Aborted => {}
         }
     }

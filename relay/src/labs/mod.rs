@@ -125,6 +125,7 @@ mod tests {
             tcp_echo: tcp.local_addr().unwrap().port(),
             udp_echo: udp.local_addr().unwrap().port(),
             chat: 0,
+            http: 0,
         };
         let labs = start(&ports).await;
         assert!(!labs.addrs.contains_key("tcp_echo"));

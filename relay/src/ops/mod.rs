@@ -9,6 +9,7 @@
 //! - `select.rs`: `select`;
 //! - `pipe.rs`: streaming mode.
 
+mod http;
 mod pipe;
 mod recv;
 mod select;
@@ -84,13 +85,22 @@ impl Session {
             } => self.op_select(id, rlist, wlist, xlist, timeout),
             Op::TcpInfo { sock } => self.op_tcp_info(id, &sock),
             Op::Pipe { sock, encoding } => self.op_pipe(id, &sock, encoding),
+            op @ (Op::HttpOpen { .. }
+            | Op::HttpRequest { .. }
+            | Op::HttpPutrequest { .. }
+            | Op::HttpPutheader { .. }
+            | Op::HttpEndheaders { .. }
+            | Op::HttpSend { .. }
+            | Op::HttpGetresponse { .. }
+            | Op::HttpRead { .. }
+            | Op::HttpClose { .. }) => self.op_http(id, op),
             other => self.out.err(id, not_yet(&other)),
         }
     }
 }
 
-/// HTTP and FTP ops are part of the protocol but not performed by this release.
-fn not_yet(op: &Op) -> ErrorBody {
+/// Ops that are part of the protocol but not performed by this release.
+pub fn not_yet(op: &Op) -> ErrorBody {
     let name = serde_json::to_value(op)
         .ok()
         .and_then(|v| v.get("op").and_then(|o| o.as_str()).map(str::to_owned))
