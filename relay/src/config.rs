@@ -16,6 +16,9 @@ pub struct LabPorts {
     pub udp_echo: u16,
     pub chat: u16,
     pub http: u16,
+    pub ftp: u16,
+    /// First port of the FTP lab's passive range (100 ports; 0 = any free port).
+    pub ftp_passive: u16,
 }
 
 impl LabPorts {
@@ -25,6 +28,8 @@ impl LabPorts {
         udp_echo: 20007,
         chat: 20023,
         http: 20080,
+        ftp: 20021,
+        ftp_passive: 21000,
     };
     /// Free ports chosen by the kernel.
     pub const EPHEMERAL: LabPorts = LabPorts {
@@ -32,6 +37,8 @@ impl LabPorts {
         udp_echo: 0,
         chat: 0,
         http: 0,
+        ftp: 0,
+        ftp_passive: 0,
     };
 }
 

@@ -8,6 +8,7 @@
 //! (resolve-then-check), `labs/` (built-in lab servers), `config`, `state`.
 
 pub mod config;
+mod ftp;
 mod http;
 mod io;
 pub mod labs;

@@ -26,7 +26,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 /// Stop reading requests and sockets while this many bytes wait for the browser.
-const OUTBOX_HIGH_WATER: usize = 8 << 20;
+const OUTBOX_HIGH_WATER: usize = 2 << 20;
 /// Stop reading the WebSocket while this many piped bytes wait for their sockets.
 const PIPE_HIGH_WATER: usize = 2 << 20;
 /// Most bytes handed to the WebSocket in one write batch.
@@ -73,6 +73,8 @@ pub struct Session {
     pub socks: HashMap<String, Sock>,
     /// `http.client` connections (`h1…`).
     pub http: HashMap<String, crate::http::HttpConn>,
+    /// `ftplib` connections (`f1…`).
+    pub ftp: HashMap<String, crate::ftp::FtpConn>,
     next_handle: u64,
     pub pending: HashMap<u64, Pending>,
     pub deadlines: BTreeSet<(Instant, u64)>,
@@ -164,6 +166,7 @@ impl Session {
             out: Outbox::new(started),
             socks: HashMap::new(),
             http: HashMap::new(),
+            ftp: HashMap::new(),
             next_handle: 1,
             pending: HashMap::new(),
             deadlines: BTreeSet::new(),
@@ -350,7 +353,7 @@ impl Session {
     /// A new handle name with the given prefix (`s`, `h`, `f`), never reused.
     pub fn new_handle(&mut self, prefix: char) -> Result<String, shared::ErrorBody> {
         let max = self.relay.config.limits.max_handles;
-        let open = self.socks.len() + self.http.len();
+        let open = self.socks.len() + self.http.len() + self.ftp.len();
         if open >= max as usize {
             return Err(limit(format!(
                 "this session already has {open} open handles (limit --max-handles {max}); close some first"
@@ -480,7 +483,11 @@ impl Session {
                 return;
             }
         };
-        self.pipe_in(&handle, frame.slice(header..));
+        if handle.starts_with('f') {
+            self.ftp_frame(&handle, frame.slice(header..));
+        } else {
+            self.pipe_in(&handle, frame.slice(header..));
+        }
     }
 
     fn on_io(&mut self, done: IoDone) {
@@ -509,6 +516,7 @@ impl Session {
                 }
             }
             IoDone::Http(done) => self.on_http(done),
+            IoDone::Ftp(done) => self.on_ftp(done),
             IoDone::Aborted => {}
         }
     }

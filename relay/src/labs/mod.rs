@@ -126,6 +126,8 @@ mod tests {
             udp_echo: udp.local_addr().unwrap().port(),
             chat: 0,
             http: 0,
+            ftp: 0,
+            ftp_passive: 0,
         };
         let labs = start(&ports).await;
         assert!(!labs.addrs.contains_key("tcp_echo"));

@@ -9,6 +9,7 @@
 //! - `select.rs`: `select`;
 //! - `pipe.rs`: streaming mode.
 
+mod ftp;
 mod http;
 mod pipe;
 mod recv;
@@ -94,7 +95,29 @@ impl Session {
             | Op::HttpGetresponse { .. }
             | Op::HttpRead { .. }
             | Op::HttpClose { .. }) => self.op_http(id, op),
-            other => self.out.err(id, not_yet(&other)),
+            op @ (Op::FtpConnect { .. }
+            | Op::FtpLogin { .. }
+            | Op::FtpGetwelcome { .. }
+            | Op::FtpSendcmd { .. }
+            | Op::FtpVoidcmd { .. }
+            | Op::FtpSetPasv { .. }
+            | Op::FtpRetrbinary { .. }
+            | Op::FtpRetrlines { .. }
+            | Op::FtpStorbinary(_)
+            | Op::FtpStorlines(_)
+            | Op::FtpDir { .. }
+            | Op::FtpNlst { .. }
+            | Op::FtpRename { .. }
+            | Op::FtpDelete { .. }
+            | Op::FtpSize { .. }
+            | Op::FtpCwd { .. }
+            | Op::FtpMkd { .. }
+            | Op::FtpRmd { .. }
+            | Op::FtpPwd { .. }
+            | Op::FtpAbort { .. }
+            | Op::FtpQuit { .. }
+            | Op::FtpClose { .. }
+            | Op::FtpSetDebuglevel { .. }) => self.op_ftp(id, op),
         }
     }
 }
