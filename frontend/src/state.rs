@@ -209,8 +209,14 @@ pub struct State {
     pub selected: Option<usize>,
     /// The last `error` event or unreadable frame.
     pub notice: Option<String>,
+    /// This session passed `auth` (only matters when `hello` requires it).
+    pub authed: bool,
     /// Last relay time seen, for entries the client makes up.
     last_t: u64,
+    /// Transcript entries held back until the request they follow completes
+    /// (an `accept` that beat its own client's `connect` reply: a script must
+    /// connect first or it would block in `accept`).
+    deferred: Vec<(u64, PyEntry)>,
 }
 
 /// Everything that can happen to the page.
@@ -283,6 +289,13 @@ impl State {
                 if let Some(p) = self.pending.remove(&id) {
                     self.on_reply(p.op, outcome);
                 }
+                let (ready, waiting) = std::mem::take(&mut self.deferred)
+                    .into_iter()
+                    .partition(|(after, _)| *after == id || !self.pending.contains_key(after));
+                self.deferred = waiting;
+                for (_, entry) in ready {
+                    self.transcript.push(entry);
+                }
             }
             Action::Select(i) => self.selected = i,
             Action::Notice(text) => self.notice = Some(text),
@@ -327,12 +340,14 @@ impl State {
             // A new session: the relay released every handle of the old one.
             self.socks.clear();
             self.pending.clear();
+            self.deferred.clear();
             self.transcript.push(PyEntry::comment(
                 "the relay connection was re-established: a new session starts here \
                  (sockets above were closed by the relay)",
             ));
         }
         self.session += 1;
+        self.authed = false;
         self.hello = Some(hello);
         self.notice = None;
     }
@@ -370,11 +385,11 @@ impl State {
         let me = self.sock_lane(handle);
         match (from, to) {
             (_, SockState::SynSent) => {
-                let peer = self.peer_lane(handle);
+                let peer = self.handshake_lane(handle);
                 self.push(t, me, Some(peer), Kind::Handshake, "SYN  (SYN_SENT)".into());
             }
             (SockState::SynSent, SockState::Established) => {
-                let peer = self.peer_lane(handle);
+                let peer = self.handshake_lane(handle);
                 self.push(
                     t,
                     peer,
@@ -391,7 +406,7 @@ impl State {
                 );
             }
             (SockState::SynSent, SockState::Closed) => {
-                let peer = self.peer_lane(handle);
+                let peer = self.handshake_lane(handle);
                 self.push(
                     t,
                     peer,
@@ -483,7 +498,10 @@ impl State {
 
     fn on_reply(&mut self, op: Op, outcome: Outcome) {
         if let Some(entry) = python::entry(&op, &outcome) {
-            self.transcript.push(entry);
+            match self.connect_pending_to_listener(&op) {
+                Some(id) => self.deferred.push((id, entry)),
+                None => self.transcript.push(entry),
+            }
         }
         let err = match &outcome {
             Outcome::Err(e) => Some(e.clone()),
@@ -504,6 +522,10 @@ impl State {
             }
         }
         match (op, body) {
+            (Op::Auth { .. }, _) => {
+                self.authed = true;
+                self.notice = None;
+            }
             (Op::Socket { family, kind, .. }, OkBody::Sock { sock }) => {
                 let order = self.next_order();
                 self.socks
@@ -589,8 +611,32 @@ impl State {
         }
     }
 
+    /// For an `accept` on one of our listeners: a pending `connect` of ours to
+    /// that listener's address (whose transcript line must come first).
+    fn connect_pending_to_listener(&self, op: &Op) -> Option<u64> {
+        let Op::Accept { sock } = op else { return None };
+        let local = self.socks.get(sock)?.local.as_ref()?;
+        self.pending.iter().find_map(|(id, p)| match &p.op {
+            Op::Connect { addr, .. } | Op::ConnectEx { addr, .. } if same_addr(addr, local) => {
+                Some(*id)
+            }
+            _ => None,
+        })
+    }
+
+    /// Whether the relay wants a token that this session has not given yet.
+    pub fn needs_token(&self) -> bool {
+        self.hello
+            .as_ref()
+            .is_some_and(|h| h.policy.auth_required && !self.authed)
+    }
+
     fn on_error(&mut self, op: &Op, err: Option<ErrorBody>) {
         let Some(err) = err else { return };
+        if matches!(op, Op::Auth { .. }) {
+            self.notice = Some(format!("the token was not accepted: {}", err.message));
+            return;
+        }
         if let Some(handle) = op_sock(op) {
             if self.socks.contains_key(handle) {
                 let lane = self.sock_lane(handle);
@@ -713,6 +759,26 @@ impl State {
         let label = self.sock_label(handle);
         if let Some(l) = self.lanes.iter_mut().find(|l| l.key == key) {
             l.label = label;
+        }
+    }
+
+    /// The lane a client's handshake talks to: our listening socket when the
+    /// peer is one of ours (the accepted socket only exists once it is done),
+    /// else the peer's lane.
+    fn handshake_lane(&mut self, handle: &str) -> usize {
+        let peer = self.socks.get(handle).and_then(|s| s.peer.clone());
+        let listener = peer.and_then(|peer| {
+            self.socks
+                .values()
+                .find(|s| {
+                    matches!(s.state, SockState::Listen)
+                        && s.local.as_ref().is_some_and(|l| same_addr(l, &peer))
+                })
+                .map(|s| s.handle.clone())
+        });
+        match listener {
+            Some(l) => self.sock_lane(&l),
+            None => self.peer_lane(handle),
         }
     }
 

@@ -52,10 +52,8 @@ pub enum IoDone {
         result: Result<SocketAddr, ErrorBody>,
     },
     /// An HTTP connection's future finished (see `http/`).
-    #[allow(dead_code)] // constructed once HTTP ops land
     Http(crate::http::HttpDone),
     /// An FTP connection's future finished (see `ftp/`).
-    #[allow(dead_code)] // constructed once FTP ops land
     Ftp(crate::ftp::FtpDone),
     /// The future was aborted (its handle was closed or its request cancelled).
     Aborted,

@@ -1,11 +1,12 @@
-//! socklab relay: performs Python `socket`/`select` calls (and, later,
-//! `http.client` and `ftplib`) for a browser over one WebSocket per session.
+//! socklab relay: performs Python `socket`, `select`, `http.client` and `ftplib`
+//! calls for a browser over one WebSocket per session.
 //!
 //! Layout: `server` (HTTP, upgrade, start/stop), `session` (one task and one
 //! `select!` loop per WebSocket, the only owner of its handles), `ops/` (the
 //! operations, one file per family), `io` (the socket futures a session polls),
 //! `sock` (the socket model), `policy` (pure allow/deny decisions), `resolve`
-//! (resolve-then-check), `labs/` (built-in lab servers), `config`, `state`.
+//! (resolve-then-check), `http/` and `ftp/` (the protocol clients), `tap` (wire
+//! events), `labs/` (built-in lab servers), `config`, `state`.
 
 pub mod config;
 mod ftp;
@@ -21,6 +22,7 @@ mod server;
 mod session;
 mod sock;
 mod state;
+mod tap;
 mod tcp_info;
 
 pub use config::Config;

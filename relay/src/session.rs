@@ -50,6 +50,8 @@ pub enum Loc {
     Select,
     /// A `bind` whose host name is being resolved.
     Bind(String),
+    /// A call on an HTTP or FTP connection (waiting in its queue or running).
+    Conn(String),
 }
 
 pub struct Pending {
@@ -436,7 +438,7 @@ impl Session {
                 self.start_writes(&h);
             }
             Loc::Select => self.selects.retain(|s| s.id != target),
-            Loc::Bind(_) => {}
+            Loc::Bind(_) | Loc::Conn(_) => {}
         }
         self.out.err(target, err);
     }

@@ -140,6 +140,7 @@ impl ErrorBody {
                 let text = self.reply.as_deref().unwrap_or(&self.message);
                 format!("ftplib.{}: {text}", &code[4..])
             }
+            code if code.starts_with("ssl.") => format!("{code}: {}", self.message),
             codes::CANCELLED => format!("KeyboardInterrupt  # cancelled: {}", self.message),
             code => format!("socklab.{code}: {}", self.message),
         }

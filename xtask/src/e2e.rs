@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 
 /// How long the relay may take to start listening.
 const RELAY_START_TIMEOUT: Duration = Duration::from_secs(60);
-/// The lab ports the tests use (DESIGN.md): TCP+UDP echo and chat.
-const LAB_TCP_PORTS: &[u16] = &[20007, 20023];
+/// The relay's standard lab ports (DESIGN.md): TCP+UDP echo, chat, HTTP, FTP.
+const LAB_TCP_PORTS: &[u16] = &[20007, 20023, 20080, 20021];
 const LAB_UDP_PORTS: &[u16] = &[20007];
 
 /// Kills the relay when dropped, so a failing test never leaves it running.
@@ -109,11 +109,7 @@ fn free_port() -> Result<u16> {
 
 /// Waits until `addr` accepts TCP connections, or the relay exits, or time runs out.
 fn wait_listening(child: &mut Child, addr: SocketAddr) -> Result<()> {
-    wait_listening_for(child, addr, RELAY_START_TIMEOUT)
-}
-
-/// [`wait_listening`] with an explicit time limit.
-pub fn wait_listening_for(child: &mut Child, addr: SocketAddr, limit: Duration) -> Result<()> {
+    let limit = RELAY_START_TIMEOUT;
     let start = Instant::now();
     loop {
         if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {

@@ -209,3 +209,12 @@ fn apt_install(pkgs: &[&str]) -> Result<()> {
     args.extend_from_slice(pkgs);
     cmd::step(&format!("install: {what} (Debian)"), &mut apt(&args))
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn trunk_toml_names_the_pinned_wasm_bindgen() {
+        let version = super::pinned_wasm_bindgen().unwrap();
+        assert!(version.starts_with("0.2."), "{version}");
+    }
+}

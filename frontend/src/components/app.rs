@@ -3,7 +3,7 @@
 //! the left; timeline and Python transcript on the right).
 
 use super::{
-    banner::Banner, hello_panel::HelloPanel, new_socket::NewSocket,
+    auth_panel::AuthPanel, banner::Banner, hello_panel::HelloPanel, new_socket::NewSocket,
     python_transcript::PythonTranscript, select_panel::SelectPanel, socket_card::SocketCard,
     timeline::Timeline,
 };
@@ -34,7 +34,7 @@ pub fn app() -> Html {
         .into_iter()
         .map(|s| html! { <SocketCard key={s.handle.clone()} handle={s.handle.clone()} /> })
         .collect();
-    let ready = state.hello.is_some();
+    let ready = state.hello.is_some() && !state.needs_token();
     html! {
         <ContextProvider<AppCtx> context={ctx}>
             <div class="app" data-ready={ready.to_string()}>
@@ -44,6 +44,7 @@ pub fn app() -> Html {
                     <HelloPanel />
                 </header>
                 <Banner />
+                <AuthPanel />
                 <main class="columns">
                     <section class="workbench" aria-label="socket workbench">
                         <NewSocket />

@@ -3,6 +3,7 @@
 //! to the WebSocket directly: actions go through `relay::Relay::send`.
 
 pub mod app;
+pub mod auth_panel;
 pub mod banner;
 pub mod data_entry;
 pub mod hello_panel;

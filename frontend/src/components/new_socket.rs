@@ -46,7 +46,7 @@ pub fn new_socket() -> Html {
             });
         })
     };
-    let disabled = ctx.state.hello.is_none();
+    let disabled = ctx.state.hello.is_none() || ctx.state.needs_token();
     html! {
         <div class="new-socket">
             <code>{"socket.socket("}</code>

@@ -32,6 +32,17 @@ fn download(text: &str) -> Result<(), wasm_bindgen::JsValue> {
 pub fn python_transcript() -> Html {
     let ctx = use_context::<AppCtx>();
     let copied = use_state(|| None::<&'static str>);
+    let view = use_node_ref();
+    let len = ctx.as_ref().map(|c| c.state.transcript.len()).unwrap_or(0);
+    {
+        // Keep the newest line in view.
+        let view = view.clone();
+        use_effect_with(len, move |_| {
+            if let Some(el) = view.cast::<web_sys::Element>() {
+                el.set_scroll_top(el.scroll_height());
+            }
+        });
+    }
     let Some(ctx) = ctx else { return html! {} };
     let entries = ctx.state.transcript.items();
     let full = script(&entries);
@@ -99,7 +110,7 @@ pub fn python_transcript() -> Html {
                     if let Some(c) = *copied { <span class="hint">{c}</span> }
                 </span>
             </h2>
-            <div class="py" data-expected={expected}>
+            <div class="py" data-expected={expected} ref={view}>
                 <div class="py-code py-head">{"import socket, select"}</div>
                 if skip > 0 { <div class="py-note">{format!("# … {skip} earlier entries (all are in the download)")}</div> }
                 {lines}

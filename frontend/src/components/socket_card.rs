@@ -333,7 +333,9 @@ pub fn socket_card(props: &Props) -> Html {
             })
         };
         html! {
-            <div class="row options">
+            <details class="options">
+                <summary>{"options: "}{s.mode.label()}</summary>
+                <div class="row">
                 <button class="act" onclick={toggle}>
                     {format!("setblocking({})", if blocking { "False" } else { "True" })}
                 </button>
@@ -347,7 +349,8 @@ pub fn socket_card(props: &Props) -> Html {
                     <option value="TCP_NODELAY">{"TCP_NODELAY"}</option>
                 </select>
                 {button(Act::Options, "setsockopt")}
-            </div>
+                </div>
+            </details>
         }
     } else {
         html! {}

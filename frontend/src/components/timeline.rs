@@ -35,11 +35,20 @@ fn row(i: usize, e: &Entry, lanes: usize, selected: bool, on_pick: Callback<usiz
                 </span>
             }
         }
-        _ => html! {
-            <span class="mark" style={format!("left:{:.3}%", pct(e.from, lanes))}>
-                <span class="mark-label">{e.label.clone()}</span>
-            </span>
-        },
+        _ => {
+            let x = pct(e.from, lanes);
+            // Labels of marks on the right half extend leftwards, to stay visible.
+            let side = if x > 55.0 {
+                "mark-label left"
+            } else {
+                "mark-label"
+            };
+            html! {
+                <span class="mark" style={format!("left:{x:.3}%")}>
+                    <span class={side}>{e.label.clone()}</span>
+                </span>
+            }
+        }
     };
     let onclick = {
         let on_pick = on_pick.clone();

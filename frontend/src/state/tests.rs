@@ -295,3 +295,46 @@ fn ten_thousand_events_stay_cheap() {
     assert!(b.s.timeline.len() > 10_000);
     assert!(b.s.lanes.len() <= 3);
 }
+
+#[test]
+fn accept_that_beats_connect_is_transcribed_after_it() {
+    use SockState::*;
+    let mut b = Bench::new();
+    let server = Addr::new("127.0.0.1", 20178);
+    b.call(tcp(), OkBody::Sock { sock: "s1".into() });
+    b.call(tcp(), OkBody::Sock { sock: "s2".into() });
+    b.call(
+        Op::Bind {
+            sock: "s1".into(),
+            addr: server.clone(),
+        },
+        OkBody::Addr {
+            addr: server.clone(),
+        },
+    );
+    let accept = b.send(Op::Accept { sock: "s1".into() });
+    let connect = b.send(Op::Connect {
+        sock: "s2".into(),
+        addr: server,
+    });
+    b.state("s2", Closed, SynSent);
+    b.state("s3", Closed, Established);
+    b.reply(
+        accept,
+        OkBody::Accept {
+            sock: "s3".into(),
+            addr: Addr::new("127.0.0.1", 40000),
+        },
+    );
+    b.state("s2", SynSent, Established);
+    b.reply(connect, OkBody::Empty {});
+    let code: Vec<String> =
+        b.s.transcript
+            .items()
+            .iter()
+            .flat_map(|e| e.code.clone())
+            .collect();
+    let pos = |needle: &str| code.iter().position(|l| l.contains(needle));
+    assert!(pos("s2.connect") < pos("s1.accept()"), "{code:?}");
+    assert!(pos("s1.accept()").is_some());
+}

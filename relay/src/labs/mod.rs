@@ -1,7 +1,7 @@
 //! The lab servers embedded in the relay (DESIGN.md "Lab servers"): targets for the
 //! learner's first sockets, listening on 127.0.0.1 only.
 //!
-//! Owns binding the labs, naming them (`tcp_echo`, `udp_echo`, `chat`: the names of
+//! Owns binding the labs, naming them (`tcp_echo`, `udp_echo`, `chat`, `http`, `ftp`: the names of
 //! `hello.labs`) and stopping them: every lab runs as tokio tasks that end when
 //! [`Labs`] is dropped or [`Labs::shutdown`] is awaited. A port that cannot be bound is
 //! logged with `tracing::warn!` and the lab is left out of [`Labs::addrs`]; the relay
@@ -9,6 +9,8 @@
 //! what a lab does with its clients, and it never touches relay sessions or policy.
 
 mod chat;
+mod ftp;
+mod http;
 mod tcp_echo;
 mod udp_echo;
 
@@ -46,6 +48,21 @@ pub async fn start(ports: &LabPorts) -> Labs {
     match TcpListener::bind((Ipv4Addr::LOCALHOST, ports.chat)).await {
         Ok(l) => labs.add("chat", l.local_addr(), chat::serve(l)),
         Err(e) => not_started("chat", "tcp", ports.chat, &e),
+    }
+    match (
+        TcpListener::bind((Ipv4Addr::LOCALHOST, ports.ftp)).await,
+        ftp::Sandbox::create(),
+    ) {
+        (Ok(l), Ok(sandbox)) => labs.add(
+            "ftp",
+            l.local_addr(),
+            ftp::serve(l, sandbox, ports.ftp_passive),
+        ),
+        (Err(e), _) | (_, Err(e)) => not_started("ftp", "tcp", ports.ftp, &e),
+    }
+    match TcpListener::bind((Ipv4Addr::LOCALHOST, ports.http)).await {
+        Ok(l) => labs.add("http", l.local_addr(), http::serve(l)),
+        Err(e) => not_started("http", "tcp", ports.http, &e),
     }
     labs
 }
@@ -110,7 +127,7 @@ mod tests {
     async fn ephemeral_ports_start_every_lab_on_loopback() {
         let labs = start(&LabPorts::EPHEMERAL).await;
         let names: Vec<&str> = labs.addrs.keys().map(String::as_str).collect();
-        assert_eq!(names, ["chat", "tcp_echo", "udp_echo"]);
+        assert_eq!(names, ["chat", "ftp", "http", "tcp_echo", "udp_echo"]);
         for addr in labs.addrs.values() {
             assert_eq!(addr.ip(), Ipv4Addr::LOCALHOST);
             assert_ne!(addr.port(), 0);

@@ -7,7 +7,9 @@
 //!   fill the bounded buffers;
 //! - `send.rs`: the write side (`send`, `sendall`, `sendto`, `connect`, `connect_ex`);
 //! - `select.rs`: `select`;
-//! - `pipe.rs`: streaming mode.
+//! - `pipe.rs`: streaming mode;
+//! - `http.rs`: `http.*` (http.client), on top of `crate::http`;
+//! - `ftp.rs`: `ftp.*` (ftplib), on top of `crate::ftp`.
 
 mod ftp;
 mod http;
@@ -120,18 +122,6 @@ impl Session {
             | Op::FtpSetDebuglevel { .. }) => self.op_ftp(id, op),
         }
     }
-}
-
-/// Ops that are part of the protocol but not performed by this release.
-pub fn not_yet(op: &Op) -> ErrorBody {
-    let name = serde_json::to_value(op)
-        .ok()
-        .and_then(|v| v.get("op").and_then(|o| o.as_str()).map(str::to_owned))
-        .unwrap_or_default();
-    ErrorBody::new(
-        shared::codes::NOT_ALLOWED,
-        format!("`{name}` is part of the protocol but this relay version does not perform HTTP/FTP operations yet"),
-    )
 }
 
 /// Python's timeout argument: `None` blocks, `0` never blocks, otherwise seconds.

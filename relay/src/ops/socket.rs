@@ -334,7 +334,12 @@ impl Session {
     }
 
     pub fn op_close(&mut self, id: u64, h: &str) {
-        match self.close_handle(h) {
+        let closed = if self.http.contains_key(h) {
+            self.http_drop(h)
+        } else {
+            self.close_handle(h)
+        };
+        match closed {
             Ok(()) => self.out.empty_ok(id),
             Err(e) => self.out.err(id, e),
         }

@@ -1,0 +1,78 @@
+// Shared helpers for socklab's browser tests: launch Debian's Chromium through
+// playwright-core, open the workbench, and drive socket cards by clicking.
+// The relay is started by `cargo xtask e2e|test`, which sets SOCKLAB_URL,
+// CHROMIUM and ARTIFACTS.
+import { chromium } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const URL = process.env.SOCKLAB_URL ?? 'http://127.0.0.1:8080/';
+export const ARTIFACTS = process.env.ARTIFACTS ?? join(process.cwd(), '..', 'artifacts');
+const TIMEOUT = 15_000;
+
+/** Launches headless Chromium with a fresh profile and opens `url` without
+ * waiting for the workbench; returns {browser, page, errors}. */
+export async function launch(url = URL) {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
+    ],
+  });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
+  const page = await context.newPage();
+  page.setDefaultTimeout(TIMEOUT);
+  const errors = [];
+  page.on('console', (msg) => { if (msg.type() === 'error') errors.push(msg.text()); });
+  page.on('pageerror', (err) => errors.push(String(err)));
+  await page.goto(url);
+  return { browser, page, errors };
+}
+
+/** Opens the workbench and waits until it is usable (the relay said hello). */
+export async function open() {
+  const started = Date.now();
+  const opened = await launch(URL);
+  await opened.page.locator('.app[data-ready="true"]').waitFor();
+  return { ...opened, readyMs: Date.now() - started };
+}
+
+/** The card of socket `handle`. */
+export const card = (page, handle) => page.locator(`article.card[data-sock="${handle}"]`);
+
+/** Clicks "new socket" with the given type and waits for card `handle`. */
+export async function newSocket(page, handle, type = 'SOCK_STREAM', family = 'AF_INET') {
+  await page.getByLabel('family', { exact: true }).selectOption(family);
+  await page.getByLabel('type', { exact: true }).selectOption(type);
+  await page.getByRole('button', { name: 'new socket' }).click();
+  await card(page, handle).waitFor();
+  return card(page, handle);
+}
+
+/** Fills the labelled input of a card. */
+export async function fill(c, label, value) {
+  await c.getByLabel(label, { exact: true }).fill(String(value));
+}
+
+/** Clicks the card's button named exactly `name`. */
+export async function click(c, name) {
+  await c.getByRole('button', { name, exact: true }).click();
+}
+
+/** Waits until the card's state badge reads `state`. */
+export async function waitState(c, state) {
+  await c.locator(`[data-testid="state"]`).filter({ hasText: new RegExp(`^${state}$`) }).waitFor();
+}
+
+/** Waits until the card shows received bytes whose text is `text`. */
+export async function waitReceived(c, text) {
+  await c.locator('.received pre.text').filter({ hasText: new RegExp(`^${text}$`) }).first().waitFor();
+}
+
+/** Saves a screenshot as artifacts/<name>.png. */
+export async function shot(page, name) {
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
+}
