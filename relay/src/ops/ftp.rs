@@ -197,7 +197,7 @@ impl Session {
             io::abortable(jobs::connect(conn.clone(), id, policy, host, port, timeout));
         // The pending entry's location only matters to `abandon`, which finds no
         // socket under an `f…` name and just aborts the future.
-        match self.add_pending(id, Loc::Read(conn), None, Some(abort)) {
+        match self.add_pending(id, Loc::Conn(conn), None, Some(abort)) {
             Ok(()) => self.io.push(fut),
             Err(e) => self.out.err(id, e),
         }
@@ -209,7 +209,7 @@ impl Session {
             return Err(bad_handle(conn));
         }
         let (fut, abort, done) = watcher(conn, id);
-        self.add_pending(id, Loc::Read(conn.to_owned()), None, Some(abort))?;
+        self.add_pending(id, Loc::Conn(conn.to_owned()), None, Some(abort))?;
         self.io.push(fut);
         Ok(done)
     }
@@ -998,13 +998,17 @@ impl Session {
 
     /// `ftp.close`: at once; pending requests on the connection reply `EBADF`.
     fn ftp_close_op(&mut self, id: u64, conn: &str) {
-        match self.ftp.remove(conn) {
-            Some(c) => {
-                self.ftp_teardown(conn, c);
-                self.out.empty_ok(id);
-            }
-            None => self.out.err(id, bad_handle(conn)),
+        match self.ftp_drop(conn) {
+            Ok(()) => self.out.empty_ok(id),
+            Err(e) => self.out.err(id, e),
         }
+    }
+
+    /// Forgets an `f…` handle (for `ftp.close` and the generic `close` op).
+    pub fn ftp_drop(&mut self, conn: &str) -> Result<(), ErrorBody> {
+        let c = self.ftp.remove(conn).ok_or_else(|| bad_handle(conn))?;
+        self.ftp_teardown(conn, c);
+        Ok(())
     }
 
     /// Ends a removed connection: stops its futures, answers its requests with

@@ -336,6 +336,8 @@ impl Session {
     pub fn op_close(&mut self, id: u64, h: &str) {
         let closed = if self.http.contains_key(h) {
             self.http_drop(h)
+        } else if self.ftp.contains_key(h) {
+            self.ftp_drop(h)
         } else {
             self.close_handle(h)
         };
