@@ -28,6 +28,14 @@ pub enum Mode {
 }
 
 impl Mode {
+    /// The timeout a blocking call gets (`None`: wait forever, or never wait).
+    pub fn timeout(self) -> Option<Duration> {
+        match self {
+            Mode::Timeout(d) => Some(d),
+            _ => None,
+        }
+    }
+
     pub fn deadline(self, now: Instant) -> Option<Instant> {
         match self {
             Mode::Timeout(d) => Some(now + d),

@@ -153,10 +153,7 @@ impl Session {
         let Some(s) = self.socks.get_mut(h) else {
             return Step::Blocked;
         };
-        let timeout = match s.mode {
-            Mode::Timeout(d) => Some(d),
-            _ => None,
-        };
+        let timeout = s.mode.timeout();
         let id = job.id;
         match job.kind {
             WriteKind::Send { data, all } => {
@@ -202,21 +199,8 @@ impl Session {
                     }
                     return Step::Done(id, Err(ErrorBody::errno(Errno::EAGAIN)));
                 }
-                let (fut, abort) = io::abortable(io::write_stream(
-                    h.to_owned(),
-                    io,
-                    data.clone(),
-                    written,
-                    all,
-                    timeout,
-                ));
-                s.write_busy = Some(Busy {
-                    id,
-                    abort,
-                    what: BusyKind::Send { data },
-                });
-                self.io.push(fut);
-                Step::Started
+                let fut = io::write_stream(h.to_owned(), io, data.clone(), written, all, timeout);
+                self.start_busy(h, id, BusyKind::Send { data }, fut)
             }
             WriteKind::Pipe { data } => {
                 let Os::Stream(st) = &s.os else {
@@ -270,7 +254,7 @@ impl Session {
                         let udp = Arc::clone(&d.io);
                         let sock = h.to_owned();
                         let payload = data.clone();
-                        let (fut, abort) = io::abortable(async move {
+                        let fut = async move {
                             match resolve::resolve(&policy, Purpose::Connect, family, &host, port)
                                 .await
                             {
@@ -282,19 +266,29 @@ impl Session {
                                     result: Err(e),
                                 },
                             }
-                        });
-                        s.write_busy = Some(Busy {
-                            id,
-                            abort,
-                            what: BusyKind::Send { data },
-                        });
-                        self.io.push(fut);
-                        Step::Started
+                        };
+                        self.start_busy(h, id, BusyKind::Send { data }, fut)
                     }
                 }
             }
             WriteKind::Connect { host, port, ex } => self.start_connect(h, id, host, port, ex),
         }
+    }
+
+    /// Runs a write-side job as a future; the socket is busy until it reports.
+    fn start_busy(
+        &mut self,
+        h: &str,
+        id: Option<u64>,
+        what: BusyKind,
+        fut: impl std::future::Future<Output = IoDone> + Send + 'static,
+    ) -> Step {
+        let (fut, abort) = io::abortable(fut);
+        if let Some(s) = self.socks.get_mut(h) {
+            s.write_busy = Some(Busy { id, abort, what });
+        }
+        self.io.push(fut);
+        Step::Started
     }
 
     fn start_datagram(
@@ -340,24 +334,10 @@ impl Session {
                 Step::Done(id, Ok(OkBody::Sent { n: n as u64 }))
             }
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock && s.mode != Mode::NonBlocking => {
-                let timeout = match s.mode {
-                    Mode::Timeout(t) => Some(t),
-                    _ => None,
-                };
-                let (fut, abort) = io::abortable(io::send_datagram(
-                    h.to_owned(),
-                    Arc::clone(&d.io),
-                    data.clone(),
-                    Some(to),
-                    timeout,
-                ));
-                s.write_busy = Some(Busy {
-                    id,
-                    abort,
-                    what: BusyKind::Send { data },
-                });
-                self.io.push(fut);
-                Step::Started
+                let udp = Arc::clone(&d.io);
+                let fut =
+                    io::send_datagram(h.to_owned(), udp, data.clone(), Some(to), s.mode.timeout());
+                self.start_busy(h, id, BusyKind::Send { data }, fut)
             }
             Err(e) => Step::Done(id, Err(from_io(&e))),
         }
@@ -376,10 +356,7 @@ impl Session {
             return Step::Blocked;
         };
         let family = s.family;
-        let timeout = match s.mode {
-            Mode::Timeout(d) => Some(d),
-            _ => None,
-        };
+        let timeout = s.mode.timeout();
         let nonblocking = s.mode == Mode::NonBlocking;
         let checked = resolve::resolve_now(&policy, Purpose::Connect, family, &host, port);
         if let Some(Err(e)) = checked {
