@@ -1,5 +1,10 @@
 //! `docs/protocol.md` must agree with this crate: every JSON example in it parses
 //! into the shared types, and every op and event kind the crate knows is documented.
+//! The HTTP and FTP sections (performed by the relay) must document each of their
+//! ops with a heading or table row and a JSON request example, their errors, the
+//! `wire` event's FTP data-channel lines, and the two labs.
+//!
+//! Owns only these checks on the document; it must not touch the relay.
 
 use shared::{parse_request, ServerFrame};
 
@@ -191,17 +196,117 @@ fn every_event_is_documented() {
     }
 }
 
+/// The text of the `## …` section that starts with `heading`, up to the next `## `.
+fn section<'a>(md: &'a str, heading: &str) -> &'a str {
+    let at = md
+        .find(heading)
+        .unwrap_or_else(|| panic!("docs/protocol.md lacks the section {heading:?}"));
+    let body = &md[at + heading.len()..];
+    let end = body.find("\n## ").unwrap_or(body.len());
+    &md[at..at + heading.len() + end]
+}
+
+/// The `op` of every JSON request example in `md`.
+fn example_ops(md: &str) -> Vec<String> {
+    json_examples(md)
+        .iter()
+        .filter_map(|t| serde_json::from_str::<serde_json::Value>(t).ok())
+        .filter(|v| v.get("id").is_some())
+        .filter_map(|v| v.get("op").and_then(|o| o.as_str()).map(str::to_owned))
+        .collect()
+}
+
 #[test]
-fn http_and_ftp_are_marked_as_not_yet_performed() {
+fn http_and_ftp_sections_document_every_op_with_an_example() {
     let md = docs();
-    for heading in ["## HTTP operations", "## FTP operations"] {
-        let at = md
-            .find(heading)
-            .unwrap_or_else(|| panic!("{heading} missing"));
-        let section = &md[at..at + 400.min(md.len() - at)];
-        assert!(
-            section.contains("performed by the relay from a later release"),
-            "{heading} must say the relay does not perform it yet"
-        );
+    assert!(
+        !md.contains("performed by the relay from a later release"),
+        "the relay performs HTTP and FTP now: drop the \"later release\" note"
+    );
+    for (heading, prefix, lab) in [
+        (
+            "## HTTP operations (Python `http.client`)",
+            "http.",
+            "127.0.0.1:20080",
+        ),
+        (
+            "## FTP operations (Python `ftplib`)",
+            "ftp.",
+            "127.0.0.1:20021",
+        ),
+    ] {
+        let text = section(&md, heading);
+        let examples = example_ops(text);
+        for op in OPS.iter().filter(|op| op.starts_with(prefix)) {
+            assert!(
+                text.contains(&format!("### `{op}`"))
+                    || text
+                        .lines()
+                        .any(|l| l.starts_with('|') && l.contains(&format!("`{op}`"))),
+                "{heading}: `{op}` has neither a ### heading nor a table row"
+            );
+            assert!(
+                examples.iter().any(|e| e == op),
+                "{heading}: no JSON request example for `{op}`"
+            );
+        }
+        assert!(text.contains(lab), "{heading}: the lab's address {lab}");
+        assert!(text.contains("### The "), "{heading}: a lab subsection");
+    }
+}
+
+#[test]
+fn http_and_ftp_errors_and_events_are_documented() {
+    let md = docs();
+    let http = section(&md, "## HTTP operations (Python `http.client`)");
+    for code in [
+        "http.ResponseNotReady",
+        "http.CannotSendRequest",
+        "http.CannotSendHeader",
+        "http.RemoteDisconnected",
+        "http.BadStatusLine",
+        "http.IncompleteRead",
+        "http.NotConnected",
+        "http.InvalidURL",
+        "ssl.SSLCertVerificationError",
+        "ssl.SSLError",
+        "SSL_CERT_FILE",
+        "SSL_CERT_DIR",
+    ] {
+        assert!(http.contains(code), "HTTP section lacks {code}");
+    }
+    let ftp = section(&md, "## FTP operations (Python `ftplib`)");
+    for word in [
+        "ftp.error_reply",
+        "ftp.error_temp",
+        "ftp.error_perm",
+        "ftp.error_proto",
+        "`reply`",
+        "EOFError",
+        "21000–21099",
+        "`anonymous`",
+        "`learner`",
+        "ftp.block",
+        "ftp.line",
+    ] {
+        assert!(ftp.contains(word), "FTP section lacks {word}");
+    }
+    let wire = section(&md, "## Events");
+    for line in [
+        "open passive",
+        "bytes announced",
+        "close after",
+        "PASS ****",
+    ] {
+        assert!(wire.contains(line), "the `wire` event lacks {line:?}");
+    }
+    // Every `ftp.error_*` example carries the server's reply.
+    for text in json_examples(&md) {
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+        if let Some(code) = v["err"]["code"].as_str() {
+            if code.starts_with("ftp.error_") {
+                assert!(v["err"]["reply"].is_string(), "{text} lacks `reply`");
+            }
+        }
     }
 }
