@@ -107,7 +107,13 @@ pub struct Props {
 #[function_component(SocketCard)]
 pub fn socket_card(props: &Props) -> Html {
     let ctx = use_context::<AppCtx>();
-    let host = use_state(|| "127.0.0.1".to_owned());
+    let v6 = ctx.as_ref().is_some_and(|c| {
+        c.state
+            .socks
+            .get(props.handle.as_str())
+            .is_some_and(|s| s.family == shared::Family::AfInet6)
+    });
+    let host = use_state(move || if v6 { "::1" } else { "127.0.0.1" }.to_owned());
     let port = use_state(|| "20007".to_owned());
     let draft = use_state(|| Draft {
         text: "hello\\n".into(),
