@@ -163,8 +163,9 @@ test('the downloaded .py reproduces the session with python3', async () => {
   assert.deepEqual(out.trimEnd().split('\n'), expected, readFileSync(path, 'utf8'));
 });
 
-test('no console errors, and a usable workbench quickly', async () => {
+test('no console errors; time to a usable workbench recorded', async () => {
   assert.deepEqual(errors, []);
+  // A measurement for docs/benchmarks.md (`cargo xtask bench` prints it), not a
+  // timed assertion: speed is judged by benchmarks, not tests.
   writeFileSync(join(ARTIFACTS, 'first-usable-ms.txt'), `${readyMs}\n`);
-  assert.ok(readyMs < 10_000, `workbench usable after ${readyMs} ms`);
 });

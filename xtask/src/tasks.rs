@@ -77,12 +77,14 @@ pub fn run(relay_args: &[String]) -> Result<()> {
     cmd::step("run: build and start the relay (Ctrl-C stops it)", &mut c)
 }
 
-/// `cargo xtask bench [-- args]`: the relay's throughput benchmark.
+/// `cargo xtask bench [-- args]`: the relay's throughput benchmark, then the
+/// UI's compressed size and its last measured start-up time.
 pub fn bench(args: &[String]) -> Result<()> {
     let mut c = cmd::cargo();
     c.args(["bench", "-p", "relay", "--bench", "throughput"]);
     if !args.is_empty() {
         c.arg("--").args(args);
     }
-    cmd::step("bench: relay throughput", &mut c)
+    cmd::step("bench: relay throughput", &mut c)?;
+    ui::report_size()
 }

@@ -39,3 +39,51 @@ pub fn build(release: bool) -> Result<()> {
     let mode = if release { "release" } else { "debug" };
     cmd::step(&format!("ui: trunk build ({mode}) into dist/"), &mut c)
 }
+
+/// Prints the gzip size of each file of the release UI in `dist/` (what a browser
+/// downloads) and the time to a usable workbench from the last browser test run.
+pub fn report_size() -> Result<()> {
+    cmd::header("bench: UI size (gzip -9) and start-up");
+    let dist = cmd::root().join("dist");
+    let Ok(entries) = std::fs::read_dir(&dist) else {
+        println!("no dist/: run `cargo xtask ui` (or `cargo xtask test`) first");
+        return Ok(());
+    };
+    let mut total = 0u64;
+    let mut rows: Vec<(String, u64, u64)> = Vec::new();
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let Ok(meta) = std::fs::metadata(&path) else {
+            continue;
+        };
+        if !meta.is_file() {
+            continue;
+        }
+        let raw = meta.len();
+        let out = std::process::Command::new("gzip")
+            .args(["-9", "-c"])
+            .arg(&path)
+            .output()
+            .map_err(|e| cmd::Error(format!("cannot run gzip: {e}")))?;
+        let gz = out.stdout.len() as u64;
+        total += gz;
+        rows.push((entry.file_name().to_string_lossy().into_owned(), raw, gz));
+    }
+    rows.sort();
+    for (name, raw, gz) in rows {
+        println!("{name:<45} {raw:>9} B  {gz:>8} B gzip");
+    }
+    println!(
+        "{:<45} {:>9}    {total:>8} B gzip (target <= 300 KB)",
+        "total", ""
+    );
+    let ready = cmd::root().join("artifacts").join("first-usable-ms.txt");
+    match std::fs::read_to_string(&ready) {
+        Ok(ms) => println!(
+            "navigation to a usable workbench (headless Chromium, last e2e run): {} ms",
+            ms.trim()
+        ),
+        Err(_) => println!("no start-up figure yet: run `cargo xtask e2e`"),
+    }
+    Ok(())
+}
