@@ -324,7 +324,7 @@ impl Session {
             );
             return;
         }
-        tracing::debug!(session = %self.name, id, op = ?std::mem::discriminant(&request.op), "request");
+        tracing::debug!(session = %self.name, id, op = request.op.name(), "request");
         self.dirty = true;
         self.dispatch(id, request.op);
     }

@@ -288,6 +288,71 @@ pub enum Op {
     FtpSetDebuglevel { conn: String, level: u8 },
 }
 
+impl Op {
+    /// The op's wire name (`"connect"`, `"http.getresponse"`, …), for logs and messages.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Op::Auth { .. } => "auth",
+            Op::Ping => "ping",
+            Op::Cancel { .. } => "cancel",
+            Op::Socket { .. } => "socket",
+            Op::Setsockopt { .. } => "setsockopt",
+            Op::Getsockopt { .. } => "getsockopt",
+            Op::Setblocking { .. } => "setblocking",
+            Op::Settimeout { .. } => "settimeout",
+            Op::Bind { .. } => "bind",
+            Op::Listen { .. } => "listen",
+            Op::Accept { .. } => "accept",
+            Op::Connect { .. } => "connect",
+            Op::ConnectEx { .. } => "connect_ex",
+            Op::Send { .. } => "send",
+            Op::Sendall { .. } => "sendall",
+            Op::Sendto { .. } => "sendto",
+            Op::Recv { .. } => "recv",
+            Op::Recvfrom { .. } => "recvfrom",
+            Op::Getsockname { .. } => "getsockname",
+            Op::Getpeername { .. } => "getpeername",
+            Op::Shutdown { .. } => "shutdown",
+            Op::Close { .. } => "close",
+            Op::Select { .. } => "select",
+            Op::TcpInfo { .. } => "tcp_info",
+            Op::Pipe { .. } => "pipe",
+            Op::HttpOpen { .. } => "http.open",
+            Op::HttpRequest { .. } => "http.request",
+            Op::HttpPutrequest { .. } => "http.putrequest",
+            Op::HttpPutheader { .. } => "http.putheader",
+            Op::HttpEndheaders { .. } => "http.endheaders",
+            Op::HttpSend { .. } => "http.send",
+            Op::HttpGetresponse { .. } => "http.getresponse",
+            Op::HttpRead { .. } => "http.read",
+            Op::HttpClose { .. } => "http.close",
+            Op::FtpConnect { .. } => "ftp.connect",
+            Op::FtpLogin { .. } => "ftp.login",
+            Op::FtpGetwelcome { .. } => "ftp.getwelcome",
+            Op::FtpSendcmd { .. } => "ftp.sendcmd",
+            Op::FtpVoidcmd { .. } => "ftp.voidcmd",
+            Op::FtpSetPasv { .. } => "ftp.set_pasv",
+            Op::FtpRetrbinary { .. } => "ftp.retrbinary",
+            Op::FtpRetrlines { .. } => "ftp.retrlines",
+            Op::FtpStorbinary(_) => "ftp.storbinary",
+            Op::FtpStorlines(_) => "ftp.storlines",
+            Op::FtpDir { .. } => "ftp.dir",
+            Op::FtpNlst { .. } => "ftp.nlst",
+            Op::FtpRename { .. } => "ftp.rename",
+            Op::FtpDelete { .. } => "ftp.delete",
+            Op::FtpSize { .. } => "ftp.size",
+            Op::FtpCwd { .. } => "ftp.cwd",
+            Op::FtpMkd { .. } => "ftp.mkd",
+            Op::FtpRmd { .. } => "ftp.rmd",
+            Op::FtpPwd { .. } => "ftp.pwd",
+            Op::FtpAbort { .. } => "ftp.abort",
+            Op::FtpQuit { .. } => "ftp.quit",
+            Op::FtpClose { .. } => "ftp.close",
+            Op::FtpSetDebuglevel { .. } => "ftp.set_debuglevel",
+        }
+    }
+}
+
 /// Arguments of `ftp.storbinary` / `ftp.storlines`: inline `data`, or `size` bytes
 /// that follow as binary frames addressed to `conn`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

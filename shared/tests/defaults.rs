@@ -176,3 +176,17 @@ fn optional_arguments_are_absent_not_guessed() {
 fn encoding_defaults_to_text() {
     assert_eq!(Encoding::default(), Encoding::Text);
 }
+
+#[test]
+fn op_name_is_the_wire_name() {
+    for text in [
+        r#"{"id":1,"op":"ping"}"#,
+        r#"{"id":1,"op":"connect_ex","sock":"s1","addr":["127.0.0.1",1]}"#,
+        r#"{"id":1,"op":"http.getresponse","conn":"h1"}"#,
+        r#"{"id":1,"op":"ftp.storbinary","conn":"f1","cmd":"STOR x","size":3}"#,
+    ] {
+        let req = shared::parse_request(text).expect("valid request");
+        let wire: serde_json::Value = serde_json::from_str(text).expect("json");
+        assert_eq!(req.op.name(), wire["op"].as_str().expect("op"));
+    }
+}
