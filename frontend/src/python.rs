@@ -275,6 +275,9 @@ const HEADER: &str = "\
 #!/usr/bin/env python3
 # A socklab session: the Python 3 calls made in the workbench, in the order they
 # completed. Run it with python3 against the same servers (socklab's labs).
+import ftplib
+import http.client
+import io
 import select
 import socket
 
@@ -284,6 +287,8 @@ def report(e):
     name = type(e).__name__
     if isinstance(e, socket.gaierror):
         name = \"socket.gaierror\"
+    elif type(e).__module__ in (\"http.client\", \"ftplib\"):
+        name = f\"{type(e).__module__}.{name}\"
     print(f\"{name}: {e}\")
 
 ";
@@ -304,7 +309,7 @@ pub fn script(entries: &[PyEntry]) -> String {
             for line in &e.code {
                 out.push_str(&format!("    {line}\n"));
             }
-            out.push_str("except OSError as e:\n    report(e)\n");
+            out.push_str("except Exception as e:\n    report(e)\n");
         } else {
             for (i, line) in e.code.iter().enumerate() {
                 out.push_str(line);
@@ -408,7 +413,7 @@ mod tests {
         );
         let script = script(std::slice::from_ref(&e));
         assert!(script.contains(
-            "try:\n    s1.connect((\"127.0.0.1\", 20009))\nexcept OSError as e:\n    report(e)\n"
+            "try:\n    s1.connect((\"127.0.0.1\", 20009))\nexcept Exception as e:\n    report(e)\n"
         ));
         assert_eq!(
             expected_output(&[e]),

@@ -127,6 +127,15 @@ impl Relay {
         }
         (id, rx)
     }
+
+    /// Sends one binary frame (`shared::binary::encode(handle, payload)`), e.g.
+    /// the bytes of an FTP upload. Returns false when not connected.
+    pub fn send_binary(&self, frame: &[u8]) -> bool {
+        match self.0.ws.borrow().as_ref() {
+            Some(ws) if ws.ready_state() == WebSocket::OPEN => ws.send_with_u8_array(frame).is_ok(),
+            _ => false,
+        }
+    }
 }
 
 fn connect(inner: &Rc<Inner>) {

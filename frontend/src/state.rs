@@ -3,8 +3,13 @@
 //!
 //! Everything the page shows is derived from here: the relay connection and its
 //! `hello`, one [`Sock`] per socket handle, the pending requests, the timeline
-//! (lanes and entries) and the Python transcript. The reducer performs no I/O;
+//! (lanes and entries) and the Python transcript, plus the HTTP and FTP panels'
+//! slices ([`http`], [`ftp`]), which see every request, reply and event and
+//! keep their own views. The reducer performs no I/O;
 //! `relay.rs` feeds it frames and `components/` render it.
+
+pub mod ftp;
+pub mod http;
 
 use crate::log::Log;
 use crate::python::{self, PyEntry};
@@ -217,6 +222,10 @@ pub struct State {
     /// (an `accept` that beat its own client's `connect` reply: a script must
     /// connect first or it would block in `accept`).
     deferred: Vec<(u64, PyEntry)>,
+    /// The HTTP panel (`state/http.rs`).
+    pub http: http::HttpState,
+    /// The FTP panel (`state/ftp.rs`).
+    pub ftp: ftp::FtpState,
 }
 
 /// Everything that can happen to the page.
@@ -230,6 +239,8 @@ pub enum Action {
     Replied { id: u64, outcome: Outcome },
     Select(Option<usize>),
     Notice(String),
+    Http(http::HttpAction),
+    Ftp(ftp::FtpAction),
 }
 
 impl yew::Reducible for State {
@@ -279,13 +290,29 @@ impl State {
             }
             Action::Event(frame) => {
                 self.last_t = self.last_t.max(frame.t);
+                if matches!(frame.event, Event::Hello(_)) {
+                    self.http.on_hello();
+                    self.ftp.on_hello();
+                }
+                self.http.on_event(frame.t, &frame.event);
+                self.ftp.on_event(frame.t, &frame.event);
                 self.on_event(frame.t, frame.event);
             }
             Action::Sent { id, op } => {
+                self.http.on_sent(id, &op);
+                self.ftp.on_sent(id, &op);
                 let python = python::call(&op).unwrap_or_else(|| op_name(&op));
                 self.pending.insert(id, Pending { op, python });
             }
             Action::Replied { id, outcome } => {
+                // HTTP and FTP calls join the session's Python transcript too.
+                let protocol_entry = self
+                    .http
+                    .on_replied(id, &outcome)
+                    .or_else(|| self.ftp.on_replied(id, &outcome));
+                if let Some(entry) = protocol_entry {
+                    self.transcript.push(entry);
+                }
                 if let Some(p) = self.pending.remove(&id) {
                     self.on_reply(p.op, outcome);
                 }
@@ -299,6 +326,8 @@ impl State {
             }
             Action::Select(i) => self.selected = i,
             Action::Notice(text) => self.notice = Some(text),
+            Action::Http(a) => self.http.on_action(a),
+            Action::Ftp(a) => self.ftp.on_action(a),
         }
     }
 

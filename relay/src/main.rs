@@ -112,11 +112,28 @@ fn main() -> std::process::ExitCode {
             }
         };
         println!("socklab is running: open http://{}/", running.addr);
-        let _ = tokio::signal::ctrl_c().await;
+        stop_signal().await;
         println!("socklab: shutting down");
         running.shutdown().await;
         std::process::ExitCode::SUCCESS
     })
+}
+
+/// Ctrl-C (SIGINT) or, on Unix, SIGTERM: either stops the relay gracefully, which
+/// closes the sessions and removes the FTP lab's sandbox.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }
 
 fn config_from(args: Args) -> Result<Config, String> {

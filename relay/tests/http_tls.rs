@@ -50,7 +50,9 @@ fn trust_test_ca() -> &'static Pki {
     static PKI: OnceLock<Pki> = OnceLock::new();
     PKI.get_or_init(|| {
         let pki = new_pki(&["127.0.0.1", "localhost"]);
-        let path = std::env::temp_dir().join(format!("socklab-test-ca-{}.pem", std::process::id()));
+        // Under target/tmp (cargo's scratch space for integration tests), not /tmp.
+        let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("socklab-test-ca-{}.pem", std::process::id()));
         std::fs::write(&path, &pki.ca_pem).expect("write CA");
         // Set before any relay of this process builds its TLS configuration.
         std::env::set_var("SSL_CERT_FILE", &path);

@@ -23,7 +23,22 @@ const LAB_UDP_PORTS: &[u16] = &[20007];
 struct RelayGuard(Child);
 
 impl Drop for RelayGuard {
+    /// Asks the relay to stop (SIGTERM: it closes its sessions and removes its FTP
+    /// lab's sandbox), and kills it only if it has not exited within a few seconds.
     fn drop(&mut self) {
+        let pid = self.0.id().to_string();
+        let asked = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .is_ok_and(|s| s.success());
+        if asked {
+            for _ in 0..50 {
+                if matches!(self.0.try_wait(), Ok(Some(_))) {
+                    return;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+        }
         let _ = self.0.kill();
         let _ = self.0.wait();
     }

@@ -3,9 +3,9 @@
 //! the left; timeline and Python transcript on the right).
 
 use super::{
-    auth_panel::AuthPanel, banner::Banner, hello_panel::HelloPanel, new_socket::NewSocket,
-    python_transcript::PythonTranscript, select_panel::SelectPanel, socket_card::SocketCard,
-    timeline::Timeline,
+    auth_panel::AuthPanel, banner::Banner, ftp_panel::FtpPanel, hello_panel::HelloPanel,
+    http_panel::HttpPanel, new_socket::NewSocket, python_transcript::PythonTranscript,
+    select_panel::SelectPanel, socket_card::SocketCard, timeline::Timeline,
 };
 use crate::relay::Relay;
 use crate::state::State;
@@ -18,9 +18,29 @@ pub struct AppCtx {
     pub relay: Relay,
 }
 
+/// The page's tabs: the socket workbench (the default) and the protocol panels.
+#[derive(Clone, Copy, PartialEq)]
+enum Tab {
+    Sockets,
+    Http,
+    Ftp,
+}
+
+fn tab_button(tab: &UseStateHandle<Tab>, which: Tab, label: &'static str) -> Html {
+    let on = **tab == which;
+    let onclick = {
+        let tab = tab.clone();
+        Callback::from(move |_| tab.set(which))
+    };
+    html! {
+        <button role="tab" class={classes!("tab", on.then_some("on"))} aria-selected={on.to_string()} {onclick}>{label}</button>
+    }
+}
+
 #[function_component(App)]
 pub fn app() -> Html {
     let state = use_reducer(State::default);
+    let tab = use_state(|| Tab::Sockets);
     let relay = {
         let dispatch = state.dispatcher().to_callback();
         use_state(move || Relay::start(Relay::default_url(), dispatch))
@@ -45,7 +65,12 @@ pub fn app() -> Html {
                 </header>
                 <Banner />
                 <AuthPanel />
-                <main class="columns">
+                <nav class="tabs" role="tablist" aria-label="panels">
+                    {tab_button(&tab, Tab::Sockets, "Sockets")}
+                    {tab_button(&tab, Tab::Http, "HTTP")}
+                    {tab_button(&tab, Tab::Ftp, "FTP")}
+                </nav>
+                <main class="columns" hidden={*tab != Tab::Sockets}>
                     <section class="workbench" aria-label="socket workbench">
                         <NewSocket />
                         <div class="cards">{cards}</div>
@@ -56,6 +81,8 @@ pub fn app() -> Html {
                         <PythonTranscript />
                     </section>
                 </main>
+                <main class="panel-main" hidden={*tab != Tab::Http}><HttpPanel /></main>
+                <main class="panel-main" hidden={*tab != Tab::Ftp}><FtpPanel /></main>
             </div>
         </ContextProvider<AppCtx>>
     }

@@ -1,0 +1,265 @@
+//! The Python (`http.client`) spelling of the HTTP panel's calls: the code of
+//! each call, a one-line summary of its result, and the transcript entry.
+//!
+//! Pure: reads `shared` ops and outcomes, knows nothing of the DOM or the
+//! reducer. Variables follow the handles: `h1` is `conn` and its response `r`,
+//! `h2` is `conn2` / `r2`, and so on.
+
+use crate::bytes::{py_bytes, py_str};
+use crate::python::PyEntry;
+use shared::{ErrorBody, OkBody, Op, Outcome};
+
+/// The variable of connection `handle` (`h1` → `conn`, `h2` → `conn2`).
+pub fn conn_var(handle: &str) -> String {
+    match handle.strip_prefix('h') {
+        Some("1") | None => "conn".into(),
+        Some(n) => format!("conn{n}"),
+    }
+}
+
+/// The variable of the latest response of connection `handle`.
+pub fn resp_var(handle: &str) -> String {
+    match handle.strip_prefix('h') {
+        Some("1") | None => "r".into(),
+        Some(n) => format!("r{n}"),
+    }
+}
+
+fn timeout(t: f64) -> String {
+    if t.fract() == 0.0 {
+        format!("{t:.0}")
+    } else {
+        format!("{t}")
+    }
+}
+
+/// The code of one call (several lines for `getresponse`: it also prints).
+/// `current` names the connection `http.open` creates (not known before its reply).
+pub fn code(op: &Op, new_conn: Option<&str>) -> Vec<String> {
+    match op {
+        Op::HttpOpen {
+            host,
+            port,
+            timeout: t,
+            tls,
+        } => {
+            let class = if *tls {
+                "HTTPSConnection"
+            } else {
+                "HTTPConnection"
+            };
+            let mut args = py_str(host);
+            if let Some(p) = port {
+                args.push_str(&format!(", {p}"));
+            }
+            if let Some(t) = t {
+                args.push_str(&format!(", timeout={}", timeout(*t)));
+            }
+            vec![format!(
+                "{} = http.client.{class}({args})",
+                conn_var(new_conn.unwrap_or("h1"))
+            )]
+        }
+        Op::HttpRequest {
+            conn,
+            method,
+            url,
+            body,
+            headers,
+        } => {
+            let mut args = format!("{}, {}", py_str(method), py_str(url));
+            if let Some(b) = body {
+                args.push_str(&format!(", body={}", py_bytes(b.as_bytes())));
+            }
+            if !headers.is_empty() {
+                let h: Vec<String> = headers
+                    .iter()
+                    .map(|(n, v)| format!("{}: {}", py_str(n), py_str(v)))
+                    .collect();
+                args.push_str(&format!(", headers={{{}}}", h.join(", ")));
+            }
+            vec![format!("{}.request({args})", conn_var(conn))]
+        }
+        Op::HttpPutrequest {
+            conn,
+            method,
+            url,
+            skip_host,
+            skip_accept_encoding,
+        } => {
+            let mut args = format!("{}, {}", py_str(method), py_str(url));
+            if *skip_host {
+                args.push_str(", skip_host=True");
+            }
+            if *skip_accept_encoding {
+                args.push_str(", skip_accept_encoding=True");
+            }
+            vec![format!("{}.putrequest({args})", conn_var(conn))]
+        }
+        Op::HttpPutheader {
+            conn,
+            header,
+            values,
+        } => {
+            let mut args = py_str(header);
+            for v in values {
+                args.push_str(&format!(", {}", py_str(v)));
+            }
+            vec![format!("{}.putheader({args})", conn_var(conn))]
+        }
+        Op::HttpEndheaders { conn, body } => vec![match body {
+            Some(b) => format!("{}.endheaders({})", conn_var(conn), py_bytes(b.as_bytes())),
+            None => format!("{}.endheaders()", conn_var(conn)),
+        }],
+        Op::HttpSend { conn, data } => vec![format!(
+            "{}.send({})",
+            conn_var(conn),
+            py_bytes(data.as_bytes())
+        )],
+        Op::HttpGetresponse { conn } => vec![
+            format!("{} = {}.getresponse()", resp_var(conn), conn_var(conn)),
+            format!("print({0}.status, {0}.reason)", resp_var(conn)),
+        ],
+        Op::HttpRead { conn, amt, .. } => vec![match amt {
+            Some(n) => format!("body = {}.read({n})", resp_var(conn)),
+            None => format!("body = {}.read()", resp_var(conn)),
+        }],
+        Op::HttpClose { conn } => vec![format!("{}.close()", conn_var(conn))],
+        _ => Vec::new(),
+    }
+}
+
+/// The call on one line, for the calls list.
+pub fn call(op: &Op, current: Option<&str>) -> String {
+    let new_conn = match op {
+        Op::HttpOpen { .. } => current,
+        _ => None,
+    };
+    code(op, new_conn).join("; ")
+}
+
+/// A short summary of a successful result.
+pub fn result(op: &Op, body: &OkBody) -> String {
+    match (op, body) {
+        (_, OkBody::Conn { conn }) => format!("→ {conn}"),
+        (_, OkBody::Response { status, reason, .. }) => format!("{status} {reason}"),
+        (Op::HttpRead { .. }, OkBody::Data { data }) => format!("{} bytes", data.len()),
+        _ => "ok".into(),
+    }
+}
+
+/// Whether Python raises this error by itself (so the script would too).
+fn python_raises(e: &ErrorBody) -> bool {
+    e.os_errno().is_some()
+        || e.code == "timeout"
+        || e.code == "gaierror"
+        || e.code.starts_with("http.") && e.code != "http.NotConnected"
+        || e.code.starts_with("ssl.")
+}
+
+/// The transcript entry for a completed `http.*` call (`None` for other ops).
+pub fn entry(op: &Op, outcome: &Outcome) -> Option<PyEntry> {
+    let new_conn = match outcome {
+        Outcome::Ok(OkBody::Conn { conn }) => Some(conn.as_str()),
+        _ => None,
+    };
+    let code = code(op, new_conn);
+    if code.is_empty() {
+        return None;
+    }
+    let mut e = PyEntry {
+        code,
+        output: Vec::new(),
+        error: None,
+        note: None,
+        skipped: None,
+    };
+    match outcome {
+        Outcome::Err(err) if python_raises(err) => e.error = Some(err.python()),
+        Outcome::Err(err) => e.skipped = Some(err.python()),
+        Outcome::Ok(OkBody::Response { status, reason, .. }) => {
+            e.output.push(format!("{status} {reason}"));
+        }
+        Outcome::Ok(OkBody::Data { data }) => {
+            e.note = Some(format!("{} bytes", data.len()));
+        }
+        Outcome::Ok(_) => {}
+    }
+    Some(e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared::Data;
+
+    #[test]
+    fn the_lines_of_the_article() {
+        let open = Op::HttpOpen {
+            host: "127.0.0.1".into(),
+            port: Some(20080),
+            timeout: None,
+            tls: false,
+        };
+        let e = entry(&open, &Outcome::Ok(OkBody::Conn { conn: "h1".into() })).unwrap();
+        assert_eq!(
+            e.code,
+            vec![r#"conn = http.client.HTTPConnection("127.0.0.1", 20080)"#]
+        );
+        let req = Op::HttpRequest {
+            conn: "h1".into(),
+            method: "GET".into(),
+            url: "/get".into(),
+            body: None,
+            headers: vec![],
+        };
+        assert_eq!(code(&req, None), vec![r#"conn.request("GET", "/get")"#]);
+        let get = Op::HttpGetresponse { conn: "h1".into() };
+        let e = entry(
+            &get,
+            &Outcome::Ok(OkBody::Response {
+                status: 200,
+                reason: "OK".into(),
+                version: 11,
+                headers: vec![],
+            }),
+        )
+        .unwrap();
+        assert_eq!(
+            e.code,
+            vec!["r = conn.getresponse()", "print(r.status, r.reason)"]
+        );
+        assert_eq!(e.output, vec!["200 OK"]);
+        let read = Op::HttpRead {
+            conn: "h1".into(),
+            amt: None,
+            encoding: None,
+        };
+        assert_eq!(code(&read, None), vec!["body = r.read()"]);
+        let post = Op::HttpRequest {
+            conn: "h2".into(),
+            method: "POST".into(),
+            url: "/post".into(),
+            body: Some(Data::text("a=1")),
+            headers: vec![("X-A".into(), "1".into())],
+        };
+        assert_eq!(
+            code(&post, None),
+            vec![r#"conn2.request("POST", "/post", body=b'a=1', headers={"X-A": "1"})"#]
+        );
+    }
+
+    #[test]
+    fn errors_are_printed_as_python_does() {
+        let get = Op::HttpGetresponse { conn: "h1".into() };
+        let e = entry(
+            &get,
+            &Outcome::Err(ErrorBody::new("http.ResponseNotReady", "Idle")),
+        )
+        .unwrap();
+        assert_eq!(
+            e.error.as_deref(),
+            Some("http.client.ResponseNotReady: Idle")
+        );
+    }
+}

@@ -1,0 +1,565 @@
+//! The FTP panel's slice of the state: the current `ftplib.FTP` connection
+//! (logged-in user, working directory, passive/active), the remote listing,
+//! the control-channel transcript (with PASV/EPSV replies decoded), one lane
+//! per data connection linked to the command that opened it, the transfers
+//! with their progress, and the Python transcript.
+//!
+//! Fed by the main reducer (`state.rs`) with every request sent, reply and
+//! event; it looks only at `ftp.*` ops, `wire` events of `f…` handles and
+//! `ftp.block`/`ftp.line`. It performs no I/O and must not touch the socket
+//! workbench's state.
+
+use crate::log::Log;
+use crate::python::PyEntry;
+use crate::python_ftp;
+use shared::{Channel, Dir, Event, OkBody, Op, Outcome};
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+/// One line of the control channel.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ControlLine {
+    pub t: u64,
+    pub dir: Dir,
+    /// The text without its final CRLF.
+    pub text: String,
+    /// For a 227/229 reply: the data address it names, explained.
+    pub decoded: Option<String>,
+    /// The data lane (index into `lanes`) this command opened.
+    pub lane: Option<usize>,
+}
+
+/// One data connection.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Lane {
+    /// The command that opened it (`RETR welcome.txt`, `LIST`), once known.
+    pub command: Option<String>,
+    /// The steps the relay reported (`open passive …`, `8192 bytes`, `close after …`).
+    pub steps: Vec<String>,
+    pub bytes: u64,
+    pub closed: bool,
+}
+
+/// One entry of the remote listing.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RemoteEntry {
+    pub name: String,
+    pub is_dir: bool,
+    pub size: Option<u64>,
+    /// The `LIST` line as the server sent it.
+    pub line: String,
+}
+
+/// A download or upload with its progress.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Transfer {
+    pub id: u64,
+    pub name: String,
+    pub upload: bool,
+    /// Bytes expected, when known (the file's size, the `150 … (n bytes)` reply).
+    pub total: Option<u64>,
+    pub done: u64,
+    /// `None` while running; the final reply or the Python error.
+    pub result: Option<Result<String, String>>,
+}
+
+/// A finished download, for the panel to hand to the browser.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Downloaded {
+    /// Increases with each download (the panel saves each one once).
+    pub seq: u32,
+    pub name: String,
+    pub bytes: Rc<Vec<u8>>,
+}
+
+/// Actions only the FTP panel makes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FtpAction {
+    /// An upload of `total` bytes of `name` started as request `id`.
+    Uploading { id: u64, name: String, total: u64 },
+    /// Forget the transcripts and lanes.
+    Clear,
+}
+
+/// Everything the FTP panel shows.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FtpState {
+    /// The handle of the current connection (`f1`).
+    pub conn: Option<String>,
+    pub welcome: Option<String>,
+    /// Who is logged in.
+    pub user: Option<String>,
+    pub pwd: Option<String>,
+    pub passive: bool,
+    pub listing: Vec<RemoteEntry>,
+    pub control: Log<ControlLine>,
+    pub lanes: Vec<Lane>,
+    pub transfers: Vec<Transfer>,
+    pub downloaded: Option<Downloaded>,
+    /// The last result line (a reply, a size, or the Python error).
+    pub status: Option<Result<String, String>>,
+    pub transcript: Log<PyEntry>,
+    pending: BTreeMap<u64, Op>,
+    /// Lines of a running `ftp.dir`.
+    dir_lines: Vec<RemoteEntry>,
+    /// Blocks of a running download (shared between states: no copy per action).
+    blocks: Log<Vec<u8>>,
+    /// A transfer command sent whose data connection has not opened yet.
+    unlinked_cmd: Option<(usize, String)>,
+    downloads: u32,
+}
+
+const TRANSFER_VERBS: &[&str] = &["RETR", "STOR", "APPE", "STOU", "LIST", "NLST", "MLSD"];
+
+impl FtpState {
+    /// Whether a call is waiting for its reply.
+    pub fn busy(&self) -> bool {
+        !self.pending.is_empty()
+    }
+
+    /// Logged in on an open connection.
+    pub fn ready(&self) -> bool {
+        self.conn.is_some() && self.user.is_some()
+    }
+
+    /// The running request of the connection (requests run in order).
+    fn running(&self) -> Option<(u64, &Op)> {
+        self.pending.iter().next().map(|(id, op)| (*id, op))
+    }
+
+    pub fn on_hello(&mut self) {
+        self.conn = None;
+        self.user = None;
+        self.pwd = None;
+        self.welcome = None;
+        self.listing.clear();
+        self.pending.clear();
+        for t in self.transfers.iter_mut().filter(|t| t.result.is_none()) {
+            t.result = Some(Err("the relay connection was lost".into()));
+        }
+    }
+
+    pub fn on_action(&mut self, action: FtpAction) {
+        match action {
+            FtpAction::Uploading { id, name, total } => {
+                if let Some(t) = self.transfers.iter_mut().find(|t| t.id == id) {
+                    t.total = Some(total);
+                } else {
+                    self.transfers.push(Transfer {
+                        id,
+                        name,
+                        upload: true,
+                        total: Some(total),
+                        done: 0,
+                        result: None,
+                    });
+                }
+            }
+            FtpAction::Clear => {
+                self.control = Log::default();
+                self.transcript = Log::default();
+                self.lanes.clear();
+                self.transfers.retain(|t| t.result.is_none());
+            }
+        }
+    }
+
+    pub fn on_sent(&mut self, id: u64, op: &Op) {
+        if !python_ftp::is_ftp(op) {
+            return;
+        }
+        self.pending.insert(id, op.clone());
+        match op {
+            Op::FtpRetrbinary { cmd, .. } => {
+                let name = cmd.strip_prefix("RETR ").unwrap_or(cmd).to_owned();
+                let total = self
+                    .listing
+                    .iter()
+                    .find(|e| e.name == name)
+                    .and_then(|e| e.size);
+                self.transfers.push(Transfer {
+                    id,
+                    name,
+                    upload: false,
+                    total,
+                    done: 0,
+                    result: None,
+                });
+            }
+            Op::FtpStorbinary(store) | Op::FtpStorlines(store)
+                if !self.transfers.iter().any(|t| t.id == id) =>
+            {
+                let name = store.cmd.strip_prefix("STOR ").unwrap_or(&store.cmd);
+                self.transfers.push(Transfer {
+                    id,
+                    name: name.to_owned(),
+                    upload: true,
+                    total: store.size.or(store.data.as_ref().map(|d| d.len() as u64)),
+                    done: 0,
+                    result: None,
+                });
+            }
+            _ => {}
+        }
+    }
+
+    pub fn on_event(&mut self, t: u64, event: &Event) {
+        match event {
+            Event::Wire {
+                handle,
+                channel,
+                dir,
+                data,
+            } if handle.starts_with('f') => {
+                let text = String::from_utf8_lossy(data.as_bytes()).into_owned();
+                match channel {
+                    Channel::Control => self.on_control(t, *dir, text),
+                    Channel::Data => self.on_data_step(&text),
+                    Channel::Http => {}
+                }
+            }
+            Event::FtpBlock { data, .. } => {
+                self.blocks.push(data.as_bytes().to_vec());
+            }
+            Event::FtpLine { line, .. } => {
+                if matches!(self.running(), Some((_, Op::FtpDir { .. }))) {
+                    self.dir_lines.push(parse_list_line(line));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn on_control(&mut self, t: u64, dir: Dir, text: String) {
+        let text = text.trim_end_matches(['\r', '\n']).to_owned();
+        let decoded = match dir {
+            Dir::In => decode_pasv(&text),
+            Dir::Out => None,
+        };
+        let mut lane = None;
+        if dir == Dir::Out {
+            let verb = text.split(' ').next().unwrap_or("").to_ascii_uppercase();
+            if TRANSFER_VERBS.contains(&verb.as_str()) {
+                // Passive: the data connection opened just before the command.
+                match self.lanes.last_mut() {
+                    Some(l) if l.command.is_none() && !l.closed => {
+                        l.command = Some(text.clone());
+                        lane = Some(self.lanes.len() - 1);
+                    }
+                    _ => self.unlinked_cmd = Some((self.control.len(), text.clone())),
+                }
+            }
+        }
+        self.control.push(ControlLine {
+            t,
+            dir,
+            text,
+            decoded,
+            lane,
+        });
+    }
+
+    fn on_data_step(&mut self, text: &str) {
+        if text.starts_with("open ") {
+            let command = self.unlinked_cmd.take().map(|(_, c)| c);
+            self.lanes.push(Lane {
+                command,
+                steps: vec![text.to_owned()],
+                bytes: 0,
+                closed: false,
+            });
+            return;
+        }
+        let Some(lane) = self.lanes.last_mut() else {
+            return;
+        };
+        lane.steps.push(text.to_owned());
+        if text.starts_with("close") {
+            lane.closed = true;
+        } else if let Some(n) = text.strip_suffix(" bytes announced") {
+            if let (Ok(n), Some(t)) = (n.parse::<u64>(), self.transfers.last_mut()) {
+                if t.result.is_none() {
+                    t.total = Some(n);
+                }
+            }
+        } else if let Some(n) = text.strip_suffix(" bytes") {
+            if let Ok(n) = n.parse::<u64>() {
+                lane.bytes += n;
+                let running = self.running().map(|(id, _)| id);
+                if let Some(t) = self
+                    .transfers
+                    .iter_mut()
+                    .find(|t| Some(t.id) == running && t.result.is_none())
+                {
+                    t.done += n;
+                }
+            }
+        }
+    }
+
+    /// Applies a reply; returns the transcript entry it added (the page's
+    /// session transcript gets it too).
+    pub fn on_replied(&mut self, id: u64, outcome: &Outcome) -> Option<PyEntry> {
+        let op = self.pending.remove(&id)?;
+        let mut entry = python_ftp::entry(&op, outcome);
+        if let (Some(e), Op::FtpDir { .. }, Outcome::Ok(_)) = (entry.as_mut(), &op, outcome) {
+            // `ftp.dir()` prints each line of the listing.
+            e.output = self.dir_lines.iter().map(|l| l.line.clone()).collect();
+        }
+        if let Some(e) = &entry {
+            self.transcript.push(e.clone());
+        }
+        self.status = Some(match outcome {
+            Outcome::Ok(body) => Ok(python_ftp::result(&op, body)),
+            Outcome::Err(e) => Err(e.python()),
+        });
+        if let Some(t) = self.transfers.iter_mut().find(|t| t.id == id) {
+            t.result = Some(match outcome {
+                Outcome::Ok(body) => Ok(python_ftp::result(&op, body)),
+                Outcome::Err(e) => Err(e.python()),
+            });
+            if let Outcome::Ok(OkBody::FtpTransfer { bytes, .. }) = outcome {
+                t.done = *bytes;
+                t.total = Some(*bytes);
+            }
+        }
+        let Outcome::Ok(body) = outcome else {
+            if matches!(op, Op::FtpDir { .. }) {
+                self.dir_lines.clear();
+            }
+            if matches!(op, Op::FtpRetrbinary { .. }) {
+                self.blocks = Log::default();
+            }
+            if matches!(op, Op::FtpConnect { .. }) {
+                self.conn = None;
+            }
+            return entry;
+        };
+        match (&op, body) {
+            (Op::FtpConnect { .. }, OkBody::FtpConnect { conn, welcome }) => {
+                self.conn = Some(conn.clone());
+                self.welcome = Some(welcome.clone());
+                self.user = None;
+                self.pwd = None;
+                self.passive = true;
+                self.listing.clear();
+            }
+            (Op::FtpLogin { user, .. }, _) => {
+                self.user = Some(if user.is_empty() {
+                    "anonymous".into()
+                } else {
+                    user.clone()
+                });
+            }
+            (Op::FtpPwd { .. }, OkBody::FtpPath { path, .. }) => {
+                self.pwd = Some(path.clone());
+            }
+            (Op::FtpSetPasv { val, .. }, _) => self.passive = *val,
+            (Op::FtpDir { .. }, _) => {
+                self.listing = std::mem::take(&mut self.dir_lines);
+            }
+            (Op::FtpSize { name, .. }, OkBody::FtpSize { size, .. }) => {
+                if let Some(e) = self.listing.iter_mut().find(|e| &e.name == name) {
+                    e.size = Some(*size);
+                }
+            }
+            (Op::FtpRetrbinary { cmd, .. }, _) => {
+                let name = cmd.strip_prefix("RETR ").unwrap_or(cmd);
+                let name = name.rsplit('/').next().unwrap_or(name).to_owned();
+                self.downloads += 1;
+                self.downloaded = Some(Downloaded {
+                    seq: self.downloads,
+                    name,
+                    bytes: Rc::new(std::mem::take(&mut self.blocks).items().concat()),
+                });
+            }
+            (Op::FtpQuit { .. } | Op::FtpClose { .. }, _) => {
+                self.conn = None;
+                self.user = None;
+                self.pwd = None;
+                self.listing.clear();
+            }
+            _ => {}
+        }
+        entry
+    }
+}
+
+/// One `LIST` line (`drwxr-xr-x 1 owner group 0 Nov 25 15:00 uploads`);
+/// a line in another format becomes an entry named after the whole line.
+pub fn parse_list_line(line: &str) -> RemoteEntry {
+    let mut rest = line.trim_start();
+    let mut fields = Vec::new();
+    for _ in 0..8 {
+        let Some((field, tail)) = rest.split_once(char::is_whitespace) else {
+            break;
+        };
+        fields.push(field);
+        rest = tail.trim_start();
+    }
+    if fields.len() == 8 && !rest.is_empty() {
+        RemoteEntry {
+            name: rest.to_owned(),
+            is_dir: fields[0].starts_with('d'),
+            size: fields[4].parse().ok(),
+            line: line.to_owned(),
+        }
+    } else {
+        RemoteEntry {
+            name: line.trim().to_owned(),
+            is_dir: false,
+            size: None,
+            line: line.to_owned(),
+        }
+    }
+}
+
+/// Decodes a `227 … (h1,h2,h3,h4,p1,p2)` or `229 … (|||port|)` reply.
+pub fn decode_pasv(reply: &str) -> Option<String> {
+    let inner = reply
+        .split_once('(')
+        .and_then(|(_, r)| r.split_once(')'))
+        .map(|(i, _)| i);
+    if reply.starts_with("227") {
+        let nums: Vec<u16> = inner?
+            .split(',')
+            .map(|n| n.trim().parse::<u16>())
+            .collect::<Result<_, _>>()
+            .ok()?;
+        let [h1, h2, h3, h4, p1, p2] = nums[..] else {
+            return None;
+        };
+        let port = u32::from(p1) * 256 + u32::from(p2);
+        return Some(format!(
+            "data address {h1}.{h2}.{h3}.{h4}:{port}  (port = {p1}×256 + {p2})"
+        ));
+    }
+    if reply.starts_with("229") {
+        let port: u16 = inner?.trim_matches('|').parse().ok()?;
+        return Some(format!(
+            "data port {port} on the control connection's host (EPSV)"
+        ));
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared::Data;
+
+    fn wire(channel: Channel, dir: Dir, text: &str) -> Event {
+        Event::Wire {
+            handle: "f1".into(),
+            channel,
+            dir,
+            data: Data::text(text),
+        }
+    }
+
+    #[test]
+    fn pasv_replies_are_decoded() {
+        assert_eq!(
+            decode_pasv("227 Entering Passive Mode (127,0,0,1,82,8)").as_deref(),
+            Some("data address 127.0.0.1:21000  (port = 82×256 + 8)")
+        );
+        assert!(
+            decode_pasv("229 Entering Extended Passive Mode (|||21001|)")
+                .is_some_and(|s| s.contains("21001"))
+        );
+        assert_eq!(decode_pasv("200 OK"), None);
+    }
+
+    #[test]
+    fn list_lines_are_parsed() {
+        let e = parse_list_line("drwxr-xr-x 1 ftp ftp 4096 Nov 25 15:00 my dir");
+        assert!(e.is_dir);
+        assert_eq!(e.name, "my dir");
+        let e = parse_list_line("-rw-r--r-- 1 ftp ftp 76 Nov 25 15:00 welcome.txt");
+        assert!(!e.is_dir);
+        assert_eq!((e.name.as_str(), e.size), ("welcome.txt", Some(76)));
+    }
+
+    #[test]
+    fn a_download_links_its_lane_and_keeps_its_bytes() {
+        let mut s = FtpState {
+            conn: Some("f1".into()),
+            ..FtpState::default()
+        };
+        let op = Op::FtpRetrbinary {
+            conn: "f1".into(),
+            cmd: "RETR welcome.txt".into(),
+            blocksize: None,
+            rest: None,
+            frames: false,
+        };
+        s.on_sent(7, &op);
+        s.on_event(1, &wire(Channel::Control, Dir::Out, "PASV\r\n"));
+        s.on_event(
+            1,
+            &wire(
+                Channel::Control,
+                Dir::In,
+                "227 Entering Passive Mode (127,0,0,1,82,8)\r\n",
+            ),
+        );
+        s.on_event(
+            1,
+            &wire(
+                Channel::Data,
+                Dir::Out,
+                "open passive 127.0.0.1:5 -> 127.0.0.1:21000",
+            ),
+        );
+        s.on_event(1, &wire(Channel::Control, Dir::Out, "RETR welcome.txt\r\n"));
+        s.on_event(2, &wire(Channel::Data, Dir::In, "5 bytes"));
+        s.on_event(
+            2,
+            &Event::FtpBlock {
+                conn: "f1".into(),
+                data: Data::text("hello"),
+            },
+        );
+        s.on_event(2, &wire(Channel::Data, Dir::In, "close after 5 bytes"));
+        assert_eq!(s.transfers[0].done, 5);
+        s.on_replied(
+            7,
+            &Outcome::Ok(OkBody::FtpTransfer {
+                reply: "226 ok".into(),
+                bytes: 5,
+            }),
+        );
+        assert_eq!(s.lanes.len(), 1);
+        assert_eq!(s.lanes[0].command.as_deref(), Some("RETR welcome.txt"));
+        assert!(s.lanes[0].closed);
+        let ctl = s.control.items();
+        assert!(ctl[1].decoded.is_some());
+        assert_eq!(ctl[2].lane, Some(0));
+        drop(ctl);
+        let d = s.downloaded.as_ref().expect("download");
+        assert_eq!(
+            (d.name.as_str(), d.bytes.as_slice()),
+            ("welcome.txt", &b"hello"[..])
+        );
+        assert_eq!(s.transcript.len(), 1);
+    }
+
+    #[test]
+    fn active_mode_links_the_command_sent_before_the_open() {
+        let mut s = FtpState::default();
+        s.on_event(
+            1,
+            &wire(Channel::Control, Dir::Out, "PORT 127,0,0,1,1,2\r\n"),
+        );
+        s.on_event(1, &wire(Channel::Control, Dir::Out, "LIST\r\n"));
+        s.on_event(
+            1,
+            &wire(
+                Channel::Data,
+                Dir::In,
+                "open active 127.0.0.1:258 -> 127.0.0.1:20",
+            ),
+        );
+        assert_eq!(s.lanes[0].command.as_deref(), Some("LIST"));
+    }
+}
