@@ -108,10 +108,15 @@ pub fn split_url(url: &str) -> Result<(String, u16, bool, String), String> {
 
 /// Hands `bytes` to the browser as a file download named `name`.
 pub fn save(name: &str, bytes: &[u8]) -> Result<(), wasm_bindgen::JsValue> {
+    save_as(name, "application/octet-stream", bytes)
+}
+
+/// Like [`save`], with the MIME type the browser should record.
+pub fn save_as(name: &str, mime: &str, bytes: &[u8]) -> Result<(), wasm_bindgen::JsValue> {
     let array = js_sys::Uint8Array::from(bytes);
     let parts = js_sys::Array::of1(&array);
     let options = web_sys::BlobPropertyBag::new();
-    options.set_type("application/octet-stream");
+    options.set_type(mime);
     let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options)?;
     let url = web_sys::Url::create_object_url_with_blob(&blob)?;
     let document = web_sys::window()

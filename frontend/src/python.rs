@@ -27,7 +27,7 @@ pub struct PyEntry {
 }
 
 impl PyEntry {
-    fn new(code: Vec<String>) -> PyEntry {
+    pub fn new(code: Vec<String>) -> PyEntry {
         PyEntry {
             code,
             output: Vec::new(),
@@ -215,8 +215,15 @@ fn entry_code(op: &Op, new_sock: Option<&str>) -> Option<Vec<String>> {
 
 /// Whether Python raises the same error by itself (OS errors, timeouts, name
 /// resolution), so the script can reproduce it; socklab's own refusals can't be.
-fn python_raises(e: &ErrorBody) -> bool {
-    e.os_errno().is_some() || e.code == "timeout" || e.code == "gaierror"
+/// Whether plain Python would raise this error too (the script keeps the call);
+/// socklab-only refusals (`not_allowed`, `limit`, `cancelled`, …) are commented out.
+pub fn python_raises(e: &ErrorBody) -> bool {
+    e.os_errno().is_some()
+        || e.code == "timeout"
+        || e.code == "gaierror"
+        || e.code.starts_with("http.") && e.code != "http.NotConnected"
+        || e.code.starts_with("ssl.")
+        || e.code.starts_with("ftp.")
 }
 
 /// The transcript entry for a completed request, or `None` for session plumbing

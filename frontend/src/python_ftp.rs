@@ -5,8 +5,8 @@
 //! reducer. Variables follow the handles: `f1` is `ftp`, `f2` is `ftp2`, ….
 
 use crate::bytes::{py_bytes, py_str};
-use crate::python::PyEntry;
-use shared::{ErrorBody, OkBody, Op, Outcome};
+use crate::python::{python_raises, PyEntry};
+use shared::{OkBody, Op, Outcome};
 
 /// Whether `op` is an `ftp.*` op.
 pub fn is_ftp(op: &Op) -> bool {
@@ -181,13 +181,6 @@ pub fn result(op: &Op, body: &OkBody) -> String {
 }
 
 /// Whether Python raises this error by itself (so the script would too).
-fn python_raises(e: &ErrorBody) -> bool {
-    e.os_errno().is_some()
-        || e.code == "timeout"
-        || e.code == "gaierror"
-        || e.code.starts_with("ftp.")
-}
-
 /// The transcript entry for a completed `ftp.*` call (`None` for other ops).
 pub fn entry(op: &Op, outcome: &Outcome) -> Option<PyEntry> {
     let new_conn = match outcome {
@@ -198,13 +191,7 @@ pub fn entry(op: &Op, outcome: &Outcome) -> Option<PyEntry> {
     if code.is_empty() {
         return None;
     }
-    let mut e = PyEntry {
-        code,
-        output: Vec::new(),
-        error: None,
-        note: None,
-        skipped: None,
-    };
+    let mut e = PyEntry::new(code);
     match outcome {
         Outcome::Err(err) if python_raises(err) => e.error = Some(err.python()),
         Outcome::Err(err) => e.skipped = Some(err.python()),
@@ -234,6 +221,7 @@ fn code_prints(op: &Op) -> bool {
 mod tests {
     use super::*;
     use shared::request::FtpStore;
+    use shared::ErrorBody;
 
     #[test]
     fn the_lines_of_the_article() {

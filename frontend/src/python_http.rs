@@ -6,8 +6,8 @@
 //! `h2` is `conn2` / `r2`, and so on.
 
 use crate::bytes::{py_bytes, py_str};
-use crate::python::PyEntry;
-use shared::{ErrorBody, OkBody, Op, Outcome};
+use crate::python::{python_raises, PyEntry};
+use shared::{OkBody, Op, Outcome};
 
 /// The variable of connection `handle` (`h1` → `conn`, `h2` → `conn2`).
 pub fn conn_var(handle: &str) -> String {
@@ -149,14 +149,6 @@ pub fn result(op: &Op, body: &OkBody) -> String {
 }
 
 /// Whether Python raises this error by itself (so the script would too).
-fn python_raises(e: &ErrorBody) -> bool {
-    e.os_errno().is_some()
-        || e.code == "timeout"
-        || e.code == "gaierror"
-        || e.code.starts_with("http.") && e.code != "http.NotConnected"
-        || e.code.starts_with("ssl.")
-}
-
 /// The transcript entry for a completed `http.*` call (`None` for other ops).
 pub fn entry(op: &Op, outcome: &Outcome) -> Option<PyEntry> {
     let new_conn = match outcome {
@@ -167,13 +159,7 @@ pub fn entry(op: &Op, outcome: &Outcome) -> Option<PyEntry> {
     if code.is_empty() {
         return None;
     }
-    let mut e = PyEntry {
-        code,
-        output: Vec::new(),
-        error: None,
-        note: None,
-        skipped: None,
-    };
+    let mut e = PyEntry::new(code);
     match outcome {
         Outcome::Err(err) if python_raises(err) => e.error = Some(err.python()),
         Outcome::Err(err) => e.skipped = Some(err.python()),
@@ -192,6 +178,7 @@ pub fn entry(op: &Op, outcome: &Outcome) -> Option<PyEntry> {
 mod tests {
     use super::*;
     use shared::Data;
+    use shared::ErrorBody;
 
     #[test]
     fn the_lines_of_the_article() {

@@ -4,7 +4,6 @@
 
 use super::app::AppCtx;
 use crate::python::{expected_output, script};
-use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 /// The downloaded file's name.
@@ -13,19 +12,7 @@ const FILE_NAME: &str = "socklab_session.py";
 const SHOWN: usize = 400;
 
 fn download(text: &str) -> Result<(), wasm_bindgen::JsValue> {
-    let parts = js_sys::Array::of1(&text.into());
-    let options = web_sys::BlobPropertyBag::new();
-    options.set_type("text/x-python");
-    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)?;
-    let url = web_sys::Url::create_object_url_with_blob(&blob)?;
-    let document = web_sys::window()
-        .and_then(|w| w.document())
-        .ok_or_else(|| wasm_bindgen::JsValue::from_str("no document"))?;
-    let a: web_sys::HtmlAnchorElement = document.create_element("a")?.dyn_into()?;
-    a.set_href(&url);
-    a.set_download(FILE_NAME);
-    a.click();
-    web_sys::Url::revoke_object_url(&url)
+    crate::panel_io::save_as(FILE_NAME, "text/x-python", text.as_bytes())
 }
 
 #[function_component(PythonTranscript)]
