@@ -43,14 +43,7 @@ pub(crate) async fn serve(listener: TcpListener) {
     let limit = Arc::new(Semaphore::new(MAX_CLIENTS));
     let mut clients = JoinSet::new();
     loop {
-        let (stream, peer) = match listener.accept().await {
-            Ok(c) => c,
-            Err(e) => {
-                tracing::warn!(lab = "chat", error = %e, "accept failed");
-                tokio::time::sleep(super::ACCEPT_BACKOFF).await;
-                continue;
-            }
-        };
+        let (stream, peer) = super::accept_next(&listener, "chat").await;
         while clients.try_join_next().is_some() {}
         let Ok(permit) = limit.clone().try_acquire_owned() else {
             // A fresh socket's send buffer is empty, so this does not block; if it

@@ -95,14 +95,7 @@ pub(crate) async fn serve(listener: TcpListener, sandbox: Sandbox, passive_start
         let Ok(permit) = limit.clone().acquire_owned().await else {
             return;
         };
-        let (stream, peer) = match listener.accept().await {
-            Ok(c) => c,
-            Err(e) => {
-                tracing::warn!(lab = "ftp", error = %e, "accept failed");
-                tokio::time::sleep(super::ACCEPT_BACKOFF).await;
-                continue;
-            }
-        };
+        let (stream, peer) = super::accept_next(&listener, "ftp").await;
         while clients.try_join_next().is_some() {}
         let server = match build(&root, passive.clone()) {
             Ok(s) => s,

@@ -20,7 +20,7 @@ use std::future::Future;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
-use tokio::net::{TcpListener, UdpSocket};
+use tokio::net::{TcpListener, TcpStream, UdpSocket};
 use tokio::task::JoinHandle;
 
 /// The running labs. Dropping this stops them all.
@@ -118,6 +118,20 @@ fn not_started(lab: &str, proto: &str, port: u16, e: &io::Error) {
 /// After a failed `accept` (e.g. out of file descriptors) wait a little before the
 /// next one instead of spinning.
 pub(crate) const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+
+/// Waits for the next connection to a lab. Accept errors (e.g. EMFILE) are logged
+/// and retried after [`ACCEPT_BACKOFF`] instead of spinning.
+pub(crate) async fn accept_next(listener: &TcpListener, lab: &str) -> (TcpStream, SocketAddr) {
+    loop {
+        match listener.accept().await {
+            Ok(c) => return c,
+            Err(e) => {
+                tracing::warn!(lab, error = %e, "accept failed");
+                tokio::time::sleep(ACCEPT_BACKOFF).await;
+            }
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -24,14 +24,7 @@ pub(crate) async fn serve(listener: TcpListener) {
         let Ok(permit) = limit.clone().acquire_owned().await else {
             return;
         };
-        let (stream, peer) = match listener.accept().await {
-            Ok(c) => c,
-            Err(e) => {
-                tracing::warn!(lab = "tcp_echo", error = %e, "accept failed");
-                tokio::time::sleep(super::ACCEPT_BACKOFF).await;
-                continue;
-            }
-        };
+        let (stream, peer) = super::accept_next(&listener, "tcp_echo").await;
         while clients.try_join_next().is_some() {}
         clients.spawn(async move {
             if let Err(e) = echo(stream).await {
