@@ -89,7 +89,9 @@ pub async fn start(config: Config) -> std::io::Result<Running> {
         lab_addrs.clone(),
         rx.clone(),
     ));
-    let mut app = Router::new().route("/ws", get(ws_upgrade));
+    let mut app = Router::new()
+        .route("/ws", get(ws_upgrade))
+        .route("/healthz", get(healthz));
     app = match ui_dir {
         Some(dir) => {
             let index = dir.join("index.html");
@@ -156,6 +158,11 @@ async fn ws_upgrade(
         .write_buffer_size(WS_WRITE_BUFFER)
         .max_write_buffer_size(max + 2 * WS_WRITE_BUFFER)
         .on_upgrade(move |ws| session::run(ws, state, peer, permit))
+}
+
+/// `GET /healthz`: sessions, clients, labs and uptime as JSON (no session data).
+async fn healthz(State(state): State<Arc<RelayState>>) -> axum::Json<shared::Health> {
+    axum::Json(state.health())
 }
 
 async fn no_ui_page() -> Html<&'static str> {

@@ -7,7 +7,7 @@
 
 use crate::config::Config;
 use crate::policy::{OriginPolicy, Policy};
-use shared::{Addr, Hello, Limits, PolicySummary, RelayInfo, PROTOCOL_VERSION};
+use shared::{Addr, Health, Hello, Limits, PolicySummary, RelayInfo, PROTOCOL_VERSION};
 use std::collections::{BTreeMap, HashMap};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -21,6 +21,7 @@ pub struct RelayState {
     pub labs: BTreeMap<String, SocketAddr>,
     counts: Mutex<Counts>,
     next_session: AtomicU64,
+    started: std::time::Instant,
     /// Becomes `true` when the relay shuts down; sessions close with 1001.
     pub shutdown: watch::Receiver<bool>,
 }
@@ -69,6 +70,7 @@ impl RelayState {
             labs,
             counts: Mutex::new(Counts::default()),
             next_session: AtomicU64::new(1),
+            started: std::time::Instant::now(),
             shutdown,
         }
     }
@@ -100,15 +102,33 @@ impl RelayState {
         })
     }
 
+    /// What `GET /healthz` reports.
+    pub fn health(&self) -> Health {
+        let c = self.counts.lock().unwrap_or_else(PoisonError::into_inner);
+        Health {
+            status: "ok".into(),
+            relay: relay_info(),
+            uptime_secs: self.started.elapsed().as_secs(),
+            sessions: c.total,
+            max_sessions: self.config.limits.max_sessions,
+            clients: c.per_ip.len() as u32,
+            labs: self.lab_addrs(),
+        }
+    }
+
+    fn lab_addrs(&self) -> BTreeMap<String, Addr> {
+        self.labs
+            .iter()
+            .map(|(k, v)| (k.clone(), Addr::from(*v)))
+            .collect()
+    }
+
     /// The `hello` event for a new session.
     pub fn hello(&self, session: &str) -> Hello {
         let l = &self.config.limits;
         Hello {
             protocol: PROTOCOL_VERSION,
-            relay: RelayInfo {
-                name: "socklab".into(),
-                version: env!("CARGO_PKG_VERSION").into(),
-            },
+            relay: relay_info(),
             session: session.to_owned(),
             limits: Limits {
                 max_message_bytes: l.max_message_bytes as u64,
@@ -118,16 +138,19 @@ impl RelayState {
                 idle_timeout_secs: l.idle_timeout.as_secs(),
                 max_sessions_per_ip: l.max_sessions_per_ip,
             },
-            labs: self
-                .labs
-                .iter()
-                .map(|(k, v)| (k.clone(), Addr::from(*v)))
-                .collect(),
+            labs: self.lab_addrs(),
             policy: PolicySummary {
                 connect: self.policy.summary_connect(),
                 bind: self.policy.summary_bind(),
                 auth_required: self.config.token.is_some(),
             },
         }
+    }
+}
+
+fn relay_info() -> RelayInfo {
+    RelayInfo {
+        name: "socklab".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
     }
 }

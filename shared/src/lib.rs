@@ -12,6 +12,7 @@ pub mod binary;
 pub mod data;
 pub mod error;
 pub mod event;
+pub mod health;
 pub mod reply;
 pub mod request;
 
@@ -22,6 +23,7 @@ pub use event::{
     Channel, CloseReason, Dir, Event, EventFrame, Hello, Limits, PolicySummary, RelayInfo,
     SockState,
 };
+pub use health::Health;
 pub use reply::{OkBody, Outcome, Reply, ServerFrame, TcpInfo};
 pub use request::{
     parse_request, Family, How, Op, OptLevel, OptName, RecvFlag, Request, RequestError, SockType,
