@@ -485,7 +485,7 @@ impl Session {
                 return;
             }
         };
-        if handle.starts_with('f') {
+        if self.ftp.contains_key(&handle) {
             self.ftp_frame(&handle, frame.slice(header..));
         } else {
             self.pipe_in(&handle, frame.slice(header..));
