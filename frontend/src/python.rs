@@ -27,6 +27,16 @@ pub struct PyEntry {
 }
 
 impl PyEntry {
+    /// The call failed: the script raises what Python would raise, or comments the
+    /// call out when only socklab refuses it (see [`python_raises`]).
+    pub fn record_error(&mut self, err: &ErrorBody) {
+        if python_raises(err) {
+            self.error = Some(err.python());
+        } else {
+            self.skipped = Some(err.python());
+        }
+    }
+
     pub fn new(code: Vec<String>) -> PyEntry {
         PyEntry {
             code,
@@ -238,9 +248,8 @@ pub fn entry(op: &Op, outcome: &Outcome) -> Option<PyEntry> {
     let code = entry_code(op, new_sock)?;
     let mut e = PyEntry::new(code);
     match outcome {
-        Outcome::Err(err) if python_raises(err) => e.error = Some(err.python()),
         Outcome::Err(err) => {
-            e.skipped = Some(err.python());
+            e.record_error(err);
         }
         Outcome::Ok(body) => fill_result(&mut e, op, body),
     }

@@ -5,7 +5,7 @@
 //! reducer. Variables follow the handles: `f1` is `ftp`, `f2` is `ftp2`, ….
 
 use crate::bytes::{py_bytes, py_str};
-use crate::python::{python_raises, PyEntry};
+use crate::python::PyEntry;
 use shared::{OkBody, Op, Outcome};
 
 /// Whether `op` is an `ftp.*` op.
@@ -180,7 +180,6 @@ pub fn result(op: &Op, body: &OkBody) -> String {
     }
 }
 
-/// Whether Python raises this error by itself (so the script would too).
 /// The transcript entry for a completed `ftp.*` call (`None` for other ops).
 pub fn entry(op: &Op, outcome: &Outcome) -> Option<PyEntry> {
     let new_conn = match outcome {
@@ -193,8 +192,7 @@ pub fn entry(op: &Op, outcome: &Outcome) -> Option<PyEntry> {
     }
     let mut e = PyEntry::new(code);
     match outcome {
-        Outcome::Err(err) if python_raises(err) => e.error = Some(err.python()),
-        Outcome::Err(err) => e.skipped = Some(err.python()),
+        Outcome::Err(err) => e.record_error(err),
         Outcome::Ok(body) => {
             let printed = code_prints(op);
             let text = result(op, body);

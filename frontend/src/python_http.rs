@@ -6,7 +6,7 @@
 //! `h2` is `conn2` / `r2`, and so on.
 
 use crate::bytes::{py_bytes, py_str};
-use crate::python::{python_raises, PyEntry};
+use crate::python::PyEntry;
 use shared::{OkBody, Op, Outcome};
 
 /// The variable of connection `handle` (`h1` → `conn`, `h2` → `conn2`).
@@ -148,7 +148,6 @@ pub fn result(op: &Op, body: &OkBody) -> String {
     }
 }
 
-/// Whether Python raises this error by itself (so the script would too).
 /// The transcript entry for a completed `http.*` call (`None` for other ops).
 pub fn entry(op: &Op, outcome: &Outcome) -> Option<PyEntry> {
     let new_conn = match outcome {
@@ -161,8 +160,7 @@ pub fn entry(op: &Op, outcome: &Outcome) -> Option<PyEntry> {
     }
     let mut e = PyEntry::new(code);
     match outcome {
-        Outcome::Err(err) if python_raises(err) => e.error = Some(err.python()),
-        Outcome::Err(err) => e.skipped = Some(err.python()),
+        Outcome::Err(err) => e.record_error(err),
         Outcome::Ok(OkBody::Response { status, reason, .. }) => {
             e.output.push(format!("{status} {reason}"));
         }
