@@ -8,11 +8,6 @@ use crate::bytes::{py_bytes, py_str};
 use crate::python::PyEntry;
 use shared::{OkBody, Op, Outcome};
 
-/// Whether `op` is an `ftp.*` op.
-pub fn is_ftp(op: &Op) -> bool {
-    !code(op, None).is_empty()
-}
-
 /// The variable of connection `handle` (`f1` → `ftp`).
 pub fn var(handle: &str) -> String {
     match handle.strip_prefix('f') {

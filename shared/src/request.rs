@@ -289,6 +289,16 @@ pub enum Op {
 }
 
 impl Op {
+    /// An `http.*` op (Python's `http.client`).
+    pub fn is_http(&self) -> bool {
+        self.name().starts_with("http.")
+    }
+
+    /// An `ftp.*` op (Python's `ftplib`).
+    pub fn is_ftp(&self) -> bool {
+        self.name().starts_with("ftp.")
+    }
+
     /// The op's wire name (`"connect"`, `"http.getresponse"`, …), for logs and messages.
     pub fn name(&self) -> &'static str {
         match self {

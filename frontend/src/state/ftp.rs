@@ -165,7 +165,7 @@ impl FtpState {
     }
 
     pub fn on_sent(&mut self, id: u64, op: &Op) {
-        if !python_ftp::is_ftp(op) {
+        if !op.is_ftp() {
             return;
         }
         self.pending.insert(id, op.clone());

@@ -109,22 +109,6 @@ pub struct HttpState {
     pending: BTreeMap<u64, Op>,
 }
 
-/// Whether `op` is one of ours.
-pub fn is_http(op: &Op) -> bool {
-    matches!(
-        op,
-        Op::HttpOpen { .. }
-            | Op::HttpRequest { .. }
-            | Op::HttpPutrequest { .. }
-            | Op::HttpPutheader { .. }
-            | Op::HttpEndheaders { .. }
-            | Op::HttpSend { .. }
-            | Op::HttpGetresponse { .. }
-            | Op::HttpRead { .. }
-            | Op::HttpClose { .. }
-    )
-}
-
 impl HttpState {
     /// Whether a call is waiting for its reply.
     pub fn busy(&self) -> bool {
@@ -190,7 +174,7 @@ impl HttpState {
     }
 
     pub fn on_sent(&mut self, id: u64, op: &Op) {
-        if !is_http(op) {
+        if !op.is_http() {
             return;
         }
         self.pending.insert(id, op.clone());

@@ -88,38 +88,16 @@ impl Session {
             } => self.op_select(id, rlist, wlist, xlist, timeout),
             Op::TcpInfo { sock } => self.op_tcp_info(id, &sock),
             Op::Pipe { sock, encoding } => self.op_pipe(id, &sock, encoding),
-            op @ (Op::HttpOpen { .. }
-            | Op::HttpRequest { .. }
-            | Op::HttpPutrequest { .. }
-            | Op::HttpPutheader { .. }
-            | Op::HttpEndheaders { .. }
-            | Op::HttpSend { .. }
-            | Op::HttpGetresponse { .. }
-            | Op::HttpRead { .. }
-            | Op::HttpClose { .. }) => self.op_http(id, op),
-            op @ (Op::FtpConnect { .. }
-            | Op::FtpLogin { .. }
-            | Op::FtpGetwelcome { .. }
-            | Op::FtpSendcmd { .. }
-            | Op::FtpVoidcmd { .. }
-            | Op::FtpSetPasv { .. }
-            | Op::FtpRetrbinary { .. }
-            | Op::FtpRetrlines { .. }
-            | Op::FtpStorbinary(_)
-            | Op::FtpStorlines(_)
-            | Op::FtpDir { .. }
-            | Op::FtpNlst { .. }
-            | Op::FtpRename { .. }
-            | Op::FtpDelete { .. }
-            | Op::FtpSize { .. }
-            | Op::FtpCwd { .. }
-            | Op::FtpMkd { .. }
-            | Op::FtpRmd { .. }
-            | Op::FtpPwd { .. }
-            | Op::FtpAbort { .. }
-            | Op::FtpQuit { .. }
-            | Op::FtpClose { .. }
-            | Op::FtpSetDebuglevel { .. }) => self.op_ftp(id, op),
+            op if op.is_http() => self.op_http(id, op),
+            op if op.is_ftp() => self.op_ftp(id, op),
+            // Every op is one of the above; a new one must be added here.
+            other => self.out.err(
+                id,
+                crate::oserror::bad_request(format!(
+                    "`{}` is not performed by this relay",
+                    other.name()
+                )),
+            ),
         }
     }
 }
