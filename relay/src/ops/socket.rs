@@ -363,6 +363,10 @@ impl Session {
             .collect();
         let was_connected = matches!(s.os, Os::Stream(_) | Os::Connecting);
         let piped_bytes = s.pipe_queued;
+        let queued_accepts = match &s.os {
+            Os::Listening(l) => l.queue.len(),
+            _ => 0,
+        };
         for pid in ids {
             self.take_pending(pid);
             self.out.err(
@@ -388,7 +392,9 @@ impl Session {
                 ),
             );
         }
-        self.pipe_queued_total = self.pipe_queued_total.saturating_sub(piped_bytes);
+        self.budget.piped = self.budget.piped.saturating_sub(piped_bytes);
+        self.budget.accept_dequeued(queued_accepts);
+        self.budget.release_lab(h);
         self.set_state(h, SockState::Closed);
         if was_connected {
             self.out.event(Event::Closed {
