@@ -353,13 +353,16 @@ impl Session {
         let Some(s) = self.socks.get_mut(h) else {
             return Err(bad_handle(h));
         };
+        // The in-flight write's request is answered too (taken before `abort_all`
+        // drops it).
+        let busy = s.busy_id();
         s.abort_all();
         let ids: Vec<u64> = s
             .reads
             .drain(..)
             .map(|w| w.id)
             .chain(s.writes.drain(..).filter_map(|j| j.id))
-            .chain(s.write_busy.take().and_then(|b| b.id))
+            .chain(busy)
             .collect();
         let was_connected = matches!(s.os, Os::Stream(_) | Os::Connecting);
         let piped_bytes = s.pipe_queued;
