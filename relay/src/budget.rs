@@ -266,13 +266,13 @@ pub fn human_bytes(n: usize) -> String {
     const KIB: usize = 1 << 10;
     const MIB: usize = 1 << 20;
     if n >= MIB {
-        if n % MIB == 0 {
+        if n.is_multiple_of(MIB) {
             format!("{} MiB", n / MIB)
         } else {
             format!("{:.1} MiB", n as f64 / MIB as f64)
         }
     } else if n >= KIB {
-        if n % KIB == 0 {
+        if n.is_multiple_of(KIB) {
             format!("{} KiB", n / KIB)
         } else {
             format!("{:.1} KiB", n as f64 / KIB as f64)

@@ -73,6 +73,8 @@ pub fn raise_limit() -> std::io::Result<(u64, u64)> {
             );
         }
     }
+    // `rlim_t` is not `u64` on every platform.
+    #[allow(clippy::unnecessary_cast)]
     Ok((lim.rlim_cur as u64, lim.rlim_max as u64))
 }
 

@@ -263,6 +263,12 @@ impl Session {
                 );
             }
         }
+        // Inline bytes are buffered at once: they must fit the session's budget
+        // (frames that follow `size` are held back by the WebSocket instead).
+        let inline_len = inline.as_ref().map_or(0, Bytes::len);
+        if let Err(e) = self.budget.check_bytes(self.out.bytes(), inline_len) {
+            return self.out.err(id, e);
+        }
         let done = match self.ftp_register(id, &s.conn) {
             Ok(d) => d,
             Err(e) => return self.out.err(id, e),
@@ -980,7 +986,9 @@ impl Session {
         let Some(i) = c.uploads.iter().position(|u| u.id == id) else {
             return;
         };
-        let up = &mut c.uploads[i];
+        let Some(up) = c.uploads.get_mut(i) else {
+            return;
+        };
         self.budget.piped = self.budget.piped.saturating_sub(up.buffered);
         up.buffered = 0;
         up.buf.clear();

@@ -425,7 +425,7 @@ fn take(s: &mut Sock, kind: ReadKind) -> Take {
             if !st.buf.is_empty() {
                 let n = bufsize.min(st.buf.len());
                 let bytes = if peek {
-                    st.buf[..n].to_vec()
+                    st.buf.get(..n).unwrap_or_default().to_vec()
                 } else {
                     st.buf.split_to(n).to_vec()
                 };
@@ -452,7 +452,11 @@ fn take(s: &mut Sock, kind: ReadKind) -> Take {
                 return Take::Wait;
             };
             let n = bufsize.min(bytes.len());
-            let body = data_body(bytes[..n].to_vec(), encoding, from.then_some(*addr));
+            let body = data_body(
+                bytes.get(..n).unwrap_or_default().to_vec(),
+                encoding,
+                from.then_some(*addr),
+            );
             if !peek {
                 // A datagram is consumed whole; bytes beyond bufsize are discarded.
                 d.queued_bytes -= bytes.len();

@@ -182,7 +182,7 @@ impl Session {
                 let mut written = 0;
                 let mut blocked = false;
                 while written < data.len() {
-                    match io.try_write(&data[written..]) {
+                    match io.try_write(data.get(written..).unwrap_or_default()) {
                         Ok(n) => {
                             written += n;
                             if !all {
@@ -198,12 +198,12 @@ impl Session {
                 }
                 let done = !blocked || (!all && written > 0) || data.is_empty();
                 if done {
-                    self.data_out(h, &data[..written]);
+                    self.data_out(h, data.get(..written).unwrap_or_default());
                     return Step::Done(id, Ok(OkBody::Sent { n: written as u64 }));
                 }
                 if s.mode == Mode::NonBlocking {
                     if written > 0 {
-                        self.data_out(h, &data[..written]);
+                        self.data_out(h, data.get(..written).unwrap_or_default());
                     }
                     return Step::Done(id, Err(ErrorBody::errno(Errno::EAGAIN)));
                 }
@@ -217,7 +217,7 @@ impl Session {
                 let io = Arc::clone(&st.io);
                 let mut written = 0;
                 while written < data.len() {
-                    match io.try_write(&data[written..]) {
+                    match io.try_write(data.get(written..).unwrap_or_default()) {
                         Ok(n) => written += n,
                         Err(_) => break,
                     }
@@ -338,7 +338,7 @@ impl Session {
         };
         match d.io.try_send_to(&data, to) {
             Ok(n) => {
-                self.data_out(h, &data[..n]);
+                self.data_out(h, data.get(..n).unwrap_or_default());
                 Step::Done(id, Ok(OkBody::Sent { n: n as u64 }))
             }
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock && s.mode != Mode::NonBlocking => {
@@ -547,7 +547,7 @@ impl Session {
         };
         match (busy.what, result) {
             (BusyKind::Send { data }, Ok(n)) => {
-                self.data_out(h, &data[..n.min(data.len())]);
+                self.data_out(h, data.get(..n).unwrap_or(&data));
                 if let Some(id) = busy.id {
                     self.take_pending(id);
                     self.out.ok(id, OkBody::Sent { n: n as u64 });
