@@ -116,3 +116,26 @@ async fn queued_sends_are_bounded() {
     expect_err(&c.reply(first).await, "EBADF", "first sendall");
     expect_err(&c.reply(small_send).await, "EBADF", "small sendall");
 }
+
+#[tokio::test]
+async fn inline_ftp_uploads_must_fit_the_budget() {
+    let relay = start(config()).await;
+    let mut c = Client::connect(&relay).await;
+    let ftp = c.lab("ftp");
+    let conn = c
+        .ok(json!({"op": "ftp.connect", "host": ftp[0], "port": ftp[1]}))
+        .await["conn"]
+        .as_str()
+        .expect("conn")
+        .to_owned();
+    let e = c
+        .err(
+            json!({"op": "ftp.storbinary", "conn": conn, "cmd": "STOR big.bin",
+                   "data": text(&"u".repeat(600 << 10))}),
+            "limit",
+        )
+        .await;
+    assert!(message(&e).contains("this call adds 600 KiB"), "{e}");
+    // The connection is unharmed.
+    c.ok(json!({"op": "ftp.getwelcome", "conn": conn})).await;
+}
