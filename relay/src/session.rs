@@ -1,12 +1,14 @@
 //! One browser session: one WebSocket, one task, one `select!` loop.
 //!
 //! The session is the only owner of its handle table (`socks`), its pending
-//! requests, its deadlines and its outbox. The loop waits on five things at once:
-//! the WebSocket (requests and piped bytes), the session's socket futures
-//! ([`crate::io`]), the earliest request deadline, the idle timer and relay
-//! shutdown; it also writes queued frames to the WebSocket. Operations are
-//! implemented in `ops/` as methods on [`Session`]; this file owns the loop, the
-//! request bookkeeping (pending ids, deadlines, cancel) and frame intake.
+//! requests, its deadlines, its outbox and its [`Budget`]. The loop waits on six
+//! things at once: the WebSocket (requests and piped bytes), the session's socket
+//! futures ([`crate::io`]), the earliest request deadline, the auth deadline
+//! (until `auth` succeeds), the idle timer and relay shutdown; it also writes
+//! queued frames to the WebSocket. Operations are implemented in `ops/` as
+//! methods on [`Session`]; this file owns the loop, the request bookkeeping
+//! (pending ids, deadlines, cancel, what each pending request holds of the
+//! budget) and frame intake.
 
 use crate::budget::{Budget, Charge};
 use crate::io::{IoDone, IoFuture};
@@ -65,9 +67,9 @@ pub struct Pending {
     pub charge: Charge,
 }
 
-/// A `select` waiting for one of its handles to become ready. Each list is kept
-/// once per distinct handle (`*_distinct`) for evaluation, and as indices into
-/// those (`*_order`) to answer with Python's duplicates.
+/// A `select` waiting for one of its handles to become ready. Each list is a
+/// [`crate::ops::WatchList`]: evaluated once per distinct handle, answered with
+/// the learner's duplicates as Python does.
 pub struct PendingSelect {
     pub id: u64,
     pub r: crate::ops::WatchList,
