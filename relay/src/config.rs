@@ -86,6 +86,8 @@ pub struct Config {
     /// When set, `auth` with this token must be a session's first request.
     pub token: Option<String>,
     pub limits: RelayLimits,
+    /// Per-session budget without flags (buffered bytes, lab share, auth timeout).
+    pub budget: crate::budget::SessionBudget,
     /// Directory with the built UI (trunk's `dist/`); `None` serves the embedded
     /// UI or, when there is none, a page that says how to build it.
     pub ui_dir: Option<PathBuf>,
@@ -103,6 +105,7 @@ impl Config {
             allow_origin: Vec::new(),
             token: None,
             limits: RelayLimits::default(),
+            budget: Default::default(),
             ui_dir: None,
         }
     }

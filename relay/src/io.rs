@@ -121,10 +121,12 @@ pub async fn accept(sock: String, io: Arc<TcpListener>) -> IoDone {
 
 pub async fn recv_datagram(sock: String, io: Arc<UdpSocket>) -> IoDone {
     let mut buf = vec![0u8; 65536];
-    let result = io
-        .recv_from(&mut buf)
-        .await
-        .map(|(n, addr)| (Bytes::copy_from_slice(&buf[..n]), addr));
+    let result = io.recv_from(&mut buf).await.map(|(n, addr)| {
+        (
+            Bytes::copy_from_slice(buf.get(..n).unwrap_or_default()),
+            addr,
+        )
+    });
     IoDone::Datagram { sock, result }
 }
 
@@ -140,7 +142,7 @@ pub async fn write_stream(
     let result = with_timeout(timeout, async {
         loop {
             io.writable().await.map_err(|e| from_io(&e))?;
-            match io.try_write(&data[written..]) {
+            match io.try_write(data.get(written..).unwrap_or_default()) {
                 Ok(n) => {
                     written += n;
                     if !all || written == data.len() {

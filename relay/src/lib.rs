@@ -8,7 +8,9 @@
 //! (resolve-then-check), `http/` and `ftp/` (the protocol clients), `tap` (wire
 //! events), `labs/` (built-in lab servers), `config`, `state`.
 
+pub mod budget;
 pub mod config;
+pub mod descriptors;
 mod ftp;
 mod http;
 mod io;

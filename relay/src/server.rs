@@ -65,6 +65,9 @@ impl Drop for Running {
 
 /// Binds the listener, starts the labs and serves until shut down.
 pub async fn start(config: Config) -> std::io::Result<Running> {
+    if let Err(e) = crate::descriptors::raise_limit() {
+        tracing::warn!("cannot read the open-file limit: {e}");
+    }
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
     let labs = match &config.labs {

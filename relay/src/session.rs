@@ -1,13 +1,16 @@
 //! One browser session: one WebSocket, one task, one `select!` loop.
 //!
 //! The session is the only owner of its handle table (`socks`), its pending
-//! requests, its deadlines and its outbox. The loop waits on five things at once:
-//! the WebSocket (requests and piped bytes), the session's socket futures
-//! ([`crate::io`]), the earliest request deadline, the idle timer and relay
-//! shutdown; it also writes queued frames to the WebSocket. Operations are
-//! implemented in `ops/` as methods on [`Session`]; this file owns the loop, the
-//! request bookkeeping (pending ids, deadlines, cancel) and frame intake.
+//! requests, its deadlines, its outbox and its [`Budget`]. The loop waits on six
+//! things at once: the WebSocket (requests and piped bytes), the session's socket
+//! futures ([`crate::io`]), the earliest request deadline, the auth deadline
+//! (until `auth` succeeds), the idle timer and relay shutdown; it also writes
+//! queued frames to the WebSocket. Operations are implemented in `ops/` as
+//! methods on [`Session`]; this file owns the loop, the request bookkeeping
+//! (pending ids, deadlines, cancel, what each pending request holds of the
+//! budget) and frame intake.
 
+use crate::budget::{Budget, Charge};
 use crate::io::{IoDone, IoFuture};
 use crate::oserror::{bad_handle, bad_request, cancelled, limit, timed_out};
 use crate::outbox::Outbox;
@@ -52,20 +55,26 @@ pub enum Loc {
     Bind(String),
     /// A call on an HTTP or FTP connection (waiting in its queue or running).
     Conn(String),
+    /// An `ftp.connect` in flight for the named handle.
+    FtpConnect(String),
 }
 
 pub struct Pending {
     pub loc: Loc,
     pub deadline: Option<Instant>,
     pub abort: Option<AbortHandle>,
+    /// What the request holds of the session's budget until it is answered.
+    pub charge: Charge,
 }
 
-/// A `select` waiting for one of its handles to become ready.
+/// A `select` waiting for one of its handles to become ready. Each list is a
+/// [`crate::ops::WatchList`]: evaluated once per distinct handle, answered with
+/// the learner's duplicates as Python does.
 pub struct PendingSelect {
     pub id: u64,
-    pub r: Vec<String>,
-    pub w: Vec<String>,
-    pub x: Vec<String>,
+    pub r: crate::ops::WatchList,
+    pub w: crate::ops::WatchList,
+    pub x: crate::ops::WatchList,
 }
 
 pub struct Session {
@@ -84,8 +93,8 @@ pub struct Session {
     pub io: FuturesUnordered<IoFuture>,
     pub authed: bool,
     auth_failures: u8,
-    /// Piped client bytes not yet written to their sockets, over all sockets.
-    pub pipe_queued_total: usize,
+    /// Handles, buffered bytes, select watch lists and lab shares (see `budget.rs`).
+    pub budget: Budget,
     /// Readiness may have changed: pending selects must be looked at again.
     pub dirty: bool,
     /// Set when the session must end: close code and reason.
@@ -162,6 +171,11 @@ fn read_error_close(e: axum::Error, max: usize) -> (u16, String) {
 impl Session {
     fn new(relay: Arc<RelayState>, name: String, started: Instant) -> Session {
         let authed = relay.config.token.is_none();
+        let budget = Budget::new(
+            relay.config.budget.clone(),
+            relay.config.limits.max_handles,
+            relay.labs.iter().map(|(k, v)| (k.clone(), *v)),
+        );
         Session {
             relay,
             name,
@@ -176,7 +190,7 @@ impl Session {
             io: FuturesUnordered::new(),
             authed,
             auth_failures: 0,
-            pipe_queued_total: 0,
+            budget,
             dirty: false,
             closing: None,
         }
@@ -192,6 +206,9 @@ impl Session {
         tokio::pin!(idle);
         let timer = tokio::time::sleep(Duration::from_secs(3600));
         tokio::pin!(timer);
+        let auth_timeout = self.relay.config.budget.auth_timeout;
+        let auth_deadline = tokio::time::sleep(auth_timeout);
+        tokio::pin!(auth_deadline);
         let mut shutdown = self.relay.shutdown.clone();
 
         let hello = self.relay.hello(&self.name);
@@ -234,7 +251,7 @@ impl Session {
                 }
             }
             let room = self.out.bytes() < OUTBOX_HIGH_WATER;
-            let read_ws = room && self.pipe_queued_total < PIPE_HIGH_WATER;
+            let read_ws = room && self.budget.piped < PIPE_HIGH_WATER;
             tokio::select! {
                 Some((s, r)) = OptionFuture::from(flush.as_mut()), if flush.is_some() => {
                     flush = None;
@@ -261,6 +278,12 @@ impl Session {
                 _ = &mut timer, if next_deadline.is_some() => {
                     self.on_deadlines(Instant::now());
                 }
+                _ = &mut auth_deadline, if !self.authed => {
+                    self.closing = Some((1008, format!(
+                        "no `auth` within {} s: this relay requires the class token first",
+                        auth_timeout.as_secs_f64()
+                    )));
+                }
                 _ = &mut idle => {
                     self.closing = Some((1000, format!(
                         "idle for {} s; the host can change this with --idle-timeout",
@@ -277,6 +300,9 @@ impl Session {
                 self.dirty = false;
                 if !self.selects.is_empty() {
                     self.reevaluate_selects();
+                }
+                if self.budget.accept_stalled {
+                    self.resume_accepting();
                 }
             }
         }
@@ -352,18 +378,28 @@ impl Session {
         }
     }
 
-    /// A new handle name with the given prefix (`s`, `h`, `f`), never reused.
+    /// Named handles open now (sockets, HTTP and FTP connections).
+    pub fn open_handles(&self) -> usize {
+        self.socks.len() + self.http.len() + self.ftp.len()
+    }
+
+    /// A new handle name with the given prefix (`s`, `h`, `f`), never reused,
+    /// when the session's handle budget and the relay's descriptors allow one.
     pub fn new_handle(&mut self, prefix: char) -> Result<String, shared::ErrorBody> {
-        let max = self.relay.config.limits.max_handles;
-        let open = self.socks.len() + self.http.len() + self.ftp.len();
-        if open >= max as usize {
-            return Err(limit(format!(
-                "this session already has {open} open handles (limit --max-handles {max}); close some first"
-            )));
+        self.budget.check_handle(self.open_handles())?;
+        crate::descriptors::reserve(1)?;
+        if !self.budget.has_handle_room(self.open_handles() + 1) {
+            // This handle fills the budget: listeners stop taking connections.
+            self.pause_accepting();
         }
+        Ok(self.next_name(prefix))
+    }
+
+    /// A new handle name for a resource already counted in the budget.
+    pub fn next_name(&mut self, prefix: char) -> String {
         let h = format!("{prefix}{}", self.next_handle);
         self.next_handle += 1;
-        Ok(h)
+        h
     }
 
     /// Registers a request that will complete later. Fails with `limit` when the
@@ -375,16 +411,40 @@ impl Session {
         deadline: Option<Instant>,
         abort: Option<AbortHandle>,
     ) -> Result<(), shared::ErrorBody> {
+        self.add_pending_charged(id, loc, deadline, abort, Charge::Nothing)
+    }
+
+    /// [`Session::add_pending`] for a request that holds part of the budget
+    /// (buffered bytes, a select's watch list, a connect in flight) until it is
+    /// answered; fails with `limit` when that part does not fit.
+    pub fn add_pending_charged(
+        &mut self,
+        id: u64,
+        loc: Loc,
+        deadline: Option<Instant>,
+        abort: Option<AbortHandle>,
+        charge: Charge,
+    ) -> Result<(), shared::ErrorBody> {
         let max = self.relay.config.limits.max_pending;
-        if self.pending.len() >= max as usize {
+        let fits = if self.pending.len() >= max as usize {
+            Err(limit(format!(
+                "{} requests are already pending in this session (limit {max}); wait for some to finish",
+                self.pending.len()
+            )))
+        } else {
+            match charge {
+                Charge::Bytes(n) => self.budget.check_bytes(self.out.bytes(), n),
+                Charge::Watch(n) => self.budget.check_watch(n),
+                Charge::Nothing | Charge::Connect => Ok(()),
+            }
+        };
+        if let Err(e) = fits {
             if let Some(a) = abort {
                 a.abort();
             }
-            return Err(limit(format!(
-                "{} requests are already pending in this session (limit {max}); wait for some to finish",
-                self.pending.len()
-            )));
+            return Err(e);
         }
+        self.budget.take(charge);
         if let Some(d) = deadline {
             self.deadlines.insert((d, id));
         }
@@ -394,6 +454,7 @@ impl Session {
                 loc,
                 deadline,
                 abort,
+                charge,
             },
         );
         Ok(())
@@ -405,6 +466,7 @@ impl Session {
         if let Some(d) = p.deadline {
             self.deadlines.remove(&(d, id));
         }
+        self.budget.give_back(p.charge);
         Some(p)
     }
 
@@ -438,6 +500,7 @@ impl Session {
                 self.start_writes(&h);
             }
             Loc::Select => self.selects.retain(|s| s.id != target),
+            Loc::FtpConnect(h) => self.budget.release_lab(&h),
             Loc::Bind(_) | Loc::Conn(_) => {}
         }
         self.out.err(target, err);

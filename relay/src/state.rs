@@ -104,6 +104,7 @@ impl RelayState {
 
     /// What `GET /healthz` reports.
     pub fn health(&self) -> Health {
+        let (fds_open, fds_limit) = crate::descriptors::snapshot();
         let c = self.counts.lock().unwrap_or_else(PoisonError::into_inner);
         Health {
             status: "ok".into(),
@@ -113,6 +114,8 @@ impl RelayState {
             max_sessions: self.config.limits.max_sessions,
             clients: c.per_ip.len() as u32,
             labs: self.lab_addrs(),
+            fds_open,
+            fds_limit,
         }
     }
 

@@ -29,6 +29,9 @@ async fn healthz_counts_sessions_and_lists_labs() {
     assert_eq!(idle.sessions, 0);
     assert_eq!(idle.clients, 0);
     assert!(idle.labs.contains_key("tcp_echo"));
+    // The process's descriptors: at least the listeners of the relay and labs.
+    assert!(idle.fds_open >= 5, "{idle:?}");
+    assert!(idle.fds_limit > idle.fds_open, "{idle:?}");
 
     let mut a = Client::connect(&relay).await;
     let mut b = Client::connect(&relay).await;

@@ -1,6 +1,7 @@
 //! Limits and access: max handles, max pending requests, sessions per IP (error
 //! event then close 1013), token auth (unauthorized before auth, wrong token, close
-//! 1008 after three wrong tokens) and the idle timeout.
+//! 1008 after three wrong tokens, close 1008 without `auth` in time) and the idle
+//! timeout.
 //!
 //! Owns only these scenarios; the harness lives in `common/`.
 
@@ -127,6 +128,26 @@ async fn token_auth() {
     let mut c = Client::connect(&open).await;
     assert_eq!(c.hello["policy"]["auth_required"], false);
     c.ok(json!({"op": "ping"})).await;
+}
+
+#[tokio::test]
+async fn sessions_that_never_authenticate_are_closed() {
+    let mut config = Config::for_tests();
+    config.token = Some("open-sesame".to_owned());
+    config.budget.auth_timeout = Duration::from_millis(300);
+    let relay = start(config).await;
+    let mut authed = Client::connect(&relay).await;
+    authed
+        .ok(json!({"op": "auth", "token": "open-sesame"}))
+        .await;
+    // Requests before `auth` do not keep a session open.
+    let mut lurker = Client::connect(&relay).await;
+    lurker.err(json!({"op": "ping"}), "unauthorized").await;
+    let (code, reason) = lurker.expect_close().await;
+    assert_eq!(code, 1008);
+    assert!(reason.contains("no `auth` within 0.3 s"), "{reason}");
+    // The session that authenticated earlier is still open.
+    authed.ok(json!({"op": "ping"})).await;
 }
 
 #[tokio::test]

@@ -21,4 +21,8 @@ pub struct Health {
     pub clients: u32,
     /// The running lab servers.
     pub labs: BTreeMap<String, Addr>,
+    /// File descriptors the relay process has open, and its open-file limit
+    /// (`ulimit -n`; new handles are refused with `limit` a headroom before it).
+    pub fds_open: u64,
+    pub fds_limit: u64,
 }

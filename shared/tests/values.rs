@@ -293,7 +293,8 @@ fn error_body_optional_fields_are_omitted() {
 #[test]
 fn health_document_round_trips() {
     let text = r#"{"status":"ok","relay":{"name":"socklab","version":"0.1.0"},"uptime_secs":42,
-        "sessions":3,"max_sessions":512,"clients":2,"labs":{"tcp_echo":["127.0.0.1",20007]}}"#;
+        "sessions":3,"max_sessions":512,"clients":2,"labs":{"tcp_echo":["127.0.0.1",20007]},
+        "fds_open":40,"fds_limit":1048576}"#;
     let h: shared::Health = serde_json::from_str(text).expect("health parses");
     assert_eq!(h.sessions, 3);
     assert_eq!(h.labs["tcp_echo"], shared::Addr::new("127.0.0.1", 20007));

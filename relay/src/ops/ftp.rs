@@ -16,6 +16,7 @@
 //! protocol rules live in `ftp/`.
 
 use super::parse_timeout;
+use crate::budget::Charge;
 use crate::ftp::jobs::{self, Cmd, CtrlTask, Step};
 use crate::ftp::reply::MAXLINE;
 use crate::ftp::{
@@ -188,18 +189,28 @@ impl Session {
             Ok(t) => t,
             Err(e) => return self.out.err(id, e),
         };
+        let lab = self.budget.lab_named(&host, port);
         let conn = match self.new_handle('f') {
             Ok(h) => h,
             Err(e) => return self.out.err(id, e),
         };
+        if let Some(lab) = lab {
+            if let Err(e) = self.budget.hold_lab(&conn, lab) {
+                return self.out.err(id, e);
+            }
+        }
         let policy = Arc::clone(&self.relay.policy);
         let (fut, abort) =
             io::abortable(jobs::connect(conn.clone(), id, policy, host, port, timeout));
-        // The pending entry's location only matters to `abandon`, which finds no
-        // socket under an `f…` name and just aborts the future.
-        match self.add_pending(id, Loc::Conn(conn), None, Some(abort)) {
+        // Until it is answered the connect holds a handle of the budget; `abandon`
+        // (cancel) aborts the future and gives the lab slot back.
+        let loc = Loc::FtpConnect(conn.clone());
+        match self.add_pending_charged(id, loc, None, Some(abort), Charge::Connect) {
             Ok(()) => self.io.push(fut),
-            Err(e) => self.out.err(id, e),
+            Err(e) => {
+                self.budget.release_lab(&conn);
+                self.out.err(id, e)
+            }
         }
     }
 
@@ -252,6 +263,12 @@ impl Session {
                 );
             }
         }
+        // Inline bytes are buffered at once: they must fit the session's budget
+        // (frames that follow `size` are held back by the WebSocket instead).
+        let inline_len = inline.as_ref().map_or(0, Bytes::len);
+        if let Err(e) = self.budget.check_bytes(self.out.bytes(), inline_len) {
+            return self.out.err(id, e);
+        }
         let done = match self.ftp_register(id, &s.conn) {
             Ok(d) => d,
             Err(e) => return self.out.err(id, e),
@@ -266,7 +283,7 @@ impl Session {
         if let Some(b) = inline {
             if !b.is_empty() {
                 upload.buffered = b.len();
-                self.pipe_queued_total += b.len();
+                self.budget.piped += b.len();
                 upload.buf.push_back(b);
             }
         }
@@ -431,7 +448,10 @@ impl Session {
                             .insert(conn.clone(), FtpConn::new(ctrl, welcome.clone()));
                         self.out.ok(id, OkBody::FtpConnect { conn, welcome });
                     }
-                    Err(e) => self.out.err(id, e),
+                    Err(e) => {
+                        self.budget.release_lab(&conn);
+                        self.out.err(id, e)
+                    }
                 }
             }
             FtpDone::Ctrl {
@@ -664,7 +684,7 @@ impl Session {
                     };
                     if let Some(chunk) = up.buf.pop_front() {
                         up.buffered -= chunk.len();
-                        self.pipe_queued_total = self.pipe_queued_total.saturating_sub(chunk.len());
+                        self.budget.piped = self.budget.piped.saturating_sub(chunk.len());
                         let out = if *lines {
                             partial.extend_from_slice(&chunk);
                             let mut out = Vec::new();
@@ -714,7 +734,7 @@ impl Session {
                         crlf_line(std::mem::take(partial), &mut out);
                         up.buf.push_back(Bytes::from(out.clone()));
                         up.buffered += out.len();
-                        self.pipe_queued_total += out.len();
+                        self.budget.piped += out.len();
                         t.data = Some(data);
                         // The pushed bytes are already CRLF-terminated.
                         *lines = false;
@@ -966,8 +986,10 @@ impl Session {
         let Some(i) = c.uploads.iter().position(|u| u.id == id) else {
             return;
         };
-        let up = &mut c.uploads[i];
-        self.pipe_queued_total = self.pipe_queued_total.saturating_sub(up.buffered);
+        let Some(up) = c.uploads.get_mut(i) else {
+            return;
+        };
+        self.budget.piped = self.budget.piped.saturating_sub(up.buffered);
         up.buffered = 0;
         up.buf.clear();
         up.discard = true;
@@ -1014,6 +1036,7 @@ impl Session {
     /// Ends a removed connection: stops its futures, answers its requests with
     /// `EBADF`, releases its buffered upload bytes.
     fn ftp_teardown(&mut self, conn: &str, mut c: FtpConn) {
+        self.budget.release_lab(conn);
         let mut ids: Vec<u64> = c.queue.drain(..).map(|q| q.id).collect();
         if let Some(b) = c.busy.take() {
             if let Some(f) = b.fut {
@@ -1032,7 +1055,7 @@ impl Session {
             }
         }
         for up in c.uploads.drain(..) {
-            self.pipe_queued_total = self.pipe_queued_total.saturating_sub(up.buffered);
+            self.budget.piped = self.budget.piped.saturating_sub(up.buffered);
         }
     }
 
@@ -1048,7 +1071,7 @@ impl Session {
         let mut added = 0;
         while !payload.is_empty() {
             let Some(up) = c.uploads.iter_mut().find(|u| u.left > 0) else {
-                self.pipe_queued_total += added;
+                self.budget.piped += added;
                 return self.out.event(Event::Error {
                     code: codes::BAD_REQUEST.into(),
                     message: format!(
@@ -1068,7 +1091,7 @@ impl Session {
             }
         }
         c.uploads.retain(|u| !(u.discard && u.left == 0));
-        self.pipe_queued_total += added;
+        self.budget.piped += added;
         if busy_id.is_some() {
             self.ftp_pump(h);
         }

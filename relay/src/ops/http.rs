@@ -15,6 +15,7 @@
 //! Owns the glue between the session and `crate::http`: nothing here decides
 //! http.client semantics (that is `http/conn.rs`).
 
+use crate::budget::Charge;
 use crate::http::{self, Busy, BusyKind, HttpConn, HttpDone, JobResult, Uses, Work};
 use crate::oserror::{bad_handle, bad_request};
 use crate::session::{Loc, Session};
@@ -47,6 +48,26 @@ fn may_block(op: &Op) -> bool {
             | Op::HttpGetresponse { .. }
             | Op::HttpRead { .. }
     )
+}
+
+/// Bytes a call carries that stay buffered until it is answered (bodies, sent
+/// data, the request line and headers of `http.request`).
+fn op_bytes(op: &Op) -> usize {
+    match op {
+        Op::HttpRequest {
+            method,
+            url,
+            body,
+            headers,
+            ..
+        } => {
+            let head: usize = headers.iter().map(|(k, v)| k.len() + v.len() + 4).sum();
+            method.len() + url.len() + head + body.as_ref().map_or(0, Data::len)
+        }
+        Op::HttpEndheaders { body, .. } => body.as_ref().map_or(0, Data::len),
+        Op::HttpSend { data, .. } => data.len(),
+        _ => 0,
+    }
 }
 
 /// What a step decided.
@@ -89,7 +110,8 @@ impl Session {
                 }
                 // Wait behind the running call, as a second Python call would.
                 self.http_purge_queue(&h);
-                match self.add_pending(id, Loc::Conn(h.clone()), None, None) {
+                let charge = Charge::Bytes(op_bytes(&op));
+                match self.add_pending_charged(id, Loc::Conn(h.clone()), None, None, charge) {
                     Ok(()) => {
                         if let Some(c) = self.http.get_mut(&h) {
                             c.queue.push_back((id, op));
@@ -111,7 +133,14 @@ impl Session {
     ) {
         let conn = super::parse_timeout(timeout)
             .and_then(|t| HttpConn::new(host, port, tls, t))
-            .and_then(|c| Ok((self.new_handle('h')?, c)));
+            .and_then(|c| {
+                let lab = self.budget.lab_named(&c.host, c.port);
+                let h = self.new_handle('h')?;
+                if let Some(lab) = lab {
+                    self.budget.hold_lab(&h, lab)?;
+                }
+                Ok((h, c))
+            });
         match conn {
             Ok((h, c)) => {
                 self.http.insert(h.clone(), c);
@@ -144,7 +173,10 @@ impl Session {
     /// future. `queued`: the request is already pending.
     fn http_step(&mut self, h: &str, id: u64, op: Op, queued: bool) {
         if !queued && may_block(&op) {
-            if let Err(e) = self.add_pending(id, Loc::Conn(h.to_owned()), None, None) {
+            let charge = Charge::Bytes(op_bytes(&op));
+            if let Err(e) =
+                self.add_pending_charged(id, Loc::Conn(h.to_owned()), None, None, charge)
+            {
                 return self.out.err(id, e);
             }
         }
@@ -391,6 +423,7 @@ impl Session {
     pub fn http_drop(&mut self, h: &str) -> Result<(), ErrorBody> {
         self.http_close(h)?;
         self.http.remove(h);
+        self.budget.release_lab(h);
         Ok(())
     }
 }

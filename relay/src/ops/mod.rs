@@ -19,6 +19,8 @@ mod select;
 mod send;
 mod socket;
 
+pub use select::WatchList;
+
 use crate::session::Session;
 use shared::{ErrorBody, Op, RecvFlag};
 

@@ -92,7 +92,7 @@ impl Session {
                 kind: WriteKind::Pipe { data: payload },
             });
         }
-        self.pipe_queued_total += len;
+        self.budget.piped += len;
         self.start_writes(h);
     }
 }

@@ -79,6 +79,13 @@ impl Session {
             }
             Take::Accept(stream, addr) => self.finish_accept(id, h, stream, addr),
             Take::Wait => {
+                if matches!(kind, ReadKind::Accept) {
+                    // With the handles full, the relay takes no connection from
+                    // the kernel: an accept would wait for ever (Python: EMFILE).
+                    if let Err(e) = self.budget.check_handle(self.open_handles()) {
+                        return self.out.err(id, e);
+                    }
+                }
                 if mode == Mode::NonBlocking {
                     return self.out.err(id, ErrorBody::errno(Errno::EAGAIN));
                 }
@@ -127,17 +134,11 @@ impl Session {
         self.arm_reader(h);
     }
 
+    /// Turns a connection taken off `listener`'s queue into a handle. Its slot in
+    /// the budget was taken when it entered the queue, so this cannot fail.
     fn finish_accept(&mut self, id: u64, listener: &str, stream: TcpStream, addr: SocketAddr) {
-        let new = match self.new_handle('s') {
-            Ok(n) => n,
-            Err(e) => {
-                // Leave the connection queued; the learner can close handles and retry.
-                if let Some(Os::Listening(l)) = self.socks.get_mut(listener).map(|s| &mut s.os) {
-                    l.queue.push_front((stream, addr));
-                }
-                return self.out.err(id, e);
-            }
-        };
+        self.budget.accept_dequeued(1);
+        let new = self.next_name('s');
         let (family, kind) = match self.socks.get(listener) {
             Some(s) => (s.family, s.kind),
             None => return,
@@ -172,6 +173,7 @@ impl Session {
     /// Starts the socket's reader future if it has none and its buffer has room.
     pub fn arm_reader(&mut self, h: &str) {
         let cap = self.relay.config.limits.recv_buffer_bytes;
+        let accept_room = self.budget.has_handle_room(self.open_handles());
         let Some(s) = self.socks.get_mut(h) else {
             return;
         };
@@ -217,6 +219,13 @@ impl Session {
             }
             Os::Listening(l) => {
                 if l.queue.len() >= l.cap {
+                    return;
+                }
+                // A queued connection is a handle: with the budget (or the
+                // relay's descriptors) full, connections wait in the kernel's
+                // backlog, as for a real server that stops calling accept().
+                if !accept_room || crate::descriptors::reserve(1).is_err() {
+                    self.budget.accept_stalled = true;
                     return;
                 }
                 io::abortable(io::accept(name, Arc::clone(&l.io)))
@@ -318,6 +327,7 @@ impl Session {
             Ok((stream, addr)) => {
                 if let Os::Listening(l) = &mut s.os {
                     l.queue.push_back((stream, addr));
+                    self.budget.accept_queued();
                 }
                 self.out.event(Event::Incoming {
                     sock: h.to_owned(),
@@ -327,6 +337,37 @@ impl Session {
             Err(e) => tracing::warn!(session = %self.name, sock = h, "accept failed: {e}"),
         }
         self.serve_readers(h);
+    }
+
+    /// Stops every listener's acceptor (the budget is full); connections wait in
+    /// the kernel's backlog until [`Session::resume_accepting`].
+    pub fn pause_accepting(&mut self) {
+        for s in self.socks.values_mut() {
+            if matches!(s.os, Os::Listening(_)) {
+                if let Some(p) = s.pump.take() {
+                    p.abort();
+                    self.budget.accept_stalled = true;
+                }
+            }
+        }
+    }
+
+    /// Re-arms listeners that stopped accepting for lack of handles, once a
+    /// handle is free again.
+    pub fn resume_accepting(&mut self) {
+        if !self.budget.has_handle_room(self.open_handles()) {
+            return;
+        }
+        self.budget.accept_stalled = false;
+        let idle: Vec<String> = self
+            .socks
+            .iter()
+            .filter(|(_, s)| s.pump.is_none() && matches!(s.os, Os::Listening(_)))
+            .map(|(h, _)| h.clone())
+            .collect();
+        for h in idle {
+            self.arm_reader(&h);
+        }
     }
 
     pub fn on_datagram(&mut self, h: &str, result: std::io::Result<(bytes::Bytes, SocketAddr)>) {
@@ -384,7 +425,7 @@ fn take(s: &mut Sock, kind: ReadKind) -> Take {
             if !st.buf.is_empty() {
                 let n = bufsize.min(st.buf.len());
                 let bytes = if peek {
-                    st.buf[..n].to_vec()
+                    st.buf.get(..n).unwrap_or_default().to_vec()
                 } else {
                     st.buf.split_to(n).to_vec()
                 };
@@ -411,7 +452,11 @@ fn take(s: &mut Sock, kind: ReadKind) -> Take {
                 return Take::Wait;
             };
             let n = bufsize.min(bytes.len());
-            let body = data_body(bytes[..n].to_vec(), encoding, from.then_some(*addr));
+            let body = data_body(
+                bytes.get(..n).unwrap_or_default().to_vec(),
+                encoding,
+                from.then_some(*addr),
+            );
             if !peek {
                 // A datagram is consumed whole; bytes beyond bufsize are discarded.
                 d.queued_bytes -= bytes.len();

@@ -5,11 +5,13 @@
 //! A `select` that cannot answer at once waits; the session looks at waiting
 //! selects again whenever something may have changed readiness.
 
+use crate::budget::Charge;
 use crate::io;
 use crate::oserror::bad_handle;
 use crate::session::{Loc, PendingSelect, Session};
-use crate::sock::Os;
+use crate::sock::{Os, Sock};
 use shared::{Errno, ErrorBody, OkBody};
+use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::time::Instant;
 
@@ -17,6 +19,41 @@ use tokio::time::Instant;
 const MAX_SELECT_HANDLES: usize = 1024;
 
 type Ready = (Vec<String>, Vec<String>, Vec<String>);
+
+/// One of a select's lists: each handle once (evaluated once, however often it
+/// is listed) and the list's order as indices into those, so the answer repeats
+/// a ready handle as often as the learner listed it, like CPython's `select`.
+#[derive(Debug, Default)]
+pub struct WatchList {
+    pub distinct: Vec<String>,
+    order: Vec<u32>,
+}
+
+impl WatchList {
+    pub fn new(list: Vec<String>) -> WatchList {
+        let mut index: HashMap<String, u32> = HashMap::with_capacity(list.len());
+        let mut distinct = Vec::new();
+        let mut order = Vec::with_capacity(list.len());
+        for h in list {
+            let next = distinct.len() as u32;
+            let i = *index.entry(h).or_insert_with_key(|h| {
+                distinct.push(h.clone());
+                next
+            });
+            order.push(i);
+        }
+        WatchList { distinct, order }
+    }
+
+    /// The listed handles whose distinct entry is ready, in list order.
+    fn answer(&self, ready: &[bool]) -> Vec<String> {
+        self.order
+            .iter()
+            .filter(|i| ready.get(**i as usize).copied().unwrap_or(false))
+            .filter_map(|i| self.distinct.get(*i as usize).cloned())
+            .collect()
+    }
+}
 
 impl Session {
     pub fn op_select(
@@ -40,6 +77,7 @@ impl Session {
                 ),
             );
         }
+        let (r, w, x) = (WatchList::new(r), WatchList::new(w), WatchList::new(x));
         match self.select_ready(&r, &w, &x) {
             Err(e) => self.out.err(id, e),
             Ok(ready) if has_any(&ready) || timeout.is_some_and(|t| t.is_zero()) => {
@@ -47,23 +85,27 @@ impl Session {
             }
             Ok(_) => {
                 let deadline = timeout.map(|t| Instant::now() + t);
-                if let Err(e) = self.add_pending(id, Loc::Select, deadline, None) {
+                let watch = r.distinct.len() + w.distinct.len() + x.distinct.len();
+                let charge = Charge::Watch(watch);
+                if let Err(e) = self.add_pending_charged(id, Loc::Select, deadline, None, charge) {
                     return self.out.err(id, e);
                 }
-                self.watch_writable(&w);
+                self.watch_writable(&w.distinct);
                 self.selects.push(PendingSelect { id, r, w, x });
             }
         }
     }
 
-    /// Answers every waiting `select` that has become ready (or hit a closed handle).
+    /// Answers every waiting `select` that has become ready (or hit a closed
+    /// handle). Costs one readiness check per distinct watched handle, which the
+    /// budget bounds.
     pub fn reevaluate_selects(&mut self) {
         let selects = std::mem::take(&mut self.selects);
         let mut still = Vec::with_capacity(selects.len());
         for s in selects {
             match self.select_ready(&s.r, &s.w, &s.x) {
                 Ok(ready) if !has_any(&ready) => {
-                    self.watch_writable(&s.w);
+                    self.watch_writable(&s.w.distinct);
                     still.push(s);
                 }
                 result => {
@@ -78,25 +120,30 @@ impl Session {
         self.selects.extend(still);
     }
 
-    fn select_ready(&self, r: &[String], w: &[String], x: &[String]) -> Result<Ready, ErrorBody> {
-        for h in r.iter().chain(w).chain(x) {
+    fn select_ready(
+        &self,
+        r: &WatchList,
+        w: &WatchList,
+        x: &WatchList,
+    ) -> Result<Ready, ErrorBody> {
+        for h in r.distinct.iter().chain(&w.distinct).chain(&x.distinct) {
             if !self.socks.contains_key(h) {
                 return Err(bad_handle(h));
             }
         }
-        let pick = |list: &[String], f: &dyn Fn(&crate::sock::Sock) -> bool| {
-            list.iter()
-                .filter(|h| self.socks.get(*h).is_some_and(f))
-                .cloned()
-                .collect::<Vec<_>>()
+        let flags = |list: &WatchList, f: fn(&Sock) -> bool| -> Vec<bool> {
+            list.distinct
+                .iter()
+                .map(|h| self.socks.get(h).is_some_and(f))
+                .collect()
         };
-        Ok((
-            pick(r, &|s| s.readable()),
-            pick(w, &|s| s.writable()),
-            Vec::new(),
-        ))
+        let rf = flags(r, Sock::readable);
+        let wf = flags(w, Sock::writable);
+        if !rf.contains(&true) && !wf.contains(&true) {
+            return Ok((Vec::new(), Vec::new(), Vec::new()));
+        }
+        Ok((r.answer(&rf), w.answer(&wf), Vec::new()))
     }
-
     /// Arms a watcher for each stream in `w` so the session wakes when it can write.
     fn watch_writable(&mut self, w: &[String]) {
         for h in w {
@@ -121,4 +168,45 @@ fn has_any(ready: &Ready) -> bool {
 
 fn select_body((r, w, x): Ready) -> OkBody {
     OkBody::Select { r, w, x }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::WatchList;
+    use proptest::prelude::*;
+
+    fn cases() -> u32 {
+        std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(128)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(cases()))]
+
+        /// Deduplicated evaluation answers exactly what filtering the raw list
+        /// would (duplicates and order included), and evaluates each handle once.
+        #[test]
+        fn answer_equals_filtering_the_raw_list(
+            raw in proptest::collection::vec(0u8..20, 0..300),
+            ready_set in proptest::collection::vec(any::<bool>(), 20),
+        ) {
+            let names: Vec<String> = raw.iter().map(|i| format!("s{i}")).collect();
+            let list = WatchList::new(names.clone());
+            let mut seen = list.distinct.clone();
+            seen.sort();
+            seen.dedup();
+            prop_assert_eq!(seen.len(), list.distinct.len());
+            let is_ready = |h: &str| {
+                h.strip_prefix('s')
+                    .and_then(|n| n.parse::<usize>().ok())
+                    .and_then(|n| ready_set.get(n).copied())
+                    .unwrap_or(false)
+            };
+            let flags: Vec<bool> = list.distinct.iter().map(|h| is_ready(h)).collect();
+            let expected: Vec<String> = names.into_iter().filter(|h| is_ready(h)).collect();
+            prop_assert_eq!(list.answer(&flags), expected);
+        }
+    }
 }

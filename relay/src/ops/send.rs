@@ -3,6 +3,7 @@
 //! arrival order; a job that can finish at once does (no future), otherwise it
 //! runs as a future while the read side and other sockets carry on.
 
+use crate::budget::Charge;
 use crate::io::{self, IoDone};
 use crate::oserror::from_io;
 use crate::resolve::{self, Purpose};
@@ -113,8 +114,15 @@ impl Session {
         if !idle && s.mode == Mode::NonBlocking && !matches!(kind, WriteKind::Connect { .. }) {
             return self.out.err(id, ErrorBody::errno(Errno::EAGAIN));
         }
+        // The bytes stay buffered (and counted in the budget) until answered.
+        let charge = match &kind {
+            WriteKind::Send { data, .. } | WriteKind::SendTo { data, .. } => {
+                Charge::Bytes(data.len())
+            }
+            WriteKind::Connect { .. } | WriteKind::Pipe { .. } => Charge::Nothing,
+        };
         // Timeouts of write-side calls run inside their futures (see `io.rs`).
-        if let Err(e) = self.add_pending(id, Loc::Write(h.to_owned()), None, None) {
+        if let Err(e) = self.add_pending_charged(id, Loc::Write(h.to_owned()), None, None, charge) {
             return self.out.err(id, e);
         }
         if let Some(s) = self.socks.get_mut(h) {
@@ -174,7 +182,7 @@ impl Session {
                 let mut written = 0;
                 let mut blocked = false;
                 while written < data.len() {
-                    match io.try_write(&data[written..]) {
+                    match io.try_write(data.get(written..).unwrap_or_default()) {
                         Ok(n) => {
                             written += n;
                             if !all {
@@ -190,12 +198,12 @@ impl Session {
                 }
                 let done = !blocked || (!all && written > 0) || data.is_empty();
                 if done {
-                    self.data_out(h, &data[..written]);
+                    self.data_out(h, data.get(..written).unwrap_or_default());
                     return Step::Done(id, Ok(OkBody::Sent { n: written as u64 }));
                 }
                 if s.mode == Mode::NonBlocking {
                     if written > 0 {
-                        self.data_out(h, &data[..written]);
+                        self.data_out(h, data.get(..written).unwrap_or_default());
                     }
                     return Step::Done(id, Err(ErrorBody::errno(Errno::EAGAIN)));
                 }
@@ -209,7 +217,7 @@ impl Session {
                 let io = Arc::clone(&st.io);
                 let mut written = 0;
                 while written < data.len() {
-                    match io.try_write(&data[written..]) {
+                    match io.try_write(data.get(written..).unwrap_or_default()) {
                         Ok(n) => written += n,
                         Err(_) => break,
                     }
@@ -330,7 +338,7 @@ impl Session {
         };
         match d.io.try_send_to(&data, to) {
             Ok(n) => {
-                self.data_out(h, &data[..n]);
+                self.data_out(h, data.get(..n).unwrap_or_default());
                 Step::Done(id, Ok(OkBody::Sent { n: n as u64 }))
             }
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock && s.mode != Mode::NonBlocking => {
@@ -390,6 +398,17 @@ impl Session {
                 _ => Errno::EISCONN,
             };
             return self.connect_done_now(id, ex, Err(ErrorBody::errno(e)));
+        };
+        // A connection to a lab takes one of the session's slots for that lab.
+        if let Some(Ok(addr)) = checked {
+            if let Some(lab) = self.budget.lab_at(addr) {
+                if let Err(e) = self.budget.hold_lab(h, lab) {
+                    return self.connect_done_now(id, ex, Err(e));
+                }
+            }
+        }
+        let Some(s) = self.socks.get_mut(h) else {
+            return Step::Blocked;
         };
         let Os::Fresh(socket) = std::mem::replace(&mut s.os, Os::Connecting) else {
             return Step::Blocked;
@@ -496,6 +515,7 @@ impl Session {
         if !matches!(s.os, Os::Connecting) {
             return;
         }
+        self.budget.release_lab(h);
         match sock::new_os_socket(s.family, s.kind) {
             Ok(f) => {
                 for (name, value) in &s.opts {
@@ -527,7 +547,7 @@ impl Session {
         };
         match (busy.what, result) {
             (BusyKind::Send { data }, Ok(n)) => {
-                self.data_out(h, &data[..n.min(data.len())]);
+                self.data_out(h, data.get(..n).unwrap_or(&data));
                 if let Some(id) = busy.id {
                     self.take_pending(id);
                     self.out.ok(id, OkBody::Sent { n: n as u64 });
@@ -567,7 +587,7 @@ impl Session {
         if let Some(s) = self.socks.get_mut(h) {
             s.pipe_queued = s.pipe_queued.saturating_sub(len);
         }
-        self.pipe_queued_total = self.pipe_queued_total.saturating_sub(len);
+        self.budget.piped = self.budget.piped.saturating_sub(len);
     }
 
     /// Writing piped bytes failed: drop the rest and tell the client.
@@ -586,7 +606,7 @@ impl Session {
         s.writes
             .retain(|j| !matches!(j.kind, WriteKind::Pipe { .. }));
         s.pipe_queued = s.pipe_queued.saturating_sub(dropped);
-        self.pipe_queued_total = self.pipe_queued_total.saturating_sub(dropped);
+        self.budget.piped = self.budget.piped.saturating_sub(dropped);
         let reason = if e.os_errno() == Some(Errno::ECONNRESET) {
             CloseReason::Reset
         } else {

@@ -353,16 +353,23 @@ impl Session {
         let Some(s) = self.socks.get_mut(h) else {
             return Err(bad_handle(h));
         };
+        // The in-flight write's request is answered too (taken before `abort_all`
+        // drops it).
+        let busy = s.busy_id();
         s.abort_all();
         let ids: Vec<u64> = s
             .reads
             .drain(..)
             .map(|w| w.id)
             .chain(s.writes.drain(..).filter_map(|j| j.id))
-            .chain(s.write_busy.take().and_then(|b| b.id))
+            .chain(busy)
             .collect();
         let was_connected = matches!(s.os, Os::Stream(_) | Os::Connecting);
         let piped_bytes = s.pipe_queued;
+        let queued_accepts = match &s.os {
+            Os::Listening(l) => l.queue.len(),
+            _ => 0,
+        };
         for pid in ids {
             self.take_pending(pid);
             self.out.err(
@@ -388,7 +395,9 @@ impl Session {
                 ),
             );
         }
-        self.pipe_queued_total = self.pipe_queued_total.saturating_sub(piped_bytes);
+        self.budget.piped = self.budget.piped.saturating_sub(piped_bytes);
+        self.budget.accept_dequeued(queued_accepts);
+        self.budget.release_lab(h);
         self.set_state(h, SockState::Closed);
         if was_connected {
             self.out.event(Event::Closed {
