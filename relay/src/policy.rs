@@ -6,8 +6,14 @@
 //! It must not touch sockets, DNS or the session: callers resolve names, pass the
 //! resolved address here, and connect to / bind exactly the address returned.
 //!
-//! - Connect: loopback (127.0.0.0/8, ::1) on any port by default; `--allow-connect`
-//!   rules add to it (a test override replaces the defaults). Link-local,
+//! - Connect, relay listening on loopback: loopback (127.0.0.0/8, ::1) on any port
+//!   by default (the relay's user can reach those anyway); `--allow-connect` rules
+//!   add to it (a test override replaces the defaults).
+//! - Connect, relay listening beyond loopback ([`Policy::expose`]): only the labs'
+//!   addresses (with the FTP lab's passive range) and the loopback addresses that
+//!   sockets of this relay's sessions hold right now ([`BoundPorts`]), plus the
+//!   `--allow-connect` rules: learners on the network must not reach the host's
+//!   other loopback services (ssh, databases, printers). Link-local,
 //!   cloud-metadata, multicast, broadcast and unspecified addresses are denied
 //!   unless a rule *names* them: its network lies inside the special range
 //!   (`169.254.169.254`, `169.254.0.0/16`), so `*`, `0.0.0.0/0` and host-name rules
@@ -15,15 +21,18 @@
 //! - Bind: loopback ports 1024–65535 and port 0 by default; `--allow-bind` rules
 //!   add. `0.0.0.0` / `::` become `127.0.0.1` / `::1` unless a rule names the
 //!   unspecified address (`0.0.0.0`, `::`, `*`). Ports below 1024 need a rule that
-//!   names the port; ports reserved by the relay (its own, the labs') are refused.
+//!   names the port; ports reserved by the relay (its own, the labs', the FTP lab's
+//!   passive range) are refused.
 //! - IPv4-mapped IPv6 (`::ffff:a.b.c.d`) is checked as the IPv4 address (so it
 //!   cannot dodge a rule) and returned in the mapped form it was asked in, so an
 //!   `AF_INET6` socket can connect to / bind it.
 
+mod bound;
 mod origin;
 mod rule;
 mod special;
 
+pub use bound::{BoundPorts, PortLease};
 pub use origin::{normalize_origin, OriginPolicy};
 pub use rule::{Ports, Rule, Target, RULE_SYNTAX};
 
@@ -31,6 +40,7 @@ use ipnet::IpNet;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
 
 /// Why the policy refused an address; the text names the rule and the flag that
 /// would change the decision. Becomes a `not_allowed` error.
@@ -46,10 +56,12 @@ impl fmt::Display for Denial {
 impl std::error::Error for Denial {}
 
 /// Where a rule came from, for summaries and messages.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 enum Source {
     /// A built-in loopback default.
     Default,
+    /// A lab of an exposed relay; the text names it (`tcp_echo lab`).
+    Lab(String),
     /// `--allow-connect` / `--allow-bind`.
     Flag,
     /// `Config::connect_rules_override` (tests).
@@ -63,6 +75,12 @@ pub struct Policy {
     bind: Vec<(Rule, Source)>,
     /// Port → what uses it ("tcp_echo lab"); never contains 0.
     reserved: BTreeMap<u16, Vec<String>>,
+    /// Port ranges the relay keeps (the FTP lab's passive ports) and their user.
+    reserved_ranges: Vec<(Ports, String)>,
+    /// Listening beyond loopback: the defaults are the labs and `bound`.
+    exposed: bool,
+    /// Loopback addresses held by sockets of this relay's sessions.
+    bound: Arc<BoundPorts>,
 }
 
 fn loopback_rules() -> Vec<Rule> {
@@ -159,7 +177,53 @@ impl Policy {
             connect,
             bind,
             reserved: BTreeMap::new(),
+            reserved_ranges: Vec::new(),
+            exposed: false,
+            bound: Arc::new(BoundPorts::default()),
         }
+    }
+
+    /// For a relay that listens beyond loopback: the loopback defaults give way
+    /// to `labs` (name → the rule for its address, e.g. `tcp_echo lab` →
+    /// `127.0.0.1:20007`) and to the addresses sockets of this relay hold
+    /// ([`Policy::bound_ports`]). `--allow-connect` rules still add; a test
+    /// override still replaces every default.
+    pub fn expose(&mut self, labs: Vec<(String, Rule)>) {
+        self.exposed = true;
+        if self.overridden() {
+            return;
+        }
+        let mut connect: Vec<(Rule, Source)> = labs
+            .into_iter()
+            .map(|(name, r)| (r, Source::Lab(name)))
+            .collect();
+        connect.extend(
+            std::mem::take(&mut self.connect)
+                .into_iter()
+                .filter(|(_, s)| *s != Source::Default),
+        );
+        self.connect = connect;
+    }
+
+    /// Does the relay listen beyond loopback (see [`Policy::expose`])?
+    pub fn is_exposed(&self) -> bool {
+        self.exposed
+    }
+
+    /// The registry of addresses bound by sessions; a socket takes a lease when
+    /// the kernel binds it and keeps it until it is dropped.
+    pub fn bound_ports(&self) -> &Arc<BoundPorts> {
+        &self.bound
+    }
+
+    fn overridden(&self) -> bool {
+        self.connect.iter().any(|(_, s)| *s == Source::Override)
+    }
+
+    /// May an exposed relay's session reach `addr` because one of its sockets
+    /// holds it?
+    fn reaches_session_socket(&self, addr: SocketAddr) -> bool {
+        self.exposed && !self.overridden() && self.bound.holds(addr)
     }
 
     /// Refuse binds to `port` on every address; `what` completes "port N is used
@@ -173,6 +237,30 @@ impl Policy {
         if !users.iter().any(|u| u == what) {
             users.push(what.to_string());
         }
+    }
+
+    /// Refuse binds to every port of `first..=last` on every address; `what`
+    /// completes "ports A-B are used by the relay's …" (e.g. `ftp lab (passive
+    /// data connections)`). Port 0 is never reserved; an empty range is ignored.
+    pub fn reserve_range(&mut self, first: u16, last: u16, what: &str) {
+        let first = first.max(1);
+        if first > last {
+            return;
+        }
+        self.reserved_ranges
+            .push((Ports { first, last }, what.to_string()));
+    }
+
+    /// Why `port` may not be bound: the relay's users of it, if any.
+    fn reserved_by(&self, port: u16) -> Vec<String> {
+        let mut users: Vec<String> = self.reserved.get(&port).cloned().unwrap_or_default();
+        users.extend(
+            self.reserved_ranges
+                .iter()
+                .filter(|(r, _)| r.contains(port))
+                .map(|(r, what)| format!("{what} {r}")),
+        );
+        users
     }
 
     /// May the session connect to `addr`, the address `host` resolved to (or
@@ -219,7 +307,7 @@ impl Policy {
             .connect
             .iter()
             .any(|(r, _)| r.matches_port(port) && (r.matches_ip(ip) || r.matches_host(host)));
-        if allowed {
+        if allowed || self.reaches_session_socket(addr) {
             return Ok(addr);
         }
         let host = host.trim();
@@ -237,6 +325,15 @@ impl Policy {
         } else {
             (flag_form(addr), flag_form(addr))
         };
+        if self.exposed && !self.overridden() {
+            return Err(Denial(format!(
+                "PermissionError: [Errno 13] Permission denied: connect to {what}: this \
+                 relay is shared on the network, so it only lets you connect to its labs \
+                 and to sockets bound in this relay ({}); the host can allow more by \
+                 starting the relay with --allow-connect {suggest}",
+                self.exposed_targets()
+            )));
+        }
         Err(Denial(format!(
             "connect to {what} is outside the allowed targets ({}); start the relay \
              with --allow-connect {suggest} to permit it",
@@ -272,7 +369,8 @@ impl Policy {
             }
         }
         let ip = addr.ip();
-        if let Some(users) = self.reserved.get(&port) {
+        let users = self.reserved_by(port);
+        if !users.is_empty() {
             let users: Vec<String> = users.iter().map(|u| format!("the relay's {u}")).collect();
             return Err(Denial(format!(
                 "bind to {} is denied: port {port} is used by {}; pick another port",
@@ -320,6 +418,37 @@ impl Policy {
         )))
     }
 
+    /// What an exposed relay lets a session reach, for its denials:
+    /// `labs: tcp_echo lab 127.0.0.1:20007, …; loopback sockets bound in this
+    /// relay; --allow-connect 10.0.0.0/8:22`.
+    fn exposed_targets(&self) -> String {
+        let labs: Vec<String> = self
+            .connect
+            .iter()
+            .filter_map(|(r, s)| match s {
+                Source::Lab(name) => Some(format!("{name} {r}")),
+                _ => None,
+            })
+            .collect();
+        let flags: Vec<String> = self
+            .connect
+            .iter()
+            .filter(|(_, s)| *s == Source::Flag)
+            .map(|(r, _)| r.to_string())
+            .collect();
+        let mut parts = Vec::new();
+        if labs.is_empty() {
+            parts.push("no labs run".to_string());
+        } else {
+            parts.push(format!("labs: {}", labs.join(", ")));
+        }
+        parts.push("loopback sockets bound in this relay".to_string());
+        if !flags.is_empty() {
+            parts.push(format!("--allow-connect {}", flags.join(", ")));
+        }
+        parts.join("; ")
+    }
+
     /// The connect rules in words, for `hello.policy.connect`.
     pub fn summary_connect(&self) -> Vec<String> {
         let mut lines: Vec<String> = self
@@ -328,13 +457,21 @@ impl Policy {
             .map(|(r, s)| {
                 let origin = match s {
                     Source::Default => "loopback, default".to_string(),
+                    Source::Lab(name) => name.clone(),
                     Source::Flag => format!("--allow-connect {r}"),
                     Source::Override => "test override".to_string(),
                 };
                 format!("{}, {} ({origin})", r.describe_target(), r.describe_ports())
             })
             .collect();
-        if self.connect.is_empty() {
+        if self.exposed && !self.overridden() {
+            lines.push(
+                "loopback ports bound by sockets in this relay, while they are open \
+                 (the relay is shared on the network, so other loopback ports are not \
+                 reachable; the host widens this with --allow-connect)"
+                    .to_string(),
+            );
+        } else if self.connect.is_empty() {
             lines.push("no connect targets are allowed".to_string());
         }
         let mut blocked: Vec<(&str, Vec<String>)> = Vec::new();
@@ -401,11 +538,16 @@ impl Policy {
              names the port"
                 .to_string(),
         );
-        if !self.reserved.is_empty() {
+        if !self.reserved.is_empty() || !self.reserved_ranges.is_empty() {
             let used: Vec<String> = self
                 .reserved
                 .iter()
                 .map(|(p, users)| format!("{p} ({})", users.join(", ")))
+                .chain(
+                    self.reserved_ranges
+                        .iter()
+                        .map(|(r, what)| format!("{r} ({what})")),
+                )
                 .collect();
             lines.push(format!("ports used by the relay: {}", used.join(", ")));
         }
