@@ -948,6 +948,156 @@ mod tests {
         assert!(named.check_bind(sa("192.168.1.5:5000")).is_err());
     }
 
+    #[test]
+    fn bind_reserved_ranges_name_their_user() {
+        let mut p = default_policy();
+        p.reserve_range(21000, 21099, "ftp lab passive ports");
+        for a in ["127.0.0.1:21000", "127.0.0.1:21050", "[::1]:21099", "0.0.0.0:21001"] {
+            assert!(p.check_bind(sa(a)).is_err(), "{a}");
+        }
+        let Denial(msg) = p.check_bind(sa("127.0.0.1:21050")).unwrap_err();
+        assert_eq!(
+            msg,
+            "bind to 127.0.0.1:21050 is denied: port 21050 is used by the relay's ftp \
+             lab passive ports 21000-21099; pick another port"
+        );
+        assert!(p.check_bind(sa("127.0.0.1:20999")).is_ok());
+        assert!(p.check_bind(sa("127.0.0.1:21100")).is_ok());
+        assert!(p.check_bind(sa("127.0.0.1:0")).is_ok(), "port 0 is never reserved");
+        // A range and a single port on the same port are both named.
+        p.reserve_port(21000, "chat lab");
+        let Denial(msg) = p.check_bind(sa("127.0.0.1:21000")).unwrap_err();
+        assert!(
+            msg.contains("the relay's chat lab and the relay's ftp lab passive ports"),
+            "{msg}"
+        );
+        // Port 0 and empty ranges reserve nothing.
+        let mut q = default_policy();
+        q.reserve_range(0, 0, "nothing");
+        q.reserve_range(5000, 4000, "nothing");
+        assert!(q.check_bind(sa("127.0.0.1:4500")).is_ok());
+        assert!(q.check_bind(sa("127.0.0.1:0")).is_ok());
+        assert!(q.summary_bind().iter().all(|l| !l.contains("nothing")));
+        assert!(p
+            .summary_bind()
+            .iter()
+            .any(|l| l.contains("21000-21099 (ftp lab passive ports)")));
+    }
+
+    // ---- exposed relays --------------------------------------------------------
+
+    fn lab(name: &str, rule: &str) -> (String, Rule) {
+        (name.to_string(), rule.parse().unwrap())
+    }
+
+    fn exposed(connect_extra: &[&str]) -> Policy {
+        let mut p = Policy::new(rules(connect_extra), vec![], None);
+        p.expose(vec![
+            lab("tcp_echo lab", "127.0.0.1:20007"),
+            lab("ftp lab passive ports", "127.0.0.1:21000-21099"),
+        ]);
+        p
+    }
+
+    #[test]
+    fn exposed_connect_reaches_only_labs_and_session_sockets() {
+        let p = exposed(&[]);
+        assert!(p.is_exposed());
+        assert!(!default_policy().is_exposed());
+        assert_eq!(connect(&p, "", "127.0.0.1:20007"), Ok(sa("127.0.0.1:20007")));
+        assert!(connect(&p, "localhost", "127.0.0.1:21042").is_ok());
+        for a in ["127.0.0.1:22", "127.0.0.1:6379", "127.0.0.2:20007", "[::1]:631"] {
+            let Denial(msg) = connect(&p, "", a).expect_err(a);
+            assert!(
+                msg.starts_with("PermissionError: [Errno 13] Permission denied: connect to "),
+                "{a}: {msg}"
+            );
+        }
+        let Denial(msg) = connect(&p, "", "127.0.0.1:22").unwrap_err();
+        assert_eq!(
+            msg,
+            "PermissionError: [Errno 13] Permission denied: connect to 127.0.0.1:22: \
+             this relay is shared on the network, so it only lets you connect to its \
+             labs and to sockets bound in this relay (labs: tcp_echo lab \
+             127.0.0.1:20007, ftp lab passive ports 127.0.0.1:21000-21099; loopback \
+             sockets bound in this relay); the host can allow more by starting the \
+             relay with --allow-connect 127.0.0.1:22"
+        );
+
+        // A port bound by a session is reachable while the socket holds it.
+        let lease = p.bound_ports().lease(sa("127.0.0.1:40000"));
+        assert!(connect(&p, "", "127.0.0.1:40000").is_ok());
+        assert_eq!(
+            connect(&p, "", "[::ffff:127.0.0.1]:40000"),
+            Ok(sa("[::ffff:127.0.0.1]:40000"))
+        );
+        assert!(connect(&p, "", "127.0.0.1:40001").is_err());
+        drop(lease);
+        assert!(connect(&p, "", "127.0.0.1:40000").is_err(), "released on drop");
+
+        // Clones (one per session task) share the registry.
+        let clone = p.clone();
+        let _held = p.bound_ports().lease(sa("[::1]:40002"));
+        assert!(connect(&clone, "", "[::1]:40002").is_ok());
+
+        // A loopback relay does not need the registry: every loopback port is open.
+        assert!(connect(&default_policy(), "", "127.0.0.1:22").is_ok());
+    }
+
+    #[test]
+    fn exposed_connect_keeps_flag_rules_and_special_ranges() {
+        let p = exposed(&["10.0.0.0/8:22", "127.0.0.1:6379"]);
+        assert!(connect(&p, "", "10.1.2.3:22").is_ok());
+        assert!(connect(&p, "", "127.0.0.1:6379").is_ok());
+        let Denial(msg) = connect(&p, "", "10.1.2.3:23").unwrap_err();
+        assert!(
+            msg.contains("loopback sockets bound in this relay; --allow-connect \
+                 10.0.0.0/8:22, 127.0.0.1:6379)"),
+            "{msg}"
+        );
+        assert!(msg.ends_with("--allow-connect 10.1.2.3:23"), "{msg}");
+        let Denial(msg) = connect(&p, "", "169.254.169.254:80").unwrap_err();
+        assert!(msg.contains("cloud metadata"), "{msg}");
+        let Denial(msg) = connect(&p, "", "127.0.0.1:0").unwrap_err();
+        assert!(msg.contains("port 0"), "{msg}");
+
+        let mut none = Policy::new(vec![], vec![], None);
+        none.expose(vec![]);
+        let Denial(msg) = connect(&none, "", "127.0.0.1:20007").unwrap_err();
+        assert!(msg.contains("(no labs run; loopback sockets bound"), "{msg}");
+    }
+
+    #[test]
+    fn exposed_with_a_test_override_uses_only_the_override() {
+        let mut p = Policy::new(vec![], vec![], Some(rules(&["127.0.0.1:5"])));
+        p.expose(vec![lab("tcp_echo lab", "127.0.0.1:20007")]);
+        assert!(connect(&p, "", "127.0.0.1:5").is_ok());
+        assert!(connect(&p, "", "127.0.0.1:20007").is_err());
+        let _l = p.bound_ports().lease(sa("127.0.0.1:40000"));
+        assert!(connect(&p, "", "127.0.0.1:40000").is_err());
+        let Denial(msg) = connect(&p, "", "127.0.0.1:6").unwrap_err();
+        assert!(msg.starts_with("connect to 127.0.0.1:6 is outside"), "{msg}");
+    }
+
+    #[test]
+    fn exposed_summary_describes_the_effective_rules() {
+        let c = exposed(&["10.0.0.0/8:22"]).summary_connect();
+        assert_eq!(c[0], "127.0.0.1, port 20007 (tcp_echo lab)");
+        assert_eq!(
+            c[1],
+            "127.0.0.1, ports 21000-21099 (ftp lab passive ports)"
+        );
+        assert_eq!(c[2], "10.0.0.0/8, port 22 (--allow-connect 10.0.0.0/8:22)");
+        assert_eq!(
+            c[3],
+            "loopback ports bound by sockets in this relay, while they are open (the \
+             relay is shared on the network, so other loopback ports are not reachable; \
+             the host widens this with --allow-connect)"
+        );
+        assert!(c[4].starts_with("blocked unless a --allow-connect rule names them:"));
+        assert!(!c.iter().any(|l| l.contains("loopback, default")), "{c:?}");
+    }
+
     // ---- summaries -----------------------------------------------------------
 
     #[test]
