@@ -952,7 +952,12 @@ mod tests {
     fn bind_reserved_ranges_name_their_user() {
         let mut p = default_policy();
         p.reserve_range(21000, 21099, "ftp lab passive ports");
-        for a in ["127.0.0.1:21000", "127.0.0.1:21050", "[::1]:21099", "0.0.0.0:21001"] {
+        for a in [
+            "127.0.0.1:21000",
+            "127.0.0.1:21050",
+            "[::1]:21099",
+            "0.0.0.0:21001",
+        ] {
             assert!(p.check_bind(sa(a)).is_err(), "{a}");
         }
         let Denial(msg) = p.check_bind(sa("127.0.0.1:21050")).unwrap_err();
@@ -963,7 +968,10 @@ mod tests {
         );
         assert!(p.check_bind(sa("127.0.0.1:20999")).is_ok());
         assert!(p.check_bind(sa("127.0.0.1:21100")).is_ok());
-        assert!(p.check_bind(sa("127.0.0.1:0")).is_ok(), "port 0 is never reserved");
+        assert!(
+            p.check_bind(sa("127.0.0.1:0")).is_ok(),
+            "port 0 is never reserved"
+        );
         // A range and a single port on the same port are both named.
         p.reserve_port(21000, "chat lab");
         let Denial(msg) = p.check_bind(sa("127.0.0.1:21000")).unwrap_err();
@@ -1004,9 +1012,17 @@ mod tests {
         let p = exposed(&[]);
         assert!(p.is_exposed());
         assert!(!default_policy().is_exposed());
-        assert_eq!(connect(&p, "", "127.0.0.1:20007"), Ok(sa("127.0.0.1:20007")));
+        assert_eq!(
+            connect(&p, "", "127.0.0.1:20007"),
+            Ok(sa("127.0.0.1:20007"))
+        );
         assert!(connect(&p, "localhost", "127.0.0.1:21042").is_ok());
-        for a in ["127.0.0.1:22", "127.0.0.1:6379", "127.0.0.2:20007", "[::1]:631"] {
+        for a in [
+            "127.0.0.1:22",
+            "127.0.0.1:6379",
+            "127.0.0.2:20007",
+            "[::1]:631",
+        ] {
             let Denial(msg) = connect(&p, "", a).expect_err(a);
             assert!(
                 msg.starts_with("PermissionError: [Errno 13] Permission denied: connect to "),
@@ -1033,7 +1049,10 @@ mod tests {
         );
         assert!(connect(&p, "", "127.0.0.1:40001").is_err());
         drop(lease);
-        assert!(connect(&p, "", "127.0.0.1:40000").is_err(), "released on drop");
+        assert!(
+            connect(&p, "", "127.0.0.1:40000").is_err(),
+            "released on drop"
+        );
 
         // Clones (one per session task) share the registry.
         let clone = p.clone();
@@ -1051,8 +1070,10 @@ mod tests {
         assert!(connect(&p, "", "127.0.0.1:6379").is_ok());
         let Denial(msg) = connect(&p, "", "10.1.2.3:23").unwrap_err();
         assert!(
-            msg.contains("loopback sockets bound in this relay; --allow-connect \
-                 10.0.0.0/8:22, 127.0.0.1:6379)"),
+            msg.contains(
+                "loopback sockets bound in this relay; --allow-connect \
+                 10.0.0.0/8:22, 127.0.0.1:6379)"
+            ),
             "{msg}"
         );
         assert!(msg.ends_with("--allow-connect 10.1.2.3:23"), "{msg}");
@@ -1064,7 +1085,10 @@ mod tests {
         let mut none = Policy::new(vec![], vec![], None);
         none.expose(vec![]);
         let Denial(msg) = connect(&none, "", "127.0.0.1:20007").unwrap_err();
-        assert!(msg.contains("(no labs run; loopback sockets bound"), "{msg}");
+        assert!(
+            msg.contains("(no labs run; loopback sockets bound"),
+            "{msg}"
+        );
     }
 
     #[test]
@@ -1076,17 +1100,17 @@ mod tests {
         let _l = p.bound_ports().lease(sa("127.0.0.1:40000"));
         assert!(connect(&p, "", "127.0.0.1:40000").is_err());
         let Denial(msg) = connect(&p, "", "127.0.0.1:6").unwrap_err();
-        assert!(msg.starts_with("connect to 127.0.0.1:6 is outside"), "{msg}");
+        assert!(
+            msg.starts_with("connect to 127.0.0.1:6 is outside"),
+            "{msg}"
+        );
     }
 
     #[test]
     fn exposed_summary_describes_the_effective_rules() {
         let c = exposed(&["10.0.0.0/8:22"]).summary_connect();
         assert_eq!(c[0], "127.0.0.1, port 20007 (tcp_echo lab)");
-        assert_eq!(
-            c[1],
-            "127.0.0.1, ports 21000-21099 (ftp lab passive ports)"
-        );
+        assert_eq!(c[1], "127.0.0.1, ports 21000-21099 (ftp lab passive ports)");
         assert_eq!(c[2], "10.0.0.0/8, port 22 (--allow-connect 10.0.0.0/8:22)");
         assert_eq!(
             c[3],

@@ -247,7 +247,10 @@ mod tests {
         let s = state(2);
         let a = s.admit(ip("2001:db8:1:2::1")).expect("first");
         let _b = s.admit(ip("2001:db8:1:2::2")).expect("second");
-        let e = s.admit(ip("2001:db8:1:2:dead:beef:0:3")).err().expect("third");
+        let e = s
+            .admit(ip("2001:db8:1:2:dead:beef:0:3"))
+            .err()
+            .expect("third");
         assert_eq!(
             e,
             "2001:db8:1:2::/64 (one client: it holds 2001:db8:1:2:dead:beef:0:3) already \

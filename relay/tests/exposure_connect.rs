@@ -82,10 +82,7 @@ async fn a_network_relay_denies_loopback_services_outside_its_labs() {
         )),
         "{m}"
     );
-    assert!(
-        m.ends_with(&format!("--allow-connect {service}")),
-        "{m}"
-    );
+    assert!(m.ends_with(&format!("--allow-connect {service}")), "{m}");
     // `localhost` is checked the same way.
     c.err(
         json!({"op": "connect", "sock": s, "addr": ["localhost", service.port()]}),

@@ -119,7 +119,10 @@ mod tests {
         let lease = ports.lease(sa("127.0.0.1:5000")).expect("lease");
         assert_eq!(lease.addr(), sa("127.0.0.1:5000"));
         assert!(ports.holds(sa("127.0.0.1:5000")));
-        assert!(!ports.holds(sa("127.0.0.2:5000")), "another loopback address");
+        assert!(
+            !ports.holds(sa("127.0.0.2:5000")),
+            "another loopback address"
+        );
         assert!(!ports.holds(sa("127.0.0.1:5001")));
         assert!(!ports.holds(sa("[::1]:5000")), "another family");
         drop(lease);
@@ -159,7 +162,10 @@ mod tests {
         let _l = ports.lease(sa("[::ffff:127.0.0.1]:7000"));
         assert!(ports.holds(sa("127.0.0.1:7000")));
         assert!(ports.holds(sa("[::ffff:127.0.0.1]:7000")));
-        assert!(ports.lease(sa("127.0.0.1:0")).is_none(), "port 0 is not bound");
+        assert!(
+            ports.lease(sa("127.0.0.1:0")).is_none(),
+            "port 0 is not bound"
+        );
     }
 
     fn cases() -> u32 {
