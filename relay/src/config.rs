@@ -91,7 +91,9 @@ pub struct Config {
     pub listen: SocketAddr,
     /// `None` runs no lab servers (`--no-labs`).
     pub labs: Option<LabPorts>,
-    /// Extra connect rules (`--allow-connect`); loopback is always allowed.
+    /// Extra connect rules (`--allow-connect`), added to the defaults: every
+    /// loopback port, or — when [`Config::is_exposed`] — the labs and the ports
+    /// bound by this relay's sessions.
     pub allow_connect: Vec<Rule>,
     /// Extra bind rules (`--allow-bind`); loopback is always allowed.
     pub allow_bind: Vec<Rule>,

@@ -24,8 +24,9 @@ struct Args {
     #[arg(long)]
     no_labs: bool,
 
-    /// Also allow connecting to these targets (default: loopback only).
-    /// RULE is an IP, CIDR or host name with an optional port or range, e.g.
+    /// Also allow connecting to these targets. Default with a loopback --listen:
+    /// any loopback port; with any other --listen: only the labs and sockets
+    /// bound in this relay. RULE is an IP, CIDR or host name with an optional port or range, e.g.
     /// 10.0.0.0/8, 192.168.1.5:80, example.org:80-443, [fd00::/8]:8000-9000. Repeatable.
     #[arg(long, value_name = "RULE")]
     allow_connect: Vec<Rule>,

@@ -1091,6 +1091,50 @@ mod tests {
         );
     }
 
+    fn cases() -> u32 {
+        std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(128)
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(cases()))]
+
+        /// On an exposed relay a loopback target is allowed exactly when it is a
+        /// lab's or a session socket holds it; a loopback relay allows them all.
+        #[test]
+        fn exposed_loopback_connects_are_labs_or_held_sockets(
+            last in 0u8..4,
+            port in 1u16..,
+            held in proptest::collection::vec((0u8..4, 1u16..), 0..6),
+            pick in proptest::option::of(0usize..6),
+            lab_port in proptest::sample::select(vec![20007u16, 21000, 21050, 21099, 21100]),
+            use_lab in proptest::bool::ANY,
+        ) {
+            let p = exposed(&[]);
+            let leases: Vec<PortLease> = held
+                .iter()
+                .filter_map(|(l, port)| {
+                    p.bound_ports().lease(SocketAddr::from(([127, 0, 0, *l], *port)))
+                })
+                .collect();
+            let port = if use_lab { lab_port } else { port };
+            let target = match pick {
+                Some(i) if !held.is_empty() => {
+                    let (l, p) = held.get(i % held.len()).copied().unwrap_or((0, 1));
+                    SocketAddr::from(([127, 0, 0, l], p))
+                }
+                _ => SocketAddr::from(([127, 0, 0, last], port)),
+            };
+            let port = target.port();
+            let lab = target.ip() == IpAddr::V4(Ipv4Addr::LOCALHOST) && (port == 20007 || (21000..=21099).contains(&port));
+            let expected = lab || leases.iter().any(|l| l.addr() == target);
+            proptest::prop_assert_eq!(p.check_connect("", target).is_ok(), expected);
+            proptest::prop_assert!(default_policy().check_connect("", target).is_ok());
+        }
+    }
+
     #[test]
     fn exposed_with_a_test_override_uses_only_the_override() {
         let mut p = Policy::new(vec![], vec![], Some(rules(&["127.0.0.1:5"])));

@@ -242,6 +242,37 @@ mod tests {
         assert_eq!(ClientKey::of(ip("::ffff:10.0.0.1")).to_string(), "10.0.0.1");
     }
 
+    fn cases() -> u32 {
+        std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(128)
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(cases()))]
+
+        /// Any two addresses of one /64 are one client; the key is the /64.
+        #[test]
+        fn one_64_is_one_client(net: u64, a: u64, b: u64) {
+            let x = Ipv6Addr::from((u128::from(net) << 64) | u128::from(a));
+            let y = Ipv6Addr::from((u128::from(net) << 64) | u128::from(b));
+            let (kx, ky) = (ClientKey::of(IpAddr::V6(x)), ClientKey::of(IpAddr::V6(y)));
+            proptest::prop_assert_eq!(kx, ky);
+            proptest::prop_assert!(kx.to_string().ends_with("/64"));
+        }
+
+        /// A mapped address is its IPv4 address, whatever the address.
+        #[test]
+        fn a_mapped_address_is_its_ipv4_client(v4: u32) {
+            let v4 = Ipv4Addr::from(v4);
+            proptest::prop_assert_eq!(
+                ClientKey::of(IpAddr::V6(v4.to_ipv6_mapped())),
+                ClientKey::V4(v4)
+            );
+        }
+    }
+
     #[test]
     fn the_per_ip_cap_counts_an_ipv6_64_as_one_client() {
         let s = state(2);
