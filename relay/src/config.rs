@@ -145,10 +145,18 @@ impl Config {
         !self.listen.ip().to_canonical().is_loopback()
     }
 
-    /// Refuses configurations that are unsafe to start: a network address
-    /// without a token, unless `insecure_no_token` says the host means it. The
-    /// error tells the host both ways forward.
+    /// Refuses configurations that are unsafe to start: an empty token, and a
+    /// network address without a token unless `insecure_no_token` says the host
+    /// means it. The error tells the host the ways forward.
     pub fn validate(&self) -> Result<(), String> {
+        if self.token.as_deref().is_some_and(|t| t.trim().is_empty()) {
+            return Err(
+                "the session token is empty (is SOCKLAB_TOKEN set to \"\"?): an \
+                 empty token would let anyone in. Give a real token with --token-file \
+                 PATH, or unset SOCKLAB_TOKEN"
+                    .to_string(),
+            );
+        }
         if self.is_exposed() && self.token.is_none() && !self.insecure_no_token {
             return Err(format!(
                 "refusing to listen on {} without a session token: anyone who can \
@@ -210,6 +218,16 @@ mod tests {
         let mut with_token = at("[::]:8080");
         with_token.token = Some("s3cret".into());
         assert_eq!(with_token.validate(), Ok(()));
+
+        for empty in ["", "  "] {
+            for listen in ["127.0.0.1:8080", "0.0.0.0:8080"] {
+                let mut c = at(listen);
+                c.token = Some(empty.into());
+                c.insecure_no_token = true;
+                let e = c.validate().unwrap_err();
+                assert!(e.starts_with("the session token is empty"), "{e}");
+            }
+        }
 
         let mut insecure = at("192.168.1.5:8080");
         insecure.insecure_no_token = true;

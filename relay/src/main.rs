@@ -26,8 +26,9 @@ struct Args {
 
     /// Also allow connecting to these targets. Default with a loopback --listen:
     /// any loopback port; with any other --listen: only the labs and sockets
-    /// bound in this relay. RULE is an IP, CIDR or host name with an optional port or range, e.g.
-    /// 10.0.0.0/8, 192.168.1.5:80, example.org:80-443, [fd00::/8]:8000-9000. Repeatable.
+    /// bound in this relay. RULE is an IP, CIDR or host name with an optional
+    /// port or range, e.g. 10.0.0.0/8, 192.168.1.5:80, example.org:80-443,
+    /// [fd00::/8]:8000-9000. Repeatable.
     #[arg(long, value_name = "RULE")]
     allow_connect: Vec<Rule>,
 
@@ -61,7 +62,8 @@ struct Args {
     #[arg(long, default_value_t = 512)]
     max_sessions: u32,
 
-    /// Most sessions one IP address may hold at once.
+    /// Most sessions one client may hold at once: a client is one IPv4 address,
+    /// or one IPv6 /64 (a single IPv6 host can use every address of its /64).
     #[arg(long, default_value_t = 16)]
     max_sessions_per_ip: u32,
 

@@ -1,6 +1,8 @@
 //! The relay's HTTP side: the axum router (`/ws` for sessions, the UI at `/`),
 //! the Origin check and session admission before an upgrade, and start/stop of the
-//! whole relay with its labs.
+//! whole relay with its labs: the start-up safety check (`Config::validate`) and
+//! the relay's policy — its own ports reserved from binds, and the connect
+//! defaults narrowed to labs and session sockets when it listens beyond loopback.
 //!
 //! Sessions themselves live in `session.rs`; this file never touches a handle.
 
