@@ -1,12 +1,18 @@
 //! Relay configuration: everything a running relay needs, built from the command
 //! line in `main.rs` or directly by tests and benchmarks.
 //!
-//! Owns the defaults and the meaning of each knob; it performs no I/O.
+//! Owns the defaults and the meaning of each knob, and the start-up safety check
+//! ([`Config::validate`]: no token on a network address needs an explicit flag);
+//! it performs no I/O.
 
 use crate::policy::Rule;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
+
+/// How many ports the FTP lab's passive range has (`ftp_passive ..
+/// ftp_passive + 99`).
+pub const FTP_PASSIVE_PORTS: u16 = 100;
 
 /// Where the lab servers listen. Port 0 picks a free port (tests use this so that
 /// many relays can run side by side).
@@ -40,6 +46,17 @@ impl LabPorts {
         ftp: 0,
         ftp_passive: 0,
     };
+
+    /// The FTP lab's passive ports as `(first, last)`, or `None` when
+    /// `ftp_passive` is 0: then libunftp binds port 0 for each `PASV`, so the
+    /// kernel picks a free ephemeral port and there is no fixed range.
+    pub fn ftp_passive_range(&self) -> Option<(u16, u16)> {
+        if self.ftp_passive == 0 {
+            return None;
+        }
+        let last = self.ftp_passive.saturating_add(FTP_PASSIVE_PORTS - 1);
+        Some((self.ftp_passive, last))
+    }
 }
 
 /// Bounds on what one session and the whole relay may use.
@@ -74,7 +91,9 @@ pub struct Config {
     pub listen: SocketAddr,
     /// `None` runs no lab servers (`--no-labs`).
     pub labs: Option<LabPorts>,
-    /// Extra connect rules (`--allow-connect`); loopback is always allowed.
+    /// Extra connect rules (`--allow-connect`), added to the defaults: every
+    /// loopback port, or — when [`Config::is_exposed`] — the labs and the ports
+    /// bound by this relay's sessions.
     pub allow_connect: Vec<Rule>,
     /// Extra bind rules (`--allow-bind`); loopback is always allowed.
     pub allow_bind: Vec<Rule>,
@@ -85,6 +104,9 @@ pub struct Config {
     pub allow_origin: Vec<String>,
     /// When set, `auth` with this token must be a session's first request.
     pub token: Option<String>,
+    /// `--insecure-no-token`: serve a network (non-loopback) address without a
+    /// token. Without it, [`Config::validate`] refuses that configuration.
+    pub insecure_no_token: bool,
     pub limits: RelayLimits,
     /// Per-session budget without flags (buffered bytes, lab share, auth timeout).
     pub budget: crate::budget::SessionBudget,
@@ -104,6 +126,7 @@ impl Config {
             connect_rules_override: None,
             allow_origin: Vec::new(),
             token: None,
+            insecure_no_token: false,
             limits: RelayLimits::default(),
             budget: Default::default(),
             ui_dir: None,
@@ -115,5 +138,113 @@ impl Config {
         let mut c = Config::new(SocketAddr::from(([127, 0, 0, 1], 0)));
         c.labs = Some(LabPorts::EPHEMERAL);
         c
+    }
+
+    /// Does the relay serve beyond loopback? True unless `listen` is a loopback
+    /// address (`127.0.0.0/8`, `::1`, `::ffff:127.x.y.z`); `0.0.0.0` and `::` are
+    /// every interface. An exposed relay narrows the connect defaults (see
+    /// `Policy::expose`) and needs a token or `--insecure-no-token`.
+    pub fn is_exposed(&self) -> bool {
+        !self.listen.ip().to_canonical().is_loopback()
+    }
+
+    /// Refuses configurations that are unsafe to start: an empty token, and a
+    /// network address without a token unless `insecure_no_token` says the host
+    /// means it. The error tells the host the ways forward.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.token.as_deref().is_some_and(|t| t.trim().is_empty()) {
+            return Err(
+                "the session token is empty (is SOCKLAB_TOKEN set to \"\"?): an \
+                 empty token would let anyone in. Give a real token with --token-file \
+                 PATH, or unset SOCKLAB_TOKEN"
+                    .to_string(),
+            );
+        }
+        if self.is_exposed() && self.token.is_none() && !self.insecure_no_token {
+            return Err(format!(
+                "refusing to listen on {} without a session token: anyone who can \
+                 reach this address could open sockets through this machine. Either \
+                 require a token with --token-file PATH (a file whose first line is the \
+                 token; give it to your learners), or, on a network you trust, start \
+                 with --insecure-no-token. To use the relay only on this machine, \
+                 listen on loopback (the default --listen 127.0.0.1:8080)",
+                self.listen
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(listen: &str) -> Config {
+        Config::new(listen.parse().unwrap())
+    }
+
+    #[test]
+    fn loopback_listen_is_not_exposed() {
+        for a in [
+            "127.0.0.1:8080",
+            "127.1.2.3:0",
+            "[::1]:8080",
+            "[::ffff:127.0.0.1]:8080",
+        ] {
+            assert!(!at(a).is_exposed(), "{a}");
+            assert_eq!(at(a).validate(), Ok(()), "{a}: no token needed");
+        }
+        for a in [
+            "0.0.0.0:8080",
+            "[::]:8080",
+            "192.168.1.5:8080",
+            "[::ffff:10.0.0.1]:8080",
+        ] {
+            assert!(at(a).is_exposed(), "{a}");
+        }
+    }
+
+    #[test]
+    fn a_network_listen_without_token_is_refused_with_both_ways_forward() {
+        let c = at("0.0.0.0:8080");
+        let e = c.validate().unwrap_err();
+        assert!(
+            e.starts_with(
+                "refusing to listen on 0.0.0.0:8080 without a session token: anyone \
+                 who can reach this address could open sockets through this machine."
+            ),
+            "{e}"
+        );
+        assert!(e.contains("--token-file PATH"), "{e}");
+        assert!(e.contains("--insecure-no-token"), "{e}");
+
+        let mut with_token = at("[::]:8080");
+        with_token.token = Some("s3cret".into());
+        assert_eq!(with_token.validate(), Ok(()));
+
+        for empty in ["", "  "] {
+            for listen in ["127.0.0.1:8080", "0.0.0.0:8080"] {
+                let mut c = at(listen);
+                c.token = Some(empty.into());
+                c.insecure_no_token = true;
+                let e = c.validate().unwrap_err();
+                assert!(e.starts_with("the session token is empty"), "{e}");
+            }
+        }
+
+        let mut insecure = at("192.168.1.5:8080");
+        insecure.insecure_no_token = true;
+        assert_eq!(insecure.validate(), Ok(()));
+    }
+
+    #[test]
+    fn the_ftp_passive_range_has_a_hundred_ports_or_none() {
+        assert_eq!(LabPorts::STANDARD.ftp_passive_range(), Some((21000, 21099)));
+        assert_eq!(LabPorts::EPHEMERAL.ftp_passive_range(), None);
+        let top = LabPorts {
+            ftp_passive: 65500,
+            ..LabPorts::EPHEMERAL
+        };
+        assert_eq!(top.ftp_passive_range(), Some((65500, 65535)));
     }
 }

@@ -14,7 +14,9 @@ use std::time::Duration;
 #[command(name = "socklab", version, about, long_about = None)]
 struct Args {
     /// Address to serve the page (/) and the WebSocket (/ws) on. Use 0.0.0.0:8080
-    /// to host a class on your network (then also set --token-file).
+    /// to host a class on your network: then --token-file (or --insecure-no-token)
+    /// is required, and sessions may connect only to the labs, to sockets bound in
+    /// this relay and to --allow-connect targets (on loopback: any loopback port).
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
 
@@ -22,9 +24,11 @@ struct Args {
     #[arg(long)]
     no_labs: bool,
 
-    /// Also allow connecting to these targets (default: loopback only).
-    /// RULE is an IP, CIDR or host name with an optional port or range, e.g.
-    /// 10.0.0.0/8, 192.168.1.5:80, example.org:80-443, [fd00::/8]:8000-9000. Repeatable.
+    /// Also allow connecting to these targets. Default with a loopback --listen:
+    /// any loopback port; with any other --listen: only the labs and sockets
+    /// bound in this relay. RULE is an IP, CIDR or host name with an optional
+    /// port or range, e.g. 10.0.0.0/8, 192.168.1.5:80, example.org:80-443,
+    /// [fd00::/8]:8000-9000. Repeatable.
     #[arg(long, value_name = "RULE")]
     allow_connect: Vec<Rule>,
 
@@ -47,11 +51,19 @@ struct Args {
     #[arg(long, value_name = "PATH")]
     token_file: Option<PathBuf>,
 
+    /// Allow a --listen address beyond loopback without a token. Anyone who can
+    /// reach that address may then open sockets through this machine; use it
+    /// only on a network you trust. Without it (and without a token), such a
+    /// relay refuses to start. No effect when a token is set.
+    #[arg(long)]
+    insecure_no_token: bool,
+
     /// Most sessions (browser tabs) the relay serves at once.
     #[arg(long, default_value_t = 512)]
     max_sessions: u32,
 
-    /// Most sessions one IP address may hold at once.
+    /// Most sessions one client may hold at once: a client is one IPv4 address,
+    /// or one IPv6 /64 (a single IPv6 host can use every address of its /64).
     #[arg(long, default_value_t = 16)]
     max_sessions_per_ip: u32,
 
@@ -89,7 +101,7 @@ fn main() -> std::process::ExitCode {
         )
         .init();
     let args = Args::parse();
-    let config = match config_from(args) {
+    let config = match config_from(args).and_then(|c| c.validate().map(|()| c)) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("socklab: {e}");
@@ -156,6 +168,7 @@ fn config_from(args: Args) -> Result<Config, String> {
     config.allow_bind = args.allow_bind;
     config.allow_origin = args.allow_origin;
     config.token = token;
+    config.insecure_no_token = args.insecure_no_token;
     config.ui_dir = args.ui_dir;
     config.limits = RelayLimits {
         max_sessions: args.max_sessions,

@@ -6,8 +6,14 @@
 //! It must not touch sockets, DNS or the session: callers resolve names, pass the
 //! resolved address here, and connect to / bind exactly the address returned.
 //!
-//! - Connect: loopback (127.0.0.0/8, ::1) on any port by default; `--allow-connect`
-//!   rules add to it (a test override replaces the defaults). Link-local,
+//! - Connect, relay listening on loopback: loopback (127.0.0.0/8, ::1) on any port
+//!   by default (the relay's user can reach those anyway); `--allow-connect` rules
+//!   add to it (a test override replaces the defaults).
+//! - Connect, relay listening beyond loopback ([`Policy::expose`]): only the labs'
+//!   addresses (with the FTP lab's passive range) and the loopback addresses that
+//!   sockets of this relay's sessions hold right now ([`BoundPorts`]), plus the
+//!   `--allow-connect` rules: learners on the network must not reach the host's
+//!   other loopback services (ssh, databases, printers). Link-local,
 //!   cloud-metadata, multicast, broadcast and unspecified addresses are denied
 //!   unless a rule *names* them: its network lies inside the special range
 //!   (`169.254.169.254`, `169.254.0.0/16`), so `*`, `0.0.0.0/0` and host-name rules
@@ -15,15 +21,18 @@
 //! - Bind: loopback ports 1024–65535 and port 0 by default; `--allow-bind` rules
 //!   add. `0.0.0.0` / `::` become `127.0.0.1` / `::1` unless a rule names the
 //!   unspecified address (`0.0.0.0`, `::`, `*`). Ports below 1024 need a rule that
-//!   names the port; ports reserved by the relay (its own, the labs') are refused.
+//!   names the port; ports reserved by the relay (its own, the labs', the FTP lab's
+//!   passive range) are refused.
 //! - IPv4-mapped IPv6 (`::ffff:a.b.c.d`) is checked as the IPv4 address (so it
 //!   cannot dodge a rule) and returned in the mapped form it was asked in, so an
 //!   `AF_INET6` socket can connect to / bind it.
 
+mod bound;
 mod origin;
 mod rule;
 mod special;
 
+pub use bound::{BoundPorts, PortLease};
 pub use origin::{normalize_origin, OriginPolicy};
 pub use rule::{Ports, Rule, Target, RULE_SYNTAX};
 
@@ -31,6 +40,7 @@ use ipnet::IpNet;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
 
 /// Why the policy refused an address; the text names the rule and the flag that
 /// would change the decision. Becomes a `not_allowed` error.
@@ -46,10 +56,12 @@ impl fmt::Display for Denial {
 impl std::error::Error for Denial {}
 
 /// Where a rule came from, for summaries and messages.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 enum Source {
     /// A built-in loopback default.
     Default,
+    /// A lab of an exposed relay; the text names it (`tcp_echo lab`).
+    Lab(String),
     /// `--allow-connect` / `--allow-bind`.
     Flag,
     /// `Config::connect_rules_override` (tests).
@@ -63,6 +75,12 @@ pub struct Policy {
     bind: Vec<(Rule, Source)>,
     /// Port → what uses it ("tcp_echo lab"); never contains 0.
     reserved: BTreeMap<u16, Vec<String>>,
+    /// Port ranges the relay keeps (the FTP lab's passive ports) and their user.
+    reserved_ranges: Vec<(Ports, String)>,
+    /// Listening beyond loopback: the defaults are the labs and `bound`.
+    exposed: bool,
+    /// Loopback addresses held by sockets of this relay's sessions.
+    bound: Arc<BoundPorts>,
 }
 
 fn loopback_rules() -> Vec<Rule> {
@@ -159,7 +177,53 @@ impl Policy {
             connect,
             bind,
             reserved: BTreeMap::new(),
+            reserved_ranges: Vec::new(),
+            exposed: false,
+            bound: Arc::new(BoundPorts::default()),
         }
+    }
+
+    /// For a relay that listens beyond loopback: the loopback defaults give way
+    /// to `labs` (name → the rule for its address, e.g. `tcp_echo lab` →
+    /// `127.0.0.1:20007`) and to the addresses sockets of this relay hold
+    /// ([`Policy::bound_ports`]). `--allow-connect` rules still add; a test
+    /// override still replaces every default.
+    pub fn expose(&mut self, labs: Vec<(String, Rule)>) {
+        self.exposed = true;
+        if self.overridden() {
+            return;
+        }
+        let mut connect: Vec<(Rule, Source)> = labs
+            .into_iter()
+            .map(|(name, r)| (r, Source::Lab(name)))
+            .collect();
+        connect.extend(
+            std::mem::take(&mut self.connect)
+                .into_iter()
+                .filter(|(_, s)| *s != Source::Default),
+        );
+        self.connect = connect;
+    }
+
+    /// Does the relay listen beyond loopback (see [`Policy::expose`])?
+    pub fn is_exposed(&self) -> bool {
+        self.exposed
+    }
+
+    /// The registry of addresses bound by sessions; a socket takes a lease when
+    /// the kernel binds it and keeps it until it is dropped.
+    pub fn bound_ports(&self) -> &Arc<BoundPorts> {
+        &self.bound
+    }
+
+    fn overridden(&self) -> bool {
+        self.connect.iter().any(|(_, s)| *s == Source::Override)
+    }
+
+    /// May an exposed relay's session reach `addr` because one of its sockets
+    /// holds it?
+    fn reaches_session_socket(&self, addr: SocketAddr) -> bool {
+        self.exposed && !self.overridden() && self.bound.holds(addr)
     }
 
     /// Refuse binds to `port` on every address; `what` completes "port N is used
@@ -173,6 +237,30 @@ impl Policy {
         if !users.iter().any(|u| u == what) {
             users.push(what.to_string());
         }
+    }
+
+    /// Refuse binds to every port of `first..=last` on every address; `what`
+    /// completes "ports A-B are used by the relay's …" (e.g. `ftp lab (passive
+    /// data connections)`). Port 0 is never reserved; an empty range is ignored.
+    pub fn reserve_range(&mut self, first: u16, last: u16, what: &str) {
+        let first = first.max(1);
+        if first > last {
+            return;
+        }
+        self.reserved_ranges
+            .push((Ports { first, last }, what.to_string()));
+    }
+
+    /// Why `port` may not be bound: the relay's users of it, if any.
+    fn reserved_by(&self, port: u16) -> Vec<String> {
+        let mut users: Vec<String> = self.reserved.get(&port).cloned().unwrap_or_default();
+        users.extend(
+            self.reserved_ranges
+                .iter()
+                .filter(|(r, _)| r.contains(port))
+                .map(|(r, what)| format!("{what} {r}")),
+        );
+        users
     }
 
     /// May the session connect to `addr`, the address `host` resolved to (or
@@ -219,7 +307,7 @@ impl Policy {
             .connect
             .iter()
             .any(|(r, _)| r.matches_port(port) && (r.matches_ip(ip) || r.matches_host(host)));
-        if allowed {
+        if allowed || self.reaches_session_socket(addr) {
             return Ok(addr);
         }
         let host = host.trim();
@@ -237,6 +325,15 @@ impl Policy {
         } else {
             (flag_form(addr), flag_form(addr))
         };
+        if self.exposed && !self.overridden() {
+            return Err(Denial(format!(
+                "PermissionError: [Errno 13] Permission denied: connect to {what}: this \
+                 relay is shared on the network, so it only lets you connect to its labs \
+                 and to sockets bound in this relay ({}); the host can allow more by \
+                 starting the relay with --allow-connect {suggest}",
+                self.exposed_targets()
+            )));
+        }
         Err(Denial(format!(
             "connect to {what} is outside the allowed targets ({}); start the relay \
              with --allow-connect {suggest} to permit it",
@@ -272,7 +369,8 @@ impl Policy {
             }
         }
         let ip = addr.ip();
-        if let Some(users) = self.reserved.get(&port) {
+        let users = self.reserved_by(port);
+        if !users.is_empty() {
             let users: Vec<String> = users.iter().map(|u| format!("the relay's {u}")).collect();
             return Err(Denial(format!(
                 "bind to {} is denied: port {port} is used by {}; pick another port",
@@ -320,6 +418,37 @@ impl Policy {
         )))
     }
 
+    /// What an exposed relay lets a session reach, for its denials:
+    /// `labs: tcp_echo lab 127.0.0.1:20007, …; loopback sockets bound in this
+    /// relay; --allow-connect 10.0.0.0/8:22`.
+    fn exposed_targets(&self) -> String {
+        let labs: Vec<String> = self
+            .connect
+            .iter()
+            .filter_map(|(r, s)| match s {
+                Source::Lab(name) => Some(format!("{name} {r}")),
+                _ => None,
+            })
+            .collect();
+        let flags: Vec<String> = self
+            .connect
+            .iter()
+            .filter(|(_, s)| *s == Source::Flag)
+            .map(|(r, _)| r.to_string())
+            .collect();
+        let mut parts = Vec::new();
+        if labs.is_empty() {
+            parts.push("no labs run".to_string());
+        } else {
+            parts.push(format!("labs: {}", labs.join(", ")));
+        }
+        parts.push("loopback sockets bound in this relay".to_string());
+        if !flags.is_empty() {
+            parts.push(format!("--allow-connect {}", flags.join(", ")));
+        }
+        parts.join("; ")
+    }
+
     /// The connect rules in words, for `hello.policy.connect`.
     pub fn summary_connect(&self) -> Vec<String> {
         let mut lines: Vec<String> = self
@@ -328,13 +457,21 @@ impl Policy {
             .map(|(r, s)| {
                 let origin = match s {
                     Source::Default => "loopback, default".to_string(),
+                    Source::Lab(name) => name.clone(),
                     Source::Flag => format!("--allow-connect {r}"),
                     Source::Override => "test override".to_string(),
                 };
                 format!("{}, {} ({origin})", r.describe_target(), r.describe_ports())
             })
             .collect();
-        if self.connect.is_empty() {
+        if self.exposed && !self.overridden() {
+            lines.push(
+                "loopback ports bound by sockets in this relay, while they are open \
+                 (the relay is shared on the network, so other loopback ports are not \
+                 reachable; the host widens this with --allow-connect)"
+                    .to_string(),
+            );
+        } else if self.connect.is_empty() {
             lines.push("no connect targets are allowed".to_string());
         }
         let mut blocked: Vec<(&str, Vec<String>)> = Vec::new();
@@ -401,11 +538,16 @@ impl Policy {
              names the port"
                 .to_string(),
         );
-        if !self.reserved.is_empty() {
+        if !self.reserved.is_empty() || !self.reserved_ranges.is_empty() {
             let used: Vec<String> = self
                 .reserved
                 .iter()
                 .map(|(p, users)| format!("{p} ({})", users.join(", ")))
+                .chain(
+                    self.reserved_ranges
+                        .iter()
+                        .map(|(r, what)| format!("{r} ({what})")),
+                )
                 .collect();
             lines.push(format!("ports used by the relay: {}", used.join(", ")));
         }
@@ -804,6 +946,224 @@ mod tests {
         // Host rules never match a bind (bind checks addresses).
         let named = Policy::new(vec![], rules(&["myhost.example"]), None);
         assert!(named.check_bind(sa("192.168.1.5:5000")).is_err());
+    }
+
+    #[test]
+    fn bind_reserved_ranges_name_their_user() {
+        let mut p = default_policy();
+        p.reserve_range(21000, 21099, "ftp lab passive ports");
+        for a in [
+            "127.0.0.1:21000",
+            "127.0.0.1:21050",
+            "[::1]:21099",
+            "0.0.0.0:21001",
+        ] {
+            assert!(p.check_bind(sa(a)).is_err(), "{a}");
+        }
+        let Denial(msg) = p.check_bind(sa("127.0.0.1:21050")).unwrap_err();
+        assert_eq!(
+            msg,
+            "bind to 127.0.0.1:21050 is denied: port 21050 is used by the relay's ftp \
+             lab passive ports 21000-21099; pick another port"
+        );
+        assert!(p.check_bind(sa("127.0.0.1:20999")).is_ok());
+        assert!(p.check_bind(sa("127.0.0.1:21100")).is_ok());
+        assert!(
+            p.check_bind(sa("127.0.0.1:0")).is_ok(),
+            "port 0 is never reserved"
+        );
+        // A range and a single port on the same port are both named.
+        p.reserve_port(21000, "chat lab");
+        let Denial(msg) = p.check_bind(sa("127.0.0.1:21000")).unwrap_err();
+        assert!(
+            msg.contains("the relay's chat lab and the relay's ftp lab passive ports"),
+            "{msg}"
+        );
+        // Port 0 and empty ranges reserve nothing.
+        let mut q = default_policy();
+        q.reserve_range(0, 0, "nothing");
+        q.reserve_range(5000, 4000, "nothing");
+        assert!(q.check_bind(sa("127.0.0.1:4500")).is_ok());
+        assert!(q.check_bind(sa("127.0.0.1:0")).is_ok());
+        assert!(q.summary_bind().iter().all(|l| !l.contains("nothing")));
+        assert!(p
+            .summary_bind()
+            .iter()
+            .any(|l| l.contains("21000-21099 (ftp lab passive ports)")));
+    }
+
+    // ---- exposed relays --------------------------------------------------------
+
+    fn lab(name: &str, rule: &str) -> (String, Rule) {
+        (name.to_string(), rule.parse().unwrap())
+    }
+
+    fn exposed(connect_extra: &[&str]) -> Policy {
+        let mut p = Policy::new(rules(connect_extra), vec![], None);
+        p.expose(vec![
+            lab("tcp_echo lab", "127.0.0.1:20007"),
+            lab("ftp lab passive ports", "127.0.0.1:21000-21099"),
+        ]);
+        p
+    }
+
+    #[test]
+    fn exposed_connect_reaches_only_labs_and_session_sockets() {
+        let p = exposed(&[]);
+        assert!(p.is_exposed());
+        assert!(!default_policy().is_exposed());
+        assert_eq!(
+            connect(&p, "", "127.0.0.1:20007"),
+            Ok(sa("127.0.0.1:20007"))
+        );
+        assert!(connect(&p, "localhost", "127.0.0.1:21042").is_ok());
+        for a in [
+            "127.0.0.1:22",
+            "127.0.0.1:6379",
+            "127.0.0.2:20007",
+            "[::1]:631",
+        ] {
+            let Denial(msg) = connect(&p, "", a).expect_err(a);
+            assert!(
+                msg.starts_with("PermissionError: [Errno 13] Permission denied: connect to "),
+                "{a}: {msg}"
+            );
+        }
+        let Denial(msg) = connect(&p, "", "127.0.0.1:22").unwrap_err();
+        assert_eq!(
+            msg,
+            "PermissionError: [Errno 13] Permission denied: connect to 127.0.0.1:22: \
+             this relay is shared on the network, so it only lets you connect to its \
+             labs and to sockets bound in this relay (labs: tcp_echo lab \
+             127.0.0.1:20007, ftp lab passive ports 127.0.0.1:21000-21099; loopback \
+             sockets bound in this relay); the host can allow more by starting the \
+             relay with --allow-connect 127.0.0.1:22"
+        );
+
+        // A port bound by a session is reachable while the socket holds it.
+        let lease = p.bound_ports().lease(sa("127.0.0.1:40000"));
+        assert!(connect(&p, "", "127.0.0.1:40000").is_ok());
+        assert_eq!(
+            connect(&p, "", "[::ffff:127.0.0.1]:40000"),
+            Ok(sa("[::ffff:127.0.0.1]:40000"))
+        );
+        assert!(connect(&p, "", "127.0.0.1:40001").is_err());
+        drop(lease);
+        assert!(
+            connect(&p, "", "127.0.0.1:40000").is_err(),
+            "released on drop"
+        );
+
+        // Clones (one per session task) share the registry.
+        let clone = p.clone();
+        let _held = p.bound_ports().lease(sa("[::1]:40002"));
+        assert!(connect(&clone, "", "[::1]:40002").is_ok());
+
+        // A loopback relay does not need the registry: every loopback port is open.
+        assert!(connect(&default_policy(), "", "127.0.0.1:22").is_ok());
+    }
+
+    #[test]
+    fn exposed_connect_keeps_flag_rules_and_special_ranges() {
+        let p = exposed(&["10.0.0.0/8:22", "127.0.0.1:6379"]);
+        assert!(connect(&p, "", "10.1.2.3:22").is_ok());
+        assert!(connect(&p, "", "127.0.0.1:6379").is_ok());
+        let Denial(msg) = connect(&p, "", "10.1.2.3:23").unwrap_err();
+        assert!(
+            msg.contains(
+                "loopback sockets bound in this relay; --allow-connect \
+                 10.0.0.0/8:22, 127.0.0.1:6379)"
+            ),
+            "{msg}"
+        );
+        assert!(msg.ends_with("--allow-connect 10.1.2.3:23"), "{msg}");
+        let Denial(msg) = connect(&p, "", "169.254.169.254:80").unwrap_err();
+        assert!(msg.contains("cloud metadata"), "{msg}");
+        let Denial(msg) = connect(&p, "", "127.0.0.1:0").unwrap_err();
+        assert!(msg.contains("port 0"), "{msg}");
+
+        let mut none = Policy::new(vec![], vec![], None);
+        none.expose(vec![]);
+        let Denial(msg) = connect(&none, "", "127.0.0.1:20007").unwrap_err();
+        assert!(
+            msg.contains("(no labs run; loopback sockets bound"),
+            "{msg}"
+        );
+    }
+
+    fn cases() -> u32 {
+        std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(128)
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(cases()))]
+
+        /// On an exposed relay a loopback target is allowed exactly when it is a
+        /// lab's or a session socket holds it; a loopback relay allows them all.
+        #[test]
+        fn exposed_loopback_connects_are_labs_or_held_sockets(
+            last in 0u8..4,
+            port in 1u16..,
+            held in proptest::collection::vec((0u8..4, 1u16..), 0..6),
+            pick in proptest::option::of(0usize..6),
+            lab_port in proptest::sample::select(vec![20007u16, 21000, 21050, 21099, 21100]),
+            use_lab in proptest::bool::ANY,
+        ) {
+            let p = exposed(&[]);
+            let leases: Vec<PortLease> = held
+                .iter()
+                .filter_map(|(l, port)| {
+                    p.bound_ports().lease(SocketAddr::from(([127, 0, 0, *l], *port)))
+                })
+                .collect();
+            let port = if use_lab { lab_port } else { port };
+            let target = match pick {
+                Some(i) if !held.is_empty() => {
+                    let (l, p) = held.get(i % held.len()).copied().unwrap_or((0, 1));
+                    SocketAddr::from(([127, 0, 0, l], p))
+                }
+                _ => SocketAddr::from(([127, 0, 0, last], port)),
+            };
+            let port = target.port();
+            let lab = target.ip() == IpAddr::V4(Ipv4Addr::LOCALHOST) && (port == 20007 || (21000..=21099).contains(&port));
+            let expected = lab || leases.iter().any(|l| l.addr() == target);
+            proptest::prop_assert_eq!(p.check_connect("", target).is_ok(), expected);
+            proptest::prop_assert!(default_policy().check_connect("", target).is_ok());
+        }
+    }
+
+    #[test]
+    fn exposed_with_a_test_override_uses_only_the_override() {
+        let mut p = Policy::new(vec![], vec![], Some(rules(&["127.0.0.1:5"])));
+        p.expose(vec![lab("tcp_echo lab", "127.0.0.1:20007")]);
+        assert!(connect(&p, "", "127.0.0.1:5").is_ok());
+        assert!(connect(&p, "", "127.0.0.1:20007").is_err());
+        let _l = p.bound_ports().lease(sa("127.0.0.1:40000"));
+        assert!(connect(&p, "", "127.0.0.1:40000").is_err());
+        let Denial(msg) = connect(&p, "", "127.0.0.1:6").unwrap_err();
+        assert!(
+            msg.starts_with("connect to 127.0.0.1:6 is outside"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn exposed_summary_describes_the_effective_rules() {
+        let c = exposed(&["10.0.0.0/8:22"]).summary_connect();
+        assert_eq!(c[0], "127.0.0.1, port 20007 (tcp_echo lab)");
+        assert_eq!(c[1], "127.0.0.1, ports 21000-21099 (ftp lab passive ports)");
+        assert_eq!(c[2], "10.0.0.0/8, port 22 (--allow-connect 10.0.0.0/8:22)");
+        assert_eq!(
+            c[3],
+            "loopback ports bound by sockets in this relay, while they are open (the \
+             relay is shared on the network, so other loopback ports are not reachable; \
+             the host widens this with --allow-connect)"
+        );
+        assert!(c[4].starts_with("blocked unless a --allow-connect rule names them:"));
+        assert!(!c.iter().any(|l| l.contains("loopback, default")), "{c:?}");
     }
 
     // ---- summaries -----------------------------------------------------------

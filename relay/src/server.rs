@@ -1,12 +1,14 @@
 //! The relay's HTTP side: the axum router (`/ws` for sessions, the UI at `/`),
 //! the Origin check and session admission before an upgrade, and start/stop of the
-//! whole relay with its labs.
+//! whole relay with its labs: the start-up safety check (`Config::validate`) and
+//! the relay's policy — its own ports reserved from binds, and the connect
+//! defaults narrowed to labs and session sockets when it listens beyond loopback.
 //!
 //! Sessions themselves live in `session.rs`; this file never touches a handle.
 
-use crate::config::Config;
+use crate::config::{Config, LabPorts};
 use crate::labs::{self, Labs};
-use crate::policy::Policy;
+use crate::policy::{Policy, Ports, Rule};
 use crate::session;
 use crate::state::RelayState;
 use axum::extract::ws::WebSocketUpgrade;
@@ -63,8 +65,12 @@ impl Drop for Running {
     }
 }
 
-/// Binds the listener, starts the labs and serves until shut down.
+/// Binds the listener, starts the labs and serves until shut down. A
+/// configuration [`Config::validate`] refuses is an `InvalidInput` error.
 pub async fn start(config: Config) -> std::io::Result<Running> {
+    config
+        .validate()
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
     if let Err(e) = crate::descriptors::raise_limit() {
         tracing::warn!("cannot read the open-file limit: {e}");
     }
@@ -75,15 +81,7 @@ pub async fn start(config: Config) -> std::io::Result<Running> {
         None => None,
     };
     let lab_addrs = labs.as_ref().map(|l| l.addrs.clone()).unwrap_or_default();
-    let mut policy = Policy::new(
-        config.allow_connect.clone(),
-        config.allow_bind.clone(),
-        config.connect_rules_override.clone(),
-    );
-    policy.reserve_port(addr.port(), "web server");
-    for (name, a) in &lab_addrs {
-        policy.reserve_port(a.port(), &format!("{name} lab"));
-    }
+    let policy = relay_policy(&config, addr, &lab_addrs);
     let (tx, rx) = watch::channel(false);
     let ui_dir = config.ui_dir.clone().or_else(default_ui_dir);
     let state = Arc::new(RelayState::new(
@@ -133,6 +131,45 @@ pub async fn start(config: Config) -> std::io::Result<Running> {
         server: Some(server),
         _labs: labs,
     })
+}
+
+/// The policy of a relay serving at `addr` with these running labs: the rules of
+/// `config`, the relay's own ports reserved from binds (web server, labs, the FTP
+/// lab's passive range) and, when it listens beyond loopback, connects narrowed
+/// to the labs and the sessions' own sockets.
+fn relay_policy(
+    config: &Config,
+    addr: SocketAddr,
+    lab_addrs: &BTreeMap<String, SocketAddr>,
+) -> Policy {
+    let mut policy = Policy::new(
+        config.allow_connect.clone(),
+        config.allow_bind.clone(),
+        config.connect_rules_override.clone(),
+    );
+    policy.reserve_port(addr.port(), "web server");
+    let mut lab_rules = Vec::new();
+    for (name, a) in lab_addrs {
+        policy.reserve_port(a.port(), &format!("{name} lab"));
+        lab_rules.push((format!("{name} lab"), lab_rule(a.ip(), a.port(), a.port())));
+    }
+    let passive = config.labs.as_ref().and_then(LabPorts::ftp_passive_range);
+    if let (Some((first, last)), Some(ftp)) = (passive, lab_addrs.get("ftp")) {
+        policy.reserve_range(first, last, "ftp lab passive ports");
+        lab_rules.push((
+            "ftp lab passive ports".to_string(),
+            lab_rule(ftp.ip(), first, last),
+        ));
+    }
+    if config.is_exposed() {
+        policy.expose(lab_rules);
+    }
+    policy
+}
+
+/// A connect rule for `ip` on ports `first..=last`.
+fn lab_rule(ip: std::net::IpAddr, first: u16, last: u16) -> Rule {
+    Rule::ip(ip, Some(Ports { first, last }))
 }
 
 /// `dist/` beside the working directory, when a UI has been built there.

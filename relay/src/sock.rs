@@ -7,6 +7,7 @@
 //! state name does it have). Performing operations and sending frames belong to
 //! the session and `ops/`.
 
+use crate::policy::{BoundPorts, PortLease};
 use bytes::{Bytes, BytesMut};
 use futures::future::AbortHandle;
 use shared::{Encoding, ErrorBody, Family, OptName, SockState, SockType};
@@ -175,6 +176,9 @@ pub struct Sock {
     pub pipe_queued: usize,
     /// The address an explicit `bind` chose (kept to rebind after a failed connect).
     pub bound: Option<SocketAddr>,
+    /// This socket's entry in the relay's registry of session-bound addresses
+    /// (`policy::BoundPorts`); released when the socket is dropped.
+    pub lease: Option<PortLease>,
     /// Options set with `setsockopt` (re-applied after a failed connect).
     pub opts: Vec<(OptName, i64)>,
     /// An error from a background (non-blocking) connect, not yet reported.
@@ -197,6 +201,7 @@ impl Sock {
             piped: None,
             pipe_queued: 0,
             bound: None,
+            lease: None,
             opts: Vec::new(),
             pending_error: None,
         }
@@ -210,6 +215,13 @@ impl Sock {
         {
             h.abort();
         }
+    }
+
+    /// Records the address the kernel bound this socket to in `bound` and holds
+    /// it in `ports`, the registry an exposed relay lets sessions connect to.
+    pub fn note_bound(&mut self, ports: &Arc<BoundPorts>) {
+        self.bound = self.local_addr().ok();
+        self.lease = self.bound.and_then(|a| ports.lease(a));
     }
 
     /// The request id of the in-flight write, if any.

@@ -327,7 +327,7 @@ impl Session {
             if let Err(e) = bound {
                 return Step::Done(id, Err(e));
             }
-            s.bound = s.local_addr().ok();
+            s.note_bound(self.relay.policy.bound_ports());
             self.set_state(h, SockState::Bound);
         }
         let Some(s) = self.socks.get_mut(h) else {
@@ -387,7 +387,7 @@ impl Session {
                 .map_err(|e| from_io(&e));
             if r.is_ok() {
                 d.peer = Some(addr);
-                s.bound = s.local_addr().ok();
+                s.note_bound(self.relay.policy.bound_ports());
                 self.set_state(h, SockState::Established);
             }
             return self.connect_done_now(id, ex, r.map(|()| OkBody::Empty {}));
@@ -524,6 +524,7 @@ impl Session {
                 if let Some(b) = s.bound {
                     if f.bind(&b.into()).is_err() {
                         s.bound = None;
+                        s.lease = None;
                     }
                 }
                 s.os = Os::Fresh(f);

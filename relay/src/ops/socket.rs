@@ -175,6 +175,7 @@ impl Session {
 
     /// Binds to an address the policy has already checked.
     pub fn finish_bind(&mut self, id: u64, h: &str, addr: SocketAddr) {
+        let ports = Arc::clone(self.relay.policy.bound_ports());
         let r = (|| {
             let s = self.sock(h)?;
             if s.bound.is_some() {
@@ -186,6 +187,7 @@ impl Session {
             r.bind(&addr.into()).map_err(|e| from_io(&e))?;
             let local = s.local_addr().map_err(|e| from_io(&e))?;
             s.bound = Some(local);
+            s.lease = ports.lease(local);
             Ok(local)
         })();
         match r {
@@ -222,7 +224,7 @@ impl Session {
                 if let Os::Fresh(f) = &s.os {
                     f.bind(&addr.into()).map_err(|e| from_io(&e))?;
                 }
-                s.bound = s.local_addr().ok();
+                s.note_bound(policy.bound_ports());
             }
             let Os::Fresh(f) = std::mem::replace(&mut s.os, Os::Connecting) else {
                 return Err(ErrorBody::errno(Errno::EINVAL));
@@ -244,6 +246,7 @@ impl Session {
                     s.os =
                         Os::Fresh(sock::new_os_socket(s.family, s.kind).map_err(|e| from_io(&e))?);
                     s.bound = None;
+                    s.lease = None;
                     Err(from_io(&e))
                 }
             }
