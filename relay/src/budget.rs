@@ -164,7 +164,7 @@ impl Budget {
             return Ok(());
         }
         Err(limit(format!(
-            "this session already buffers {} of unsent data and this call adds {} (limit {}); wait for sends to finish",
+            "this session already buffers {} of unsent data and this call adds {} (limit --max-buffered-bytes {}); wait for sends to finish",
             human_bytes(now),
             human_bytes(more),
             human_bytes(max)
@@ -180,7 +180,7 @@ impl Budget {
             return Ok(());
         }
         Err(limit(format!(
-            "waiting selects in this session already watch {} handles and this one adds {n} (limit {max}); let some selects finish or cancel them",
+            "waiting selects in this session already watch {} handles and this one adds {n} (limit --max-select-watch {max}); let some selects finish or cancel them",
             self.watched
         )))
     }
@@ -240,7 +240,7 @@ impl Budget {
         };
         if *count >= max {
             return Err(limit(format!(
-                "this session already has {count} connections to the {name} lab (limit {max} per lab); close some first so other learners keep their share"
+                "this session already has {count} connections to the {name} lab (limit --max-lab-connections {max} per lab); close some first so other learners keep their share"
             )));
         }
         self.release_lab(h);
@@ -335,7 +335,7 @@ mod tests {
         let e = b.check_bytes(512 << 10, 1 << 20).unwrap_err();
         assert_eq!(
             e.message,
-            "this session already buffers 15.5 MiB of unsent data and this call adds 1 MiB (limit 16 MiB); wait for sends to finish"
+            "this session already buffers 15.5 MiB of unsent data and this call adds 1 MiB (limit --max-buffered-bytes 16 MiB); wait for sends to finish"
         );
     }
 

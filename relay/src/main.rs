@@ -2,6 +2,7 @@
 //! sets up logging and runs the relay until Ctrl-C. Nothing else lives here.
 
 use clap::Parser;
+use relay::budget::SessionBudget;
 use relay::config::{Config, LabPorts, RelayLimits};
 use relay::policy::Rule;
 use std::net::SocketAddr;
@@ -83,6 +84,25 @@ struct Args {
     /// Most requests that may wait at once in one session.
     #[arg(long, default_value_t = 256)]
     max_pending: u32,
+
+    /// Bytes one session may hold unsent (frames for the browser, queued sends,
+    /// HTTP bodies, piped bytes and FTP uploads waiting for their sockets).
+    #[arg(long, default_value_t = 16 << 20)]
+    max_buffered_bytes: usize,
+
+    /// Connections one session may hold to each lab server, so that one tab
+    /// cannot take every client slot of a lab.
+    #[arg(long, default_value_t = 8)]
+    max_lab_connections: u32,
+
+    /// Distinct handles that the waiting `select` calls of one session may watch.
+    #[arg(long, default_value_t = 1024)]
+    max_select_watch: usize,
+
+    /// Seconds a session may take to send the right token when one is required;
+    /// then it is closed (code 1008).
+    #[arg(long, default_value_t = 10)]
+    auth_timeout: u64,
 
     /// Seconds without a message from the browser before a session is closed.
     #[arg(long, default_value_t = 1800)]
@@ -178,6 +198,12 @@ fn config_from(args: Args) -> Result<Config, String> {
         max_pending: args.max_pending.max(1),
         recv_buffer_bytes: args.recv_buffer_bytes.max(1),
         idle_timeout: Duration::from_secs(args.idle_timeout.max(1)),
+    };
+    config.budget = SessionBudget {
+        buffered_bytes: args.max_buffered_bytes.max(args.max_message_bytes.max(1024)),
+        lab_connections: args.max_lab_connections.max(1),
+        select_watch: args.max_select_watch.max(1),
+        auth_timeout: Duration::from_secs(args.auth_timeout.max(1)),
     };
     Ok(config)
 }
