@@ -292,7 +292,7 @@ async fn read_chunked(
                 break;
             }
         }
-        if value.len() as u64 + left > MAX_READ as u64 {
+        if (value.len() as u64).saturating_add(left) > MAX_READ as u64 {
             b.closed = true;
             return Err(limit(format!(
                 "this chunked response is larger than {MAX_READ} bytes, the most one http.read returns; read it in parts with `amt`"
@@ -497,10 +497,13 @@ mod tests {
         );
         let o = respond(head, &[], &[b'x'; 4096], &[Some(usize::MAX)]);
         assert_eq!(o.reads[0].as_ref().map(Vec::len), Ok(MAX_READ));
-        // A huge declared chunk.
-        let head = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffff\r\n";
+        // A huge declared chunk, after a small one: no overflow adding them.
+        let head =
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\nffffffffffffffff\r\n";
         let o = respond(head, &[], &[b'x'; 4096], &[None]);
         assert!(o.reads[0].as_ref().unwrap_err().starts_with("limit"));
+        let o = respond(head, &[], &[b'x'; 4096], &[Some(2), Some(3)]);
+        assert_eq!(o.reads[0], Ok(b"xx".to_vec()));
         // Endless chunk extensions: one chunk-size line is at most 64 KiB.
         let head = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;";
         let o = respond(head, &[], b"ext=1;", &[None]);
@@ -517,6 +520,9 @@ mod tests {
             Just(b"Content-Length: -1\r\n".to_vec()),
             Just(b"Content-Length: 99999999999999999999999\r\n".to_vec()),
             Just(b"Transfer-Encoding: chunked\r\n".to_vec()),
+            Just(b"1\r\nx\r\n".to_vec()),
+            Just(b"ffffffffffffffff\r\n".to_vec()),
+            Just(b"10000000000000000\r\n".to_vec()),
             Just(b"Connection: close\r\n".to_vec()),
             Just(b"\r\n".to_vec()),
             Just(b"\n".to_vec()),
