@@ -215,3 +215,34 @@ async fn putheader_stops_at_the_request_head_bound() {
     c.ok(json!({"op": "ping"})).await;
     c.ok(json!({"op": "http.close", "conn": h})).await;
 }
+
+#[tokio::test]
+async fn storlines_of_a_frame_full_of_newlines_is_stored_whole() {
+    let relay = start_default().await;
+    let mut c = Client::connect(&relay).await;
+    let lab = c.lab("ftp");
+    let ok = c
+        .ok(json!({"op": "ftp.connect", "host": lab[0], "port": lab[1], "timeout": 10}))
+        .await;
+    let conn = ok["conn"].as_str().expect("conn").to_owned();
+    c.ok(json!({"op": "ftp.login", "conn": conn, "user": "learner", "passwd": "learner"}))
+        .await;
+    c.ok(json!({"op": "ftp.cwd", "conn": conn, "dirname": "uploads"}))
+        .await;
+    // 400,000 empty lines: 800 KB of JSON (`\n` is escaped as two bytes). The
+    // upload is split into blocks, so this bounds the line splitting's work per
+    // block; `ftp::lines` proves the split itself is one pass.
+    let n = 400_000;
+    let ok = c
+        .ok(
+            json!({"op": "ftp.storlines", "conn": conn, "cmd": "STOR newlines.txt",
+                   "data": text(&"\n".repeat(n))}),
+        )
+        .await;
+    assert_eq!(ok["bytes"], 2 * n, "each line is sent with CRLF: {ok}");
+    c.ok(json!({"op": "ping"})).await;
+    let ok = c
+        .ok(json!({"op": "ftp.size", "conn": conn, "name": "newlines.txt"}))
+        .await;
+    assert_eq!(ok["size"], 2 * n, "{ok}");
+}
