@@ -480,6 +480,12 @@ pub struct RequestError {
 
 /// Parses one text frame. Errors name what was wrong: not JSON, not an object,
 /// a missing or mistyped `id`, a missing or unknown `op`, or the op's field.
+///
+/// All work is linear in the frame's size, whatever it holds: serde_json stops
+/// nesting at depth 128, keys the op does not read are ignored (also when looking
+/// for the field an error is about, see [`crate::field_error`]), and text quoted
+/// back in a message is cut to [`MAX_ECHO`] characters. Of duplicate keys the last
+/// one counts, as in Python's `json`.
 pub fn parse_request(text: &str) -> Result<Request, RequestError> {
     let value: serde_json::Value = serde_json::from_str(text).map_err(|e| RequestError {
         id: None,
@@ -499,10 +505,16 @@ pub fn parse_request(text: &str) -> Result<Request, RequestError> {
         Some(other) => {
             return Err(RequestError {
                 id: None,
-                message: format!(
-                    "field `id` must be an unsigned integer, got {}",
-                    json_kind(other)
-                ),
+                message: match other {
+                    serde_json::Value::Number(n) => format!(
+                        "field `id` must be an unsigned integer (0 to {}), got a number: {n}",
+                        u64::MAX
+                    ),
+                    _ => format!(
+                        "field `id` must be an unsigned integer, got {}",
+                        json_kind(other)
+                    ),
+                },
             })
         }
         None => {

@@ -407,3 +407,16 @@ proptest! {
         check_answer(&text, serde_json::from_str::<Value>(&text).ok().as_ref());
     }
 }
+
+#[test]
+fn an_out_of_range_id_shows_the_number_and_the_range() {
+    let e = fails(r#"{"id": 18446744073709551616, "op": "ping"}"#);
+    assert!(
+        e.message.contains("0 to 18446744073709551615")
+            && e.message.contains("1.8446744073709552e+19"),
+        "{}",
+        e.message
+    );
+    let e = fails(r#"{"id": -3, "op": "ping"}"#);
+    assert!(e.message.ends_with("got a number: -3"), "{}", e.message);
+}
