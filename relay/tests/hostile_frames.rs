@@ -1,8 +1,9 @@
 //! Hostile input from one session never stalls the relay or ends the session:
 //! megabyte frames of junk keys around a mistyped field, megabyte nesting and
-//! out-of-range numbers, an FTP command that is not ASCII, and `http.putheader`
-//! called until the request head would outgrow its bound. Meanwhile another
-//! session's pings and `GET /healthz` are answered.
+//! out-of-range numbers, FTP commands that are not ASCII, `http.putheader` called
+//! until the request head would outgrow its bound, and `ftp.storlines` of a frame
+//! full of newlines. Meanwhile another session's pings and `GET /healthz` are
+//! answered.
 //!
 //! Synchronisation is by awaiting replies and events; the harness's hang guard
 //! (10 s per wait) is the only time bound. Owns only these scenarios; the harness
