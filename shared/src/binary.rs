@@ -61,8 +61,9 @@ pub fn header_len(handle: &str) -> usize {
 /// Writes the header for `handle` into `out` (handles longer than 255 bytes are cut,
 /// which never happens for relay-assigned handles).
 pub fn encode_header(handle: &str, out: &mut Vec<u8>) {
-    let h = &handle.as_bytes()[..handle.len().min(255)];
-    out.push(h.len() as u8);
+    let h = handle.as_bytes();
+    let h = h.get(..255).unwrap_or(h);
+    out.push(u8::try_from(h.len()).unwrap_or(u8::MAX));
     out.extend_from_slice(h);
 }
 

@@ -50,11 +50,12 @@ impl Data {
     /// Like [`Data::from_bytes`] for a preview: a cut in the middle of a UTF-8
     /// sequence at the end does not force base64.
     pub fn preview(bytes: &[u8], max: usize) -> Data {
-        let cut = &bytes[..bytes.len().min(max)];
+        let cut = bytes.get(..max).unwrap_or(bytes);
         match std::str::from_utf8(cut) {
             Ok(s) => Data::Text(s.to_owned()),
             Err(e) if e.error_len().is_none() && cut.len() < bytes.len() => {
-                Data::Text(String::from_utf8_lossy(&cut[..e.valid_up_to()]).into_owned())
+                let valid = cut.get(..e.valid_up_to()).unwrap_or_default();
+                Data::Text(String::from_utf8_lossy(valid).into_owned())
             }
             Err(_) => Data::B64(cut.to_vec()),
         }

@@ -134,11 +134,13 @@ impl ErrorBody {
                 self.message
             ),
             code if code.starts_with("http.") => {
-                format!("http.client.{}: {}", &code[5..], self.message)
+                let name = code.strip_prefix("http.").unwrap_or(code);
+                format!("http.client.{name}: {}", self.message)
             }
             code if code.starts_with("ftp.") => {
+                let name = code.strip_prefix("ftp.").unwrap_or(code);
                 let text = self.reply.as_deref().unwrap_or(&self.message);
-                format!("ftplib.{}: {text}", &code[4..])
+                format!("ftplib.{name}: {text}")
             }
             code if code.starts_with("ssl.") => format!("{code}: {}", self.message),
             codes::CANCELLED => format!("KeyboardInterrupt  # cancelled: {}", self.message),

@@ -6,12 +6,21 @@
 //! the byte carrier [`Data`], addresses ([`Addr`]) and the binary frame layout
 //! ([`binary`]). It performs no I/O and compiles for native targets and for
 //! `wasm32-unknown-unknown`; nothing else in the workspace may declare a wire type.
+//!
+//! Everything here reads what a peer sends, so non-test code never panics on it:
+//! no `unwrap`, no slicing of `str` at byte offsets, no unchecked indexing.
+
+#![cfg_attr(
+    not(test),
+    deny(clippy::string_slice, clippy::indexing_slicing, clippy::unwrap_used)
+)]
 
 pub mod addr;
 pub mod binary;
 pub mod data;
 pub mod error;
 pub mod event;
+pub mod field_error;
 pub mod health;
 pub mod reply;
 pub mod request;

@@ -4,6 +4,7 @@
 //! Python's defaults) and [`parse_request`], which turns a text frame into a request
 //! or into an error that names the offending field. Performing an op is the relay's job.
 
+use crate::field_error::culprit_field;
 use crate::{Addr, Data, Encoding};
 use serde::{Deserialize, Serialize};
 
@@ -479,6 +480,12 @@ pub struct RequestError {
 
 /// Parses one text frame. Errors name what was wrong: not JSON, not an object,
 /// a missing or mistyped `id`, a missing or unknown `op`, or the op's field.
+///
+/// All work is linear in the frame's size, whatever it holds: serde_json stops
+/// nesting at depth 128, keys the op does not read are ignored (also when looking
+/// for the field an error is about, see [`crate::field_error`]), and text quoted
+/// back in a message is cut to [`MAX_ECHO`] characters. Of duplicate keys the last
+/// one counts, as in Python's `json`.
 pub fn parse_request(text: &str) -> Result<Request, RequestError> {
     let value: serde_json::Value = serde_json::from_str(text).map_err(|e| RequestError {
         id: None,
@@ -498,10 +505,16 @@ pub fn parse_request(text: &str) -> Result<Request, RequestError> {
         Some(other) => {
             return Err(RequestError {
                 id: None,
-                message: format!(
-                    "field `id` must be an unsigned integer, got {}",
-                    json_kind(other)
-                ),
+                message: match other {
+                    serde_json::Value::Number(n) => format!(
+                        "field `id` must be an unsigned integer (0 to {}), got a number: {n}",
+                        u64::MAX
+                    ),
+                    _ => format!(
+                        "field `id` must be an unsigned integer, got {}",
+                        json_kind(other)
+                    ),
+                },
             })
         }
         None => {
@@ -534,15 +547,37 @@ pub fn parse_request(text: &str) -> Result<Request, RequestError> {
         }),
         Err(_) if !is_known_op(&op_name) => Err(RequestError {
             id,
-            message: format!("unknown op `{op_name}`; see docs/protocol.md for the list of ops"),
+            message: format!(
+                "unknown op `{}`; see docs/protocol.md for the list of ops",
+                shorten(&op_name, MAX_ECHO)
+            ),
         }),
         Err(e) => {
             let msg = e.to_string();
-            let message = match culprit_field(&value, &msg) {
-                Some(field) => format!("op `{op_name}`: field `{field}`: {msg}"),
-                None => format!("op `{op_name}`: {msg}"),
+            let shown = shorten(&msg, MAX_ECHO);
+            let field = value
+                .as_object()
+                .and_then(|map| culprit_field(&op_name, map, &msg));
+            let message = match field {
+                Some(field) => format!("op `{op_name}`: field `{field}`: {shown}"),
+                None => format!("op `{op_name}`: {shown}"),
             };
             Err(RequestError { id, message })
+        }
+    }
+}
+
+/// Most characters of a client's text (an op name, a value serde quotes) repeated
+/// in an error message: a 1 MiB string is not echoed back whole.
+const MAX_ECHO: usize = 300;
+
+/// `text` cut to `max` characters, with `…` when it was longer.
+fn shorten(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(max) {
+        None => std::borrow::Cow::Borrowed(text),
+        Some((cut, _)) => {
+            let (head, _) = text.split_at_checked(cut).unwrap_or((text, ""));
+            std::borrow::Cow::Owned(format!("{head}… ({} bytes in all)", text.len()))
         }
     }
 }
@@ -556,29 +591,6 @@ fn is_known_op(name: &str) -> bool {
         Ok(_) => true,
         Err(e) => !e.to_string().starts_with("unknown variant"),
     }
-}
-
-/// serde's type errors (`invalid type: string "x", expected usize`) do not say
-/// which field they are about, and path-tracking crates cannot see through an
-/// internally tagged enum. The culprit is the one field whose removal makes that
-/// error go away (a type error in any other field would still be reported, since
-/// serde checks values while reading and missing fields only at the end).
-fn culprit_field(value: &serde_json::Value, msg: &str) -> Option<String> {
-    if msg.starts_with("missing field") {
-        return None; // serde already names it
-    }
-    let map = value.as_object()?;
-    map.keys()
-        .filter(|k| k.as_str() != "op" && k.as_str() != "id")
-        .find(|k| {
-            let mut without = map.clone();
-            without.remove(k.as_str());
-            match Op::deserialize(&serde_json::Value::Object(without)) {
-                Ok(_) => true,
-                Err(e) => e.to_string() != msg,
-            }
-        })
-        .cloned()
 }
 
 fn json_kind(v: &serde_json::Value) -> &'static str {

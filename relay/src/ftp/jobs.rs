@@ -187,7 +187,9 @@ async fn run_cmd(ctrl: &mut Control, cmd: Cmd) -> Result<Step, ErrorBody> {
         Cmd::Size(name) => {
             let resp = ctrl.sendcmd(&format!("SIZE {name}")).await?;
             if reply::code(&resp) == "213" {
-                match resp[3..].trim().parse::<u64>() {
+                // `code` is three ASCII digits, so byte 3 is character 3.
+                let number = resp.get(3..).unwrap_or_default().trim();
+                match number.parse::<u64>() {
                     Ok(size) => OkBody::FtpSize { reply: resp, size },
                     // Python's int() raises ValueError here.
                     Err(_) => return Err(reply::error_proto(&resp)),

@@ -8,8 +8,9 @@
 //! policy before connecting, and stream each block to the browser as it arrives —
 //! suppaftp hides the wire, parses replies into its own types and connects to
 //! passive addresses itself. The protocol logic is small: `reply.rs` (ftplib's
-//! reply rules and parsers), `control.rs` (the control channel), `data.rs` (passive
-//! and active data connections), `jobs.rs` (the methods, as futures).
+//! reply rules and parsers), `control.rs` (the control channel), `lines.rs`
+//! (data split into lines), `data.rs` (passive and active data connections),
+//! `jobs.rs` (the methods, as futures).
 //!
 //! This module owns FTP protocol behaviour and the per-connection state kept by the
 //! session; the session glue (queueing, replies, events, uploads) lives in
@@ -18,6 +19,7 @@
 mod control;
 mod data;
 pub mod jobs;
+pub mod lines;
 pub mod reply;
 
 pub use control::{Control, Note};

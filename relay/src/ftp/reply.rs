@@ -60,9 +60,41 @@ pub fn check_void(resp: String) -> Result<String, ErrorBody> {
     }
 }
 
-/// The three-digit code of a reply (`"227"`), or `""`.
+/// Python's `s[:n]`: the first `n` characters of `s` (all of it when shorter).
+pub fn prefix(s: &str, n: usize) -> &str {
+    match s.char_indices().nth(n) {
+        Some((cut, _)) => s.split_at_checked(cut).map_or(s, |(head, _)| head),
+        None => s,
+    }
+}
+
+/// Python's `s[i:i+1]`: the character at index `i` (counted in characters).
+pub fn char_at(s: &str, i: usize) -> Option<char> {
+    s.chars().nth(i)
+}
+
+/// The three-digit code of a reply (`"227"`): its first three characters, as
+/// ftplib's `resp[:3]`.
 pub fn code(resp: &str) -> &str {
-    resp.get(..3).unwrap_or("")
+    prefix(resp, 3)
+}
+
+/// Maximal runs of ASCII digits in `s`, as byte ranges.
+fn digit_runs(s: &str) -> Vec<(usize, usize)> {
+    let mut runs = Vec::new();
+    let mut start = None;
+    // A trailing non-digit closes a run that reaches the end.
+    for (i, b) in s.bytes().chain(std::iter::once(b' ')).enumerate() {
+        match (b.is_ascii_digit(), start) {
+            (true, None) => start = Some(i),
+            (false, Some(st)) => {
+                runs.push((st, i));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    runs
 }
 
 /// `parse227`: `227 Entering Passive Mode (h1,h2,h3,h4,p1,p2)` → host and port.
@@ -71,39 +103,37 @@ pub fn parse227(resp: &str) -> Result<(String, u16), ErrorBody> {
         return Err(error_reply(resp));
     }
     // Python searches `(\d+),(\d+),(\d+),(\d+),(\d+),(\d+)`: six digit runs joined
-    // by single commas.
+    // by single commas (the leftmost such match).
+    let runs = digit_runs(resp);
     let bytes = resp.as_bytes();
-    let mut runs: Vec<(usize, usize)> = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i].is_ascii_digit() {
-            let start = i;
-            while i < bytes.len() && bytes[i].is_ascii_digit() {
-                i += 1;
-            }
-            runs.push((start, i));
-        } else {
-            i += 1;
-        }
-    }
     for w in runs.windows(6) {
-        let joined = w
-            .windows(2)
-            .all(|p| p[1].0 == p[0].1 + 1 && bytes[p[0].1] == b',');
+        let joined = w.windows(2).all(|p| match p {
+            [(_, end), (next, _)] => *next == end + 1 && bytes.get(*end) == Some(&b','),
+            _ => false,
+        });
         if !joined {
             continue;
         }
         let nums: Vec<u64> = w
             .iter()
-            .map(|&(a, b)| resp[a..b].parse::<u64>().unwrap_or(u64::MAX))
+            .map(|&(a, b)| {
+                resp.get(a..b)
+                    .and_then(|d| d.parse::<u64>().ok())
+                    .unwrap_or(u64::MAX)
+            })
             .collect();
-        if nums[..4].iter().any(|&n| n > 255) {
+        let [h1, h2, h3, h4, p1, p2] = nums.as_slice() else {
+            continue;
+        };
+        if [h1, h2, h3, h4].iter().any(|&&n| n > 255) {
             return Err(error_proto(resp));
         }
-        let port = (nums[4] << 8).saturating_add(nums[5]);
-        let port = u16::try_from(port).map_err(|_| error_proto(resp))?;
-        let host = format!("{}.{}.{}.{}", nums[0], nums[1], nums[2], nums[3]);
-        return Ok((host, port));
+        let port = p1
+            .checked_mul(256)
+            .and_then(|hi| hi.checked_add(*p2))
+            .and_then(|p| u16::try_from(p).ok())
+            .ok_or_else(|| error_proto(resp))?;
+        return Ok((format!("{h1}.{h2}.{h3}.{h4}"), port));
     }
     Err(error_proto(resp))
 }
@@ -114,24 +144,17 @@ pub fn parse229(resp: &str) -> Result<u16, ErrorBody> {
     if code(resp) != "229" {
         return Err(error_reply(resp));
     }
-    let left = resp.find('(').ok_or_else(|| error_proto(resp))?;
-    let right = resp[left + 1..]
-        .find(')')
-        .map(|r| r + left + 1)
-        .ok_or_else(|| error_proto(resp))?;
-    let inner = &resp[left + 1..right];
+    let (_, after) = resp.split_once('(').ok_or_else(|| error_proto(resp))?;
+    let (inner, _) = after.split_once(')').ok_or_else(|| error_proto(resp))?;
     let delim = inner.chars().next().ok_or_else(|| error_proto(resp))?;
     if !inner.ends_with(delim) {
         return Err(error_proto(resp));
     }
     let parts: Vec<&str> = inner.split(delim).collect();
-    if parts.len() != 5 {
+    let [_, _, _, port, _] = parts.as_slice() else {
         return Err(error_proto(resp));
-    }
-    parts[3]
-        .trim()
-        .parse::<u16>()
-        .map_err(|_| error_proto(resp))
+    };
+    port.trim().parse::<u16>().map_err(|_| error_proto(resp))
 }
 
 /// `parse257`: `257 "/dir ""quoted"""` → the directory name (`""` when the reply has
@@ -140,39 +163,40 @@ pub fn parse257(resp: &str) -> Result<String, ErrorBody> {
     if code(resp) != "257" {
         return Err(error_reply(resp));
     }
-    if resp.get(3..5) != Some(" \"") {
+    // `code` is three ASCII digits, so byte 3 is character 3.
+    let Some(quoted) = resp.get(3..).and_then(|r| r.strip_prefix(" \"")) else {
         return Ok(String::new());
-    }
-    let chars: Vec<char> = resp[5..].chars().collect();
+    };
     let mut name = String::new();
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        i += 1;
+    let mut chars = quoted.chars().peekable();
+    while let Some(c) = chars.next() {
         if c == '"' {
-            if i >= chars.len() || chars[i] != '"' {
+            if chars.peek() != Some(&'"') {
                 break;
             }
-            i += 1;
+            chars.next();
         }
         name.push(c);
     }
     Ok(name)
 }
 
-/// `parse150`: the size announced by `150 … (1234 bytes)`, if any.
+/// `parse150`: the size announced by `150 … (1234 bytes)`, if any. Python matches
+/// `150 .* \((\d+) bytes\)` (ignoring case) at the start of the reply; `.` stops at
+/// a newline and the greedy `.*` picks the last such size on the first line.
 pub fn parse150(resp: &str) -> Option<u64> {
-    if code(resp) != "150" {
-        return None;
-    }
-    let lower = resp.to_ascii_lowercase();
-    let end = lower.rfind(" bytes)")?;
-    let open = lower[..end].rfind('(')?;
-    let digits = &lower[open + 1..end];
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) || open < 5 {
-        return None;
-    }
-    digits.parse().ok()
+    let first = resp.split('\n').next().unwrap_or_default();
+    let after = first.strip_prefix("150 ")?;
+    after.rmatch_indices(" (").find_map(|(i, _)| {
+        let tail = after.get(i + 2..)?;
+        let digits = tail.bytes().take_while(u8::is_ascii_digit).count();
+        let (number, rest) = tail.split_at_checked(digits)?;
+        let unit = rest.get(..7)?;
+        if digits == 0 || !unit.eq_ignore_ascii_case(" bytes)") {
+            return None;
+        }
+        number.parse().ok()
+    })
 }
 
 #[cfg(test)]
@@ -225,5 +249,43 @@ mod tests {
             Some(1048576)
         );
         assert_eq!(parse150("150 Opening data connection"), None);
+    }
+
+    #[test]
+    fn non_ascii_replies_never_split_a_character() {
+        // Python counts characters: "é" is one, three bytes in are mid-character.
+        assert_eq!(code("é23 x"), "é23");
+        assert_eq!(code("22"), "22");
+        assert_eq!(parse257("257 \"/é\"\"ü\" ok").unwrap(), "/é\"ü");
+        assert_eq!(parse257("257 \"").unwrap(), "");
+        assert_eq!(parse227("227 é(1,2,3,4,0,21)é").unwrap().1, 21);
+        assert_eq!(parse229("229 (é|||é").unwrap_err().code, "ftp.error_proto");
+        assert_eq!(parse229("229 (ééé21é)").unwrap(), 21);
+        assert_eq!(parse150("150 é (12 BYTES) é"), Some(12));
+    }
+
+    #[test]
+    fn size_of_150_follows_pythons_regex() {
+        // `150 .* \((\d+) bytes\)`: a space before the parenthesis, the last such
+        // size on the first line, none on later lines.
+        assert_eq!(parse150("150 x (12 bytes) (34 bytes)"), Some(34));
+        assert_eq!(parse150("150 x (12 bytes) (3x bytes)"), Some(12));
+        assert_eq!(parse150("150 x(12 bytes)"), None);
+        assert_eq!(parse150("150  (7 bytes)"), Some(7));
+        assert_eq!(parse150("150 x\n150 y (9 bytes)"), None);
+        assert_eq!(parse150("150 x (99999999999999999999999 bytes)"), None);
+        assert_eq!(parse227("227 (1,2,3,4,255,255)").unwrap().1, 65535);
+        assert_eq!(
+            parse227("227 (1,2,3,4,256,0)").unwrap_err().code,
+            "ftp.error_proto"
+        );
+        assert_eq!(
+            parse227("227 (1,2,3,999,1,1)").unwrap_err().code,
+            "ftp.error_proto"
+        );
+        assert_eq!(
+            parse227("227 (1,2,3,4,5) 6,7,8,9,10,11").unwrap(),
+            ("6.7.8.9".to_owned(), 10 * 256 + 11)
+        );
     }
 }

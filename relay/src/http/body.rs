@@ -292,7 +292,7 @@ async fn read_chunked(
                 break;
             }
         }
-        if value.len() as u64 + left > MAX_READ as u64 {
+        if (value.len() as u64).saturating_add(left) > MAX_READ as u64 {
             b.closed = true;
             return Err(limit(format!(
                 "this chunked response is larger than {MAX_READ} bytes, the most one http.read returns; read it in parts with `amt`"
@@ -309,4 +309,264 @@ async fn read_chunked(
         b.chunk_left = Some(0);
     }
     Ok(value.freeze())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tap::Tap;
+    use proptest::prelude::*;
+    use std::collections::VecDeque;
+    use std::io;
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
+    use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+    /// A server that sends `chunks`, then `endless` over and over (if not empty),
+    /// else EOF; counts the bytes it delivered. Writes are discarded.
+    struct Server {
+        chunks: VecDeque<Vec<u8>>,
+        endless: Vec<u8>,
+        sent: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    }
+
+    impl AsyncRead for Server {
+        fn poll_read(
+            mut self: Pin<&mut Self>,
+            _cx: &mut Context<'_>,
+            buf: &mut ReadBuf<'_>,
+        ) -> Poll<io::Result<()>> {
+            let next = match self.chunks.pop_front() {
+                Some(c) => c,
+                None => self.endless.clone(),
+            };
+            let n = next.len().min(buf.remaining());
+            buf.put_slice(&next[..n]);
+            if n < next.len() {
+                self.chunks.push_front(next[n..].to_vec());
+            }
+            self.sent.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    impl AsyncWrite for Server {
+        fn poll_write(
+            self: Pin<&mut Self>,
+            _cx: &mut Context<'_>,
+            buf: &[u8],
+        ) -> Poll<io::Result<usize>> {
+            Poll::Ready(Ok(buf.len()))
+        }
+        fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+        fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    /// What a response gave: its head (status and framing) or error, then each
+    /// `read`'s bytes or error; and the most bytes the link ever buffered.
+    #[derive(Debug, PartialEq)]
+    struct Outcome {
+        head: Result<(u16, Framing), String>,
+        reads: Vec<Result<Vec<u8>, String>>,
+        most_buffered: usize,
+        sent: usize,
+    }
+
+    fn shown(e: &ErrorBody) -> String {
+        format!("{} {}", e.code, e.message)
+    }
+
+    /// `input` cut at `cuts`, then `endless` forever; `getresponse()` then `read`s
+    /// with the given `amt`s (cycled) until the body is done or fails.
+    fn respond(input: &[u8], cuts: &[usize], endless: &[u8], amts: &[Option<usize>]) -> Outcome {
+        let mut cuts: Vec<usize> = cuts.iter().map(|c| c % (input.len() + 1)).collect();
+        cuts.sort_unstable();
+        let mut chunks = VecDeque::new();
+        let mut at = 0;
+        for c in cuts.into_iter().chain([input.len()]) {
+            if c > at {
+                chunks.push_back(input[at..c].to_vec());
+                at = c;
+            }
+        }
+        let sent = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let server = Server {
+            chunks,
+            endless: endless.to_vec(),
+            sent: sent.clone(),
+        };
+        let mut link = Link {
+            io: Tap::new(Box::new(server)),
+            rbuf: BytesMut::new(),
+            eof: false,
+            timeout: None,
+        };
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .expect("runtime");
+        rt.block_on(async {
+            let mut most = 0;
+            let head = read_head(&mut link, false).await;
+            most = most.max(link.rbuf.len());
+            let mut reads = Vec::new();
+            let head = match head {
+                Err(e) => Err(shown(&e)),
+                Ok(h) => {
+                    let mut body = Body::new(&h, false);
+                    for amt in amts.iter().cycle().take(16) {
+                        let r = read(&mut link, &mut body, *amt).await;
+                        most = most.max(link.rbuf.len());
+                        let stop = r.is_err() || body.closed;
+                        reads.push(r.map(|b| b.to_vec()).map_err(|e| shown(&e)));
+                        if stop {
+                            break;
+                        }
+                    }
+                    Ok((h.status, h.framing))
+                }
+            };
+            Outcome {
+                head,
+                reads,
+                most_buffered: most,
+                sent: sent.load(std::sync::atomic::Ordering::Relaxed),
+            }
+        })
+    }
+
+    #[test]
+    fn a_chunked_response_is_read_like_python() {
+        let input = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2;x=y\r\nde\r\n0\r\nT: 1\r\n\r\n";
+        let o = respond(input, &[5, 20, 50, 51, 60], b"", &[Some(2), None]);
+        assert_eq!(o.head.as_ref().map(|h| h.0), Ok(200));
+        assert_eq!(o.reads, vec![Ok(b"ab".to_vec()), Ok(b"cde".to_vec())]);
+    }
+
+    #[test]
+    fn an_endless_status_line_is_line_too_long_after_64_kib() {
+        let o = respond(b"HTTP/1.1 200 ", &[], b"OK OK OK ", &[None]);
+        let e = o.head.unwrap_err();
+        assert!(e.starts_with("http.LineTooLong"), "{e}");
+        assert!(o.sent <= MAXLINE + 1 + (64 << 10), "read {} bytes", o.sent);
+    }
+
+    #[test]
+    fn endless_headers_stop_at_100() {
+        let o = respond(b"HTTP/1.1 200 OK\r\n", &[], b"X: y\r\n", &[None]);
+        let e = o.head.unwrap_err();
+        assert!(e.contains("got more than 100 headers"), "{e}");
+    }
+
+    #[test]
+    fn endless_100_continue_stops_at_the_head_bound() {
+        let o = respond(b"", &[], b"HTTP/1.1 100 Continue\r\nX: y\r\n\r\n", &[None]);
+        let e = o.head.unwrap_err();
+        assert!(e.starts_with("limit") && e.contains("response head"), "{e}");
+        assert!(o.sent <= MAX_HEAD + (128 << 10), "read {} bytes", o.sent);
+    }
+
+    #[test]
+    fn huge_headers_stop_at_the_head_bound() {
+        let line = format!("X: {}\r\n", "v".repeat(60_000));
+        let o = respond(b"HTTP/1.1 200 OK\r\n", &[], line.as_bytes(), &[None]);
+        let e = o.head.unwrap_err();
+        assert!(e.starts_with("limit"), "{e}");
+        assert!(
+            o.most_buffered <= MAXLINE + 1 + (128 << 10),
+            "{}",
+            o.most_buffered
+        );
+    }
+
+    #[test]
+    fn endless_bodies_are_read_in_bounded_parts() {
+        // Close-delimited: read() refuses past MAX_READ; read(amt) is clipped.
+        let head = b"HTTP/1.1 200 OK\r\n\r\n";
+        let o = respond(head, &[], &[b'x'; 4096], &[None]);
+        let e = o.reads[0].as_ref().unwrap_err();
+        assert!(e.starts_with("limit"), "{e}");
+        assert!(
+            o.most_buffered <= MAX_READ + (128 << 10),
+            "{}",
+            o.most_buffered
+        );
+        let o = respond(head, &[], &[b'x'; 4096], &[Some(usize::MAX)]);
+        assert_eq!(o.reads[0].as_ref().map(Vec::len), Ok(MAX_READ));
+        // A huge declared chunk, after a small one: no overflow adding them.
+        let head =
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\nffffffffffffffff\r\n";
+        let o = respond(head, &[], &[b'x'; 4096], &[None]);
+        assert!(o.reads[0].as_ref().unwrap_err().starts_with("limit"));
+        let o = respond(head, &[], &[b'x'; 4096], &[Some(2), Some(3)]);
+        assert_eq!(o.reads[0], Ok(b"xx".to_vec()));
+        // Endless chunk extensions: one chunk-size line is at most 64 KiB.
+        let head = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;";
+        let o = respond(head, &[], b"ext=1;", &[None]);
+        let e = o.reads[0].as_ref().unwrap_err();
+        assert!(e.starts_with("http.LineTooLong"), "{e}");
+    }
+
+    /// Bytes that look like an HTTP response, with random damage.
+    fn response_bytes() -> impl Strategy<Value = Vec<u8>> {
+        let piece = prop_oneof![
+            Just(b"HTTP/1.1 200 OK\r\n".to_vec()),
+            Just(b"HTTP/1.0 100 Continue\r\n".to_vec()),
+            Just(b"Content-Length: 5\r\n".to_vec()),
+            Just(b"Content-Length: -1\r\n".to_vec()),
+            Just(b"Content-Length: 99999999999999999999999\r\n".to_vec()),
+            Just(b"Transfer-Encoding: chunked\r\n".to_vec()),
+            Just(b"1\r\nx\r\n".to_vec()),
+            Just(b"ffffffffffffffff\r\n".to_vec()),
+            Just(b"10000000000000000\r\n".to_vec()),
+            Just(b"Connection: close\r\n".to_vec()),
+            Just(b"\r\n".to_vec()),
+            Just(b"\n".to_vec()),
+            Just(b" folded\r\n".to_vec()),
+            Just("é\u{85}\u{a0}".as_bytes().to_vec()),
+            "[0-9a-fA-FxX_+ -]{1,6}(;[a-z=]{0,5})?\r\n".prop_map(String::into_bytes),
+            "[ -~]{0,12}".prop_map(String::into_bytes),
+            prop::collection::vec(any::<u8>(), 0..12),
+        ];
+        prop::collection::vec(piece, 0..24).prop_map(|v| v.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(
+            std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(128)
+        ))]
+
+        /// Any bytes in any chunking, read with any `amt`s: no panic, the
+        /// chunking changes nothing, nothing is returned that was not sent.
+        #[test]
+        fn any_response_any_chunking(
+            input in response_bytes(),
+            cuts in prop::collection::vec(any::<usize>(), 0..12),
+            amts in prop::collection::vec(prop::option::of(0usize..40), 1..4),
+        ) {
+            let chunked = respond(&input, &cuts, b"", &amts);
+            let whole = respond(&input, &[], b"", &amts);
+            prop_assert_eq!(&chunked.head, &whole.head);
+            prop_assert_eq!(&chunked.reads, &whole.reads);
+            let body: usize = chunked.reads.iter().flatten().map(Vec::len).sum();
+            prop_assert!(body <= input.len());
+            prop_assert!(chunked.most_buffered <= input.len());
+        }
+
+        /// The pure parsers on any text: no panic, and statuses in 100..=999.
+        #[test]
+        fn line_parsers_never_panic(line in "\\PC{0,40}|HTTP/1\\.[01] [0-9+_ -]{0,6}.{0,10}") {
+            if let Ok(s) = response::parse_status(&line) {
+                prop_assert!((100..=999).contains(&s.status));
+            }
+            let _ = response::version_code(&line);
+            let _ = response::chunk_size(line.as_bytes());
+            let _ = response::py_int(line.as_bytes(), 16);
+            let _ = response::parse_headers(&[line.clone().into_bytes()]);
+        }
+    }
 }

@@ -11,13 +11,22 @@ use super::body::{Body, Head};
 use super::exc;
 use super::link::{Link, Target};
 use super::request::{self as rq};
-use crate::oserror::bad_request;
+use crate::oserror::{bad_request, limit};
 use crate::policy::Policy;
 use bytes::Bytes;
 use shared::{ErrorBody, OkBody, Op};
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
+
+/// Most bytes of one request head (request line, headers, CRLFs) a connection
+/// buffers between `putrequest` and `endheaders`: 64 KiB. http.client has no
+/// limit, but servers refuse far less (nginx 8 KiB a line, Apache 8 KiB a field),
+/// so a learner can still see a server refuse an oversized head, while one
+/// connection cannot grow the relay's memory without bound through `putheader`.
+/// (Response heads are bounded at 1 MiB by `body.rs`: those are written by
+/// servers the relay does not control.)
+pub const MAX_REQUEST_HEAD: usize = 64 << 10;
 
 /// `HTTPConnection.__state`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -87,7 +96,10 @@ pub struct HttpConn {
     pub timeout: Option<Duration>,
     pub state: CState,
     method: Option<String>,
+    /// The request head being built (`_buffer`): its lines, without CRLF.
     buffer: Vec<Vec<u8>>,
+    /// Bytes the head in `buffer` takes on the wire (lines and their CRLFs).
+    buffered: usize,
     /// `conn.sock` (while a future uses it, it lives in that future).
     pub sock: Option<Link>,
     pub resp: Option<Resp>,
@@ -117,6 +129,7 @@ impl HttpConn {
             state: CState::Idle,
             method: None,
             buffer: Vec::new(),
+            buffered: 0,
             sock: None,
             resp: None,
             busy: None,
@@ -172,7 +185,7 @@ impl HttpConn {
         let url = if url.is_empty() { "/" } else { url };
         rq::validate_path(url)?;
         let line = rq::ascii(&format!("{method} {url} HTTP/1.1"), "request line")?;
-        self.buffer.push(line);
+        self.output(line)?;
         if !skip_host {
             let host = rq::host_header(url, &self.host, self.port, self.default_port);
             self.putheader("Host", std::slice::from_ref(&host))?;
@@ -209,6 +222,24 @@ impl HttpConn {
             }
             line.extend_from_slice(&v);
         }
+        self.output(line)
+    }
+
+    /// `_output(line)`, refused when the head would outgrow [`MAX_REQUEST_HEAD`]
+    /// (the head is then left as it was).
+    fn output(&mut self, line: Vec<u8>) -> Result<(), ErrorBody> {
+        let size = self.buffered.saturating_add(line.len() + 2);
+        // +2: the blank line that ends the head.
+        if size.saturating_add(2) > MAX_REQUEST_HEAD {
+            return Err(limit(format!(
+                "the request head would be larger than {MAX_REQUEST_HEAD} bytes, the relay's \
+                 bound for one request head ({} bytes so far, this line {}); \
+                 http.client has no such limit, but servers refuse far smaller heads",
+                self.buffered,
+                line.len() + 2
+            )));
+        }
+        self.buffered = size;
         self.buffer.push(line);
         Ok(())
     }
@@ -219,6 +250,7 @@ impl HttpConn {
             return Err(exc("CannotSendHeader", ""));
         }
         self.state = CState::ReqSent;
+        self.buffered = 0;
         let mut msg = Vec::new();
         for l in self.buffer.drain(..) {
             msg.extend_from_slice(&l);
@@ -374,6 +406,57 @@ mod tests {
             &head[..],
             b"PUT / HTTP/1.1\r\nAccept-Encoding: identity\r\nContent-Length: 0\r\nhost: h\r\n\r\n"
         );
+    }
+
+    #[test]
+    fn the_request_head_is_bounded() {
+        let mut c = conn();
+        c.putrequest("GET", "/", true, true).unwrap();
+        let value = "v".repeat(1000);
+        let mut accepted = 0;
+        let e = loop {
+            match c.putheader("X-Big", std::slice::from_ref(&value)) {
+                Ok(()) => accepted += 1,
+                Err(e) => break e,
+            }
+            assert!(accepted < 1000, "putheader never refused");
+        };
+        assert_eq!(e.code, "limit");
+        assert!(e.message.contains("65536"), "{}", e.message);
+        assert!(e.message.contains("request head"), "{}", e.message);
+        // Refused lines are not kept; smaller ones still fit; the head is whole.
+        c.putheader("X-Small", &["1".into()]).unwrap();
+        let head = c.endheaders().unwrap();
+        assert!(head.len() <= MAX_REQUEST_HEAD, "{}", head.len());
+        assert!(head.ends_with(b"X-Small: 1\r\n\r\n"));
+        assert_eq!(head.len(), 16 + accepted * (7 + 1000 + 2) + 12 + 2);
+        // The bound is per head: the next request starts from zero.
+        c.close();
+        c.putrequest("GET", "/", true, true).unwrap();
+        c.putheader("X-Big", std::slice::from_ref(&value)).unwrap();
+    }
+
+    #[test]
+    fn a_head_of_exactly_the_bound_is_accepted() {
+        let mut c = conn();
+        c.putrequest("GET", "/", true, true).unwrap(); // 14 + 2 bytes
+        let room = MAX_REQUEST_HEAD - 16 - 2 - "X: ".len() - 2;
+        c.putheader("X", &["v".repeat(room)]).unwrap();
+        assert_eq!(c.endheaders().unwrap().len(), MAX_REQUEST_HEAD);
+        c.close();
+        c.putrequest("GET", "/", true, true).unwrap();
+        let e = c.putheader("X", &["v".repeat(room + 1)]).unwrap_err();
+        assert_eq!(e.code, "limit");
+    }
+
+    #[test]
+    fn request_with_too_many_headers_is_refused_too() {
+        let mut c = conn();
+        let headers: Vec<(String, String)> = (0..100)
+            .map(|i| (format!("X-{i}"), "v".repeat(1000)))
+            .collect();
+        let e = c.request("GET", "/", None, &headers).unwrap_err();
+        assert_eq!(e.code, "limit");
     }
 
     #[test]

@@ -132,7 +132,8 @@ impl Link {
         let mut scanned = 0;
         loop {
             let upto = self.rbuf.len().min(limit);
-            if let Some(i) = self.rbuf[scanned..upto].iter().position(|&b| b == b'\n') {
+            let fresh = self.rbuf.get(scanned..upto).unwrap_or_default();
+            if let Some(i) = fresh.iter().position(|&b| b == b'\n') {
                 return Ok(self.rbuf.split_to(scanned + i + 1).freeze());
             }
             scanned = upto;

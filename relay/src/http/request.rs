@@ -21,24 +21,23 @@ pub fn get_hostport(
     if let Some(p) = port {
         return Ok((host.to_owned(), p));
     }
-    let mut host = host.to_owned();
+    let mut host = host;
     let mut port = default_port;
-    let i = host.rfind(':');
-    let j = host.rfind(']');
-    if let Some(i) = i {
-        if j.is_none_or(|j| i > j) {
-            let tail = &host[i + 1..];
+    if let Some((name, tail)) = host.rsplit_once(':') {
+        // A colon inside `[v6]` brackets is not a port separator.
+        if !tail.contains(']') {
             if !tail.is_empty() {
                 port = parse_port(tail)
                     .ok_or_else(|| exc("InvalidURL", format!("nonnumeric port: '{tail}'")))?;
             }
-            host.truncate(i);
+            host = name;
         }
     }
-    if host.len() >= 2 && host.starts_with('[') && host.ends_with(']') {
-        host = host[1..host.len() - 1].to_owned();
-    }
-    Ok((host, port))
+    let host = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    Ok((host.to_owned(), port))
 }
 
 /// Python's `int()` on a port string; ports beyond 65535 fail when connecting
@@ -155,8 +154,7 @@ pub fn illegal_header_value(v: &[u8]) -> bool {
 
 /// The netloc of `urlsplit(url)` when `url` has a scheme and `//authority`.
 fn netloc(url: &str) -> Option<&str> {
-    let colon = url.find(':')?;
-    let scheme = &url[..colon];
+    let (scheme, rest) = url.split_once(':')?;
     let mut chars = scheme.chars();
     let first = chars.next()?;
     if !first.is_ascii_alphabetic()
@@ -164,17 +162,16 @@ fn netloc(url: &str) -> Option<&str> {
     {
         return None;
     }
-    let rest = url[colon + 1..].strip_prefix("//")?;
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let n = &rest[..end];
+    let rest = rest.strip_prefix("//")?;
+    let n = rest.split(['/', '?', '#']).next().unwrap_or(rest);
     (!n.is_empty()).then_some(n)
 }
 
 /// `_strip_ipv6_iface`: `[fe80::1%eth0]` → `[fe80::1]`.
 fn strip_ipv6_iface(h: String) -> String {
     if h.starts_with('[') {
-        if let Some(i) = h.find('%') {
-            return format!("{}]", &h[..i]);
+        if let Some((addr, _iface)) = h.split_once('%') {
+            return format!("{addr}]");
         }
     }
     h

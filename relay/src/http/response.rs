@@ -38,9 +38,9 @@ fn py_split(s: &str, maxsplit: usize) -> Vec<String> {
             parts.push(rest.to_owned());
             break;
         }
-        let end = rest.find(py_space).unwrap_or(rest.len());
-        parts.push(rest[..end].to_owned());
-        rest = rest[end..].trim_start_matches(py_space);
+        let (word, tail) = rest.split_once(py_space).unwrap_or((rest, ""));
+        parts.push(word.to_owned());
+        rest = tail.trim_start_matches(py_space);
     }
     parts
 }
@@ -50,10 +50,10 @@ fn py_split(s: &str, maxsplit: usize) -> Vec<String> {
 pub fn py_int(s: &[u8], radix: u32) -> Option<i128> {
     let s = std::str::from_utf8(s).ok()?;
     let s = s.trim_matches(py_space);
-    let (neg, s) = match s.as_bytes().first() {
-        Some(b'-') => (true, &s[1..]),
-        Some(b'+') => (false, &s[1..]),
-        _ => (false, s),
+    let (neg, s) = match (s.strip_prefix('-'), s.strip_prefix('+')) {
+        (Some(rest), _) => (true, rest),
+        (None, Some(rest)) => (false, rest),
+        (None, None) => (false, s),
     };
     let s = if radix == 16 {
         s.strip_prefix("0x")
@@ -87,22 +87,21 @@ fn shown(line: &str) -> String {
 /// `HTTPResponse._read_status` after the line was read (not empty, not too long).
 pub fn parse_status(line: &str) -> Result<StatusLine, ErrorBody> {
     let bad = || exc("BadStatusLine", shown(line));
-    let parts = py_split(line, 2);
-    let (version, status, reason) = match parts.len() {
-        3 => (parts[0].clone(), parts[1].clone(), parts[2].clone()),
-        2 => (parts[0].clone(), parts[1].clone(), String::new()),
+    let mut parts = py_split(line, 2).into_iter();
+    let (version, status, reason) = match (parts.next(), parts.next(), parts.next()) {
+        (Some(v), Some(s), r) => (v, s, r.unwrap_or_default()),
         _ => (String::new(), String::new(), String::new()),
     };
     if !version.starts_with("HTTP/") {
         return Err(bad());
     }
-    let status = py_int(status.as_bytes(), 10).ok_or_else(bad)?;
-    if !(100..=999).contains(&status) {
-        return Err(bad());
-    }
+    let status = py_int(status.as_bytes(), 10)
+        .filter(|s| (100..=999).contains(s))
+        .and_then(|s| u16::try_from(s).ok())
+        .ok_or_else(bad)?;
     Ok(StatusLine {
         version,
-        status: status as u16,
+        status,
         reason,
     })
 }
@@ -216,10 +215,7 @@ fn check_close(version: u8, headers: &[(String, String)]) -> bool {
 /// `_read_next_chunk_size` after the line was read: extensions after `;` are
 /// ignored, the size is hexadecimal. `None` is Python's `ValueError`.
 pub fn chunk_size(line: &[u8]) -> Option<u64> {
-    let line = match line.iter().position(|&b| b == b';') {
-        Some(i) => &line[..i],
-        None => line,
-    };
+    let line = line.split(|&b| b == b';').next().unwrap_or(line);
     py_int(line, 16).and_then(|n| u64::try_from(n).ok())
 }
 

@@ -686,10 +686,8 @@ impl Session {
                         up.buffered -= chunk.len();
                         self.budget.piped = self.budget.piped.saturating_sub(chunk.len());
                         let out = if *lines {
-                            partial.extend_from_slice(&chunk);
                             let mut out = Vec::new();
-                            while let Some(i) = partial.iter().position(|&b| b == b'\n') {
-                                let line: Vec<u8> = partial.drain(..=i).collect();
+                            for line in crate::ftp::lines::take_lines(partial, &chunk) {
                                 if line.len() > MAXLINE {
                                     t.data = Some(data);
                                     return self.ftp_finish(conn, Err(too_long_line()));
@@ -805,9 +803,7 @@ impl Session {
         let mut lines = Vec::new();
         let mut too_long = false;
         if !matches!(mode, RetrMode::Binary { .. }) {
-            partial.extend_from_slice(&chunk);
-            while let Some(i) = partial.iter().position(|&b| b == b'\n') {
-                let line: Vec<u8> = partial.drain(..=i).collect();
+            for line in crate::ftp::lines::take_lines(partial, &chunk) {
                 too_long |= line.len() > MAXLINE;
                 lines.push(line);
             }
