@@ -116,8 +116,7 @@ pub(crate) async fn run(
             }
             () = tokio::time::sleep_until(deadline) => {
                 let msg = format!(
-                    "421 Timeout: nothing sent for {} seconds, closing control connection\r\n",
-                    idle.as_secs()
+                    "421 Timeout: nothing sent for {idle:?}, closing control connection\r\n"
                 );
                 let _ = send(&mut cwr, msg.as_bytes(), idle, End::Client).await;
                 return End::Idle;

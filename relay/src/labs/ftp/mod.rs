@@ -11,7 +11,8 @@
 //!
 //! Clients talk to a line-level proxy ([`control_proxy`]) that checks `PORT`/`EPRT`
 //! against the bounce attack and fixes `257` replies, and forwards everything else
-//! to libunftp on an internal loopback connection. Active (`PORT`) and passive modes
+//! to libunftp on an internal loopback connection made from the client's own address
+//! (libunftp takes data connections only from its control peer's address). Active (`PORT`) and passive modes
 //! are both enabled; data connections go directly between the client and libunftp
 //! and stay on loopback because libunftp answers `PASV` with the control
 //! connection's local address. At most [`crate::labs::MAX_CLIENTS_PER_LAB`] clients,
@@ -30,13 +31,13 @@ use libunftp::{Server, ServerBuilder};
 use sandbox::LoginSandbox;
 use std::fmt;
 use std::io;
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::AsyncRead;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::task::JoinSet;
 use unftp_core::auth::{
     AuthenticationError, Authenticator, Credentials, Principal, UserDetail, UserDetailError,
@@ -137,7 +138,7 @@ pub(crate) async fn serve(listener: TcpListener, files: Files, passive_start: u1
                 continue;
             }
         };
-        let (mut to_server, server_side) = match internal_pair(&internal).await {
+        let (mut to_server, server_side) = match internal_pair(&internal, peer.ip()).await {
             Ok(pair) => pair,
             Err(e) => {
                 tracing::warn!(lab = "ftp", error = %e, "cannot reach libunftp");
@@ -171,11 +172,23 @@ pub(crate) async fn serve(listener: TcpListener, files: Files, passive_start: u1
     }
 }
 
-/// Connects to libunftp's internal listener and accepts that very connection (a
-/// connection from anyone else is dropped).
-async fn internal_pair(internal: &TcpListener) -> io::Result<(TcpStream, TcpStream)> {
+/// Connects to libunftp's internal listener from the client's own address `from`
+/// and accepts that very connection (a connection from anyone else is dropped).
+///
+/// libunftp accepts a data connection only from its control connection's peer
+/// address, so the proxy's connection must come from the client's address (every
+/// 127.0.0.0/8 address is local; the lab listens on 127.0.0.1 only).
+async fn internal_pair(
+    internal: &TcpListener,
+    from: IpAddr,
+) -> io::Result<(TcpStream, TcpStream)> {
     let addr = internal.local_addr()?;
-    let ours = TcpStream::connect(addr).await?;
+    let socket = match from {
+        IpAddr::V4(_) => TcpSocket::new_v4()?,
+        IpAddr::V6(_) => TcpSocket::new_v6()?,
+    };
+    socket.bind(SocketAddr::new(from, 0))?;
+    let ours = socket.connect(addr).await?;
     let our_addr = ours.local_addr()?;
     for _ in 0..64 {
         let (theirs, from): (TcpStream, SocketAddr) = internal.accept().await?;
@@ -435,5 +448,97 @@ impl StorageBackend<LabUser> for LabStorage {
         path: P,
     ) -> storage::Result<()> {
         self.fs()?.cwd(user, path).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+    /// A raw control connection: send a line, read one reply line.
+    struct Control {
+        lines: tokio::io::Lines<BufReader<tokio::net::tcp::OwnedReadHalf>>,
+        wr: tokio::net::tcp::OwnedWriteHalf,
+    }
+
+    impl Control {
+        async fn connect(lab: SocketAddr) -> Control {
+            let (rd, wr) = TcpStream::connect(lab).await.unwrap().into_split();
+            let mut c = Control {
+                lines: BufReader::new(rd).lines(),
+                wr,
+            };
+            assert!(c.reply().await.starts_with("220"));
+            c
+        }
+        async fn reply(&mut self) -> String {
+            self.lines.next_line().await.unwrap().expect("a reply")
+        }
+        async fn cmd(&mut self, line: &str) -> String {
+            self.wr
+                .write_all(format!("{line}\r\n").as_bytes())
+                .await
+                .unwrap();
+            self.reply().await
+        }
+    }
+
+    #[tokio::test]
+    async fn a_learner_sandbox_is_gone_when_its_connection_ends() {
+        let files = Files::create().unwrap();
+        let sessions = files.sessions();
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let lab = listener.local_addr().unwrap();
+        let server = tokio::spawn(serve(listener, files, 0));
+
+        let mut a = Control::connect(lab).await;
+        assert!(a.cmd("USER learner").await.starts_with("331"));
+        assert!(a.cmd("PASS learner").await.starts_with("230"));
+        let mut b = Control::connect(lab).await;
+        assert!(b.cmd("USER learner").await.starts_with("331"));
+        assert!(b.cmd("PASS learner").await.starts_with("230"));
+        assert_eq!(
+            std::fs::read_dir(&sessions).unwrap().count(),
+            2,
+            "one sandbox per login"
+        );
+        assert!(a.cmd("QUIT").await.starts_with("221"));
+        assert!(a.lines.next_line().await.unwrap().is_none(), "closed");
+        assert_eq!(
+            std::fs::read_dir(&sessions).unwrap().count(),
+            1,
+            "the sandbox is removed before the connection closes"
+        );
+        drop(b.wr); // a client that just goes away
+        assert!(b.lines.next_line().await.unwrap().is_none());
+        assert_eq!(std::fs::read_dir(&sessions).unwrap().count(), 0);
+        server.abort();
+    }
+
+    #[tokio::test]
+    async fn a_silent_control_connection_is_closed_after_the_idle_limit() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let client = TcpStream::connect(addr).await.unwrap();
+        let (mut lab_side, peer) = listener.accept().await.unwrap();
+        let server_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mut to_server = TcpStream::connect(server_listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let end = control_proxy::run(
+            &mut lab_side,
+            peer.ip(),
+            &mut to_server,
+            Duration::from_millis(200),
+        )
+        .await;
+        assert_eq!(end, End::Idle);
+        drop(lab_side);
+        let mut lines = BufReader::new(client).lines();
+        assert_eq!(
+            lines.next_line().await.unwrap().as_deref(),
+            Some("421 Timeout: nothing sent for 200ms, closing control connection")
+        );
     }
 }

@@ -1,7 +1,7 @@
 //! The FTP lab's per-login sandboxes and their limits. Every control connection
 //! that logs in as `learner` gets its own directory: a copy of the samples plus an
-//! empty `uploads/`, created at its first login, reused if the same connection logs
-//! in again, and removed from disk when that connection ends. Two learners never
+//! empty `uploads/`, created at login and removed from disk when that connection
+//! ends (before the client sees the connection close). Two learners never
 //! see each other's files.
 //!
 //! A sandbox holds at most [`QUOTA_BYTES`] (the 1 MiB sample and the other samples
