@@ -15,6 +15,17 @@
 //! `peer` (the client's address and port) lets a learner see keep-alive at work:
 //! two requests on one connection show the same port. Owns only the service;
 //! binding and stopping it is `labs/mod.rs`'s job.
+//!
+//! Requests are parsed by the lab itself ([`request_head`], [`request_body`],
+//! [`connection`]) so that it accepts what Python's `http.server` accepts, such as
+//! folded header lines. Bounded: at most [`crate::labs::MAX_CLIENTS_PER_LAB`]
+//! connections ([`crate::labs::MAX_CLIENTS_PER_PEER`] from one address; the next
+//! one gets `503`), heads of at most 64 KiB and 100 fields, bodies of at most 1 MiB,
+//! and the idle limit [`crate::labs::IDLE_TIMEOUT`].
+
+mod connection;
+mod request_body;
+mod request_head;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, Path, Query};
@@ -73,11 +84,33 @@ pub fn router() -> Router {
         .route("/redirect/{n}", get(redirect))
 }
 
-/// Serves the lab on `listener` until the task is aborted.
+/// Serves the lab on `listener` until the task is aborted (which also closes every
+/// connection).
 pub async fn serve(listener: TcpListener) {
-    let app = router().into_make_service_with_connect_info::<SocketAddr>();
-    if let Err(e) = axum::serve(listener, app).await {
-        tracing::warn!(lab = "http", error = %e, "lab http stopped: {e}");
+    let routes = router();
+    let slots = super::ClientSlots::new(super::MAX_CLIENTS_PER_LAB, super::MAX_CLIENTS_PER_PEER);
+    let mut clients = tokio::task::JoinSet::new();
+    loop {
+        let (stream, peer) = super::accept_next(&listener, "http").await;
+        while clients.try_join_next().is_some() {}
+        let slot = match slots.take(peer.ip()) {
+            Ok(slot) => slot,
+            Err(full) => {
+                let body = format!("{}, try again later\n", super::full_message(full, peer));
+                let answer = format!(
+                    "HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                // A fresh socket's send buffer is empty, so this does not block.
+                let _ = stream.try_write(answer.as_bytes());
+                continue;
+            }
+        };
+        let routes = routes.clone();
+        clients.spawn(async move {
+            connection::serve(routes, stream, peer, super::IDLE_TIMEOUT).await;
+            drop(slot);
+        });
     }
 }
 
