@@ -304,4 +304,22 @@ mod tests {
         assert_eq!(pseudo_random(100), pseudo_random(100));
         assert_eq!(title_case("accept-encoding"), "Accept-Encoding");
     }
+
+    #[tokio::test]
+    async fn a_silent_connection_is_closed_after_the_idle_limit() {
+        use tokio::io::AsyncReadExt;
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mut client = tokio::net::TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let (stream, peer) = listener.accept().await.unwrap();
+        let idle = Duration::from_millis(200);
+        let server = tokio::spawn(connection::serve(router(), stream, peer, idle));
+        let mut rest = Vec::new();
+        let read = tokio::time::timeout(Duration::from_secs(10), client.read_to_end(&mut rest))
+            .await
+            .expect("the lab closes a silent connection");
+        assert_eq!(read.unwrap(), 0);
+        server.await.unwrap();
+    }
 }
