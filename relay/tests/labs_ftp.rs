@@ -103,12 +103,12 @@ async fn port_to_another_address_is_refused_and_never_connected() {
     assert!(c.cmd("NOOP").await.starts_with("200"));
     assert_untouched(&victim);
 
-    let eprt = format!(
-        "EPRT |1|127.0.0.2|{}|",
-        victim.local_addr().unwrap().port()
-    );
+    let eprt = format!("EPRT |1|127.0.0.2|{}|", victim.local_addr().unwrap().port());
     assert!(c.cmd(&eprt).await.starts_with("504 Illegal EPRT command"));
-    assert!(c.cmd("PORT 127,0,0,2").await.starts_with("501 Syntax error"));
+    assert!(c
+        .cmd("PORT 127,0,0,2")
+        .await
+        .starts_with("501 Syntax error"));
     assert_untouched(&victim);
 }
 
@@ -133,7 +133,10 @@ async fn port_is_checked_against_the_real_client_address() {
     let mut c = Control::connect_from(lab, 3).await;
     c.login("anonymous", "x").await;
     let r = c
-        .cmd(&format!("PORT {}", port_arg(elsewhere.local_addr().unwrap())))
+        .cmd(&format!(
+            "PORT {}",
+            port_arg(elsewhere.local_addr().unwrap())
+        ))
         .await;
     assert!(r.starts_with("504 "), "{r}");
     assert_untouched(&elsewhere);
@@ -146,7 +149,11 @@ async fn port_is_checked_against_the_real_client_address() {
     let (mut data, from) = tokio::task::spawn_blocking(move || own.accept().unwrap())
         .await
         .unwrap();
-    assert_eq!(from.ip().to_string(), "127.0.0.1", "libunftp connects from the lab");
+    assert_eq!(
+        from.ip().to_string(),
+        "127.0.0.1",
+        "libunftp connects from the lab"
+    );
     let r = c.reply().await;
     assert!(r.starts_with("150") || r.starts_with("125"), "{r}");
     let names = tokio::task::spawn_blocking(move || {
@@ -242,16 +249,7 @@ b.quit(); c.quit()
     )
     .await;
     let lines: Vec<&str> = out.lines().collect();
-    assert_eq!(
-        lines,
-        [
-            "['mine.txt']",
-            "[]",
-            "True",
-            "[] True",
-        ],
-        "{out}"
-    );
+    assert_eq!(lines, ["['mine.txt']", "[]", "True", "[] True",], "{out}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -347,7 +345,9 @@ async fn an_overlong_command_line_is_refused_and_closed() {
         c.reply().await,
         "500 Command line too long (at most 4096 bytes), closing control connection"
     );
-    let end = tokio::time::timeout(GUARD, c.lines.next_line()).await.unwrap();
+    let end = tokio::time::timeout(GUARD, c.lines.next_line())
+        .await
+        .unwrap();
     assert!(matches!(end, Ok(None) | Err(_)), "{end:?}");
 }
 

@@ -142,7 +142,10 @@ for path in ("/headers", "/get"):
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "200 v1 v2\n200 v1 v2\n");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "200 v1 v2\n200 v1 v2\n"
+    );
 }
 
 #[tokio::test]
@@ -163,7 +166,9 @@ async fn keep_alive_and_http_1_0() {
     let (_labs, lab) = lab().await;
     let mut c = connect_from(lab, 1).await;
     c.get_mut()
-        .write_all(b"GET /get HTTP/1.1\r\nHost: lab\r\n\r\nGET /chunked/2 HTTP/1.1\r\nHost: lab\r\n\r\n")
+        .write_all(
+            b"GET /get HTTP/1.1\r\nHost: lab\r\n\r\nGET /chunked/2 HTTP/1.1\r\nHost: lab\r\n\r\n",
+        )
         .await
         .unwrap();
     let first = read_answer(&mut c).await;

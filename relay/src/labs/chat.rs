@@ -29,9 +29,9 @@ use bytes::{BufMut, Bytes, BytesMut};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use std::time::Duration;
 use tokio::sync::{mpsc, Notify};
 use tokio::task::JoinSet;
 
@@ -95,7 +95,9 @@ async fn client(hub: Arc<Hub>, mut stream: TcpStream, peer: SocketAddr, idle: Du
             match tokio::time::timeout(idle, rd.read(&mut buf)).await {
                 Err(_) => return " (idle)",
                 Ok(Ok(0) | Err(_)) => return "",
-                Ok(Ok(n)) => hub.broadcast(Some(id), prefixed(peer, buf.get(..n).unwrap_or_default())),
+                Ok(Ok(n)) => {
+                    hub.broadcast(Some(id), prefixed(peer, buf.get(..n).unwrap_or_default()))
+                }
             }
         }
     };

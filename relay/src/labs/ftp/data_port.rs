@@ -142,8 +142,14 @@ mod tests {
             refusal(b"PORT 127,0,0,1,0,21\r\n", ME).as_deref(),
             Some("504 Illegal PORT command: port 21 is privileged (below 1024)\r\n")
         );
-        assert!(refusal(b"PORT 127,0,0,1,3,255\r\n", ME).is_some(), "port 1023");
-        assert!(refusal(b"PORT 127,0,0,1,4,0\r\n", ME).is_none(), "port 1024");
+        assert!(
+            refusal(b"PORT 127,0,0,1,3,255\r\n", ME).is_some(),
+            "port 1023"
+        );
+        assert!(
+            refusal(b"PORT 127,0,0,1,4,0\r\n", ME).is_none(),
+            "port 1024"
+        );
     }
 
     #[test]

@@ -133,7 +133,10 @@ pub(crate) async fn serve(listener: TcpListener, files: Files, passive_start: u1
             Ok(slot) => slot,
             Err(full) => {
                 // A fresh socket's send buffer is empty, so this does not block.
-                let msg = format!("421 {}, try again later\r\n", super::full_message(full, peer));
+                let msg = format!(
+                    "421 {}, try again later\r\n",
+                    super::full_message(full, peer)
+                );
                 let _ = stream.try_write(msg.as_bytes());
                 continue;
             }
@@ -156,12 +159,17 @@ pub(crate) async fn serve(listener: TcpListener, files: Files, passive_start: u1
         };
         clients.spawn(async move {
             let service = tokio::spawn(server.service(server_side));
-            let end = control_proxy::run(&mut stream, peer.ip(), &mut to_server, super::IDLE_TIMEOUT).await;
+            let end =
+                control_proxy::run(&mut stream, peer.ip(), &mut to_server, super::IDLE_TIMEOUT)
+                    .await;
             if end != End::Client {
                 tracing::debug!(lab = "ftp", %peer, ?end, "control connection ended");
             }
             drop(to_server);
-            if tokio::time::timeout(SERVICE_END_GRACE, service).await.is_err() {
+            if tokio::time::timeout(SERVICE_END_GRACE, service)
+                .await
+                .is_err()
+            {
                 tracing::debug!(lab = "ftp", %peer, "libunftp did not end in time");
             }
             // The sandbox is gone before the client sees its connection close.
@@ -178,10 +186,7 @@ pub(crate) async fn serve(listener: TcpListener, files: Files, passive_start: u1
 /// libunftp accepts a data connection only from its control connection's peer
 /// address, so the proxy's connection must come from the client's address (every
 /// 127.0.0.0/8 address is local; the lab listens on 127.0.0.1 only).
-async fn internal_pair(
-    internal: &TcpListener,
-    from: IpAddr,
-) -> io::Result<(TcpStream, TcpStream)> {
+async fn internal_pair(internal: &TcpListener, from: IpAddr) -> io::Result<(TcpStream, TcpStream)> {
     let addr = internal.local_addr()?;
     let socket = match from {
         IpAddr::V4(_) => TcpSocket::new_v4()?,
@@ -391,7 +396,8 @@ impl StorageBackend<LabUser> for LabStorage {
         let old = existing.unwrap_or(0);
         let base = used.bytes.saturating_sub(old) + start_pos.min(old);
         let over = Arc::new(AtomicBool::new(false));
-        let input = sandbox::QuotaReader::new(input, QUOTA_BYTES.saturating_sub(base), over.clone());
+        let input =
+            sandbox::QuotaReader::new(input, QUOTA_BYTES.saturating_sub(base), over.clone());
         match fs.put(user, input, path.as_ref(), start_pos).await {
             Ok(n) => Ok(n),
             Err(_) if over.load(Ordering::Relaxed) => {

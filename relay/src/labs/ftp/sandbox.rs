@@ -229,7 +229,11 @@ mod tests {
         std::fs::create_dir_all(&parent).unwrap();
         let s = LoginSandbox::new(samples, parent.clone());
         let home = s.home().unwrap();
-        assert_eq!(s.home().unwrap(), home, "the same connection keeps its sandbox");
+        assert_eq!(
+            s.home().unwrap(),
+            home,
+            "the same connection keeps its sandbox"
+        );
         assert_eq!(std::fs::read(home.join("a/b/f.txt")).unwrap(), b"12345");
         assert_eq!(
             usage(&home).unwrap(),

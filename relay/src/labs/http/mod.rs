@@ -224,7 +224,8 @@ fn pseudo_random(n: usize) -> Vec<u8> {
         x ^= x << 25;
         x ^= x >> 27;
         let v = x.wrapping_mul(0x2545_F491_4F6C_DD1D);
-        out.extend_from_slice(&v.to_le_bytes()[..(n - out.len()).min(8)]);
+        let bytes = v.to_le_bytes();
+        out.extend_from_slice(bytes.get(..(n - out.len()).min(8)).unwrap_or_default());
     }
     out
 }

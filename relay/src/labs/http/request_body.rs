@@ -42,7 +42,12 @@ pub(crate) fn framing(headers: &HeaderMap) -> Result<Framing, Refusal> {
     let codings: Vec<String> = headers
         .get_all(header::TRANSFER_ENCODING)
         .iter()
-        .flat_map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned().split(',').map(|c| c.trim().to_ascii_lowercase()).collect::<Vec<_>>())
+        .flat_map(|v| {
+            String::from_utf8_lossy(v.as_bytes())
+                .split(',')
+                .map(|c| c.trim().to_ascii_lowercase())
+                .collect::<Vec<_>>()
+        })
         .filter(|c| !c.is_empty())
         .collect();
     if let Some(last) = codings.last() {
@@ -227,12 +232,19 @@ mod tests {
             Framing::Length(8)
         );
         assert_eq!(
-            framing(&headers(&[("content-length", "8"), ("content-length", "8")])).unwrap(),
+            framing(&headers(&[
+                ("content-length", "8"),
+                ("content-length", "8")
+            ]))
+            .unwrap(),
             Framing::Length(8)
         );
         assert_eq!(
-            framing(&headers(&[("transfer-encoding", "gzip, chunked"), ("content-length", "3")]))
-                .unwrap(),
+            framing(&headers(&[
+                ("transfer-encoding", "gzip, chunked"),
+                ("content-length", "3")
+            ]))
+            .unwrap(),
             Framing::Chunked
         );
         for bad in [

@@ -112,16 +112,15 @@ fn head_lines(buf: &[u8]) -> Option<(Vec<&[u8]>, usize)> {
 }
 
 fn request_line_parts(line: &[u8]) -> Result<(Method, Uri, Version), Refusal> {
-    let text =
-        std::str::from_utf8(line).map_err(|_| bad("the request line is not valid text"))?;
+    let text = std::str::from_utf8(line).map_err(|_| bad("the request line is not valid text"))?;
     let words: Vec<&str> = text.split_ascii_whitespace().collect();
     let [method, target, version] = words.as_slice() else {
         return Err(bad(format!(
             "bad request line {text:?}: expected METHOD TARGET HTTP/1.1"
         )));
     };
-    let method = Method::from_bytes(method.as_bytes())
-        .map_err(|_| bad(format!("bad method {method:?}")))?;
+    let method =
+        Method::from_bytes(method.as_bytes()).map_err(|_| bad(format!("bad method {method:?}")))?;
     let uri = Uri::try_from(*target).map_err(|_| bad(format!("bad request target {target:?}")))?;
     let version = match *version {
         "HTTP/1.1" => Version::HTTP_11,
@@ -160,10 +159,12 @@ fn header_fields<'a>(lines: impl Iterator<Item = &'a [u8]>) -> Result<HeaderMap,
                 format!("more than {MAX_HEADERS} headers"),
             ));
         }
-        let colon = line
-            .iter()
-            .position(|&b| b == b':')
-            .ok_or_else(|| bad(format!("bad header line {:?}", String::from_utf8_lossy(line))))?;
+        let colon = line.iter().position(|&b| b == b':').ok_or_else(|| {
+            bad(format!(
+                "bad header line {:?}",
+                String::from_utf8_lossy(line)
+            ))
+        })?;
         let (name, value) = line
             .split_at_checked(colon)
             .ok_or_else(|| bad("bad header line"))?;
@@ -238,12 +239,24 @@ mod tests {
     fn refusals_name_the_problem() {
         let cases: [(&[u8], StatusCode); 7] = [
             (b"GET /\r\n\r\n", StatusCode::BAD_REQUEST),
-            (b"GET / HTTP/2.0\r\n\r\n", StatusCode::HTTP_VERSION_NOT_SUPPORTED),
+            (
+                b"GET / HTTP/2.0\r\n\r\n",
+                StatusCode::HTTP_VERSION_NOT_SUPPORTED,
+            ),
             (b"GET / FTP/1.0\r\n\r\n", StatusCode::BAD_REQUEST),
             (b"G(T / HTTP/1.1\r\n\r\n", StatusCode::BAD_REQUEST),
-            (b"GET / HTTP/1.1\r\n\tfold first\r\n\r\n", StatusCode::BAD_REQUEST),
-            (b"GET / HTTP/1.1\r\nno colon\r\n\r\n", StatusCode::BAD_REQUEST),
-            (b"GET / HTTP/1.1\r\nBad Name: x\r\n\r\n", StatusCode::BAD_REQUEST),
+            (
+                b"GET / HTTP/1.1\r\n\tfold first\r\n\r\n",
+                StatusCode::BAD_REQUEST,
+            ),
+            (
+                b"GET / HTTP/1.1\r\nno colon\r\n\r\n",
+                StatusCode::BAD_REQUEST,
+            ),
+            (
+                b"GET / HTTP/1.1\r\nBad Name: x\r\n\r\n",
+                StatusCode::BAD_REQUEST,
+            ),
         ];
         for (req, status) in cases {
             assert_eq!(parse(req).unwrap_err().status, status, "{req:?}");
