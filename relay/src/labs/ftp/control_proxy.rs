@@ -13,8 +13,14 @@
 //!
 //! Data connections do not pass through here: `PASV` replies name libunftp's own
 //! passive port and the client connects there directly; for `PORT` libunftp connects
-//! to the (checked) client address directly. Both sides end together: when either
-//! closes, [`run`] returns and the caller drops the other.
+//! to the (checked) client address directly. Both sides end together: when libunftp
+//! closes, [`run`] returns and the caller drops the client; when the client closes
+//! its sending side, libunftp's side is closed for sending too and the replies to
+//! what the client sent still reach it until libunftp closes.
+//!
+//! The proxy answers a refused `PORT`/`EPRT` at once; a client that pipelines
+//! commands before it (without waiting for their replies) may see that refusal
+//! before earlier replies. libunftp's greeting always comes first.
 
 use super::data_port;
 use super::replies;
@@ -59,12 +65,44 @@ pub(crate) async fn run(
     let mut replies = LineBuffer::new(MAX_REPLY_LINE);
     let mut cbuf = [0u8; READ_CHUNK];
     let mut sbuf = [0u8; READ_CHUNK];
+    // libunftp's greeting goes first: nothing the proxy answers itself may overtake it.
+    loop {
+        let read = tokio::time::timeout(idle, srd.read(&mut sbuf)).await;
+        let n = match read {
+            Ok(Ok(n)) if n > 0 => n,
+            _ => return End::Server,
+        };
+        replies.push(sbuf.get(..n).unwrap_or_default());
+        let mut greeted = false;
+        while let Some(line) = replies.next_line() {
+            if let Err(end) = send(&mut cwr, &line, idle, End::Client).await {
+                return end;
+            }
+            // The last line of a reply has a space after its code.
+            greeted |= line.get(3) == Some(&b' ');
+        }
+        if greeted {
+            break;
+        }
+        if replies.overflowed() {
+            return End::Server;
+        }
+    }
     let mut deadline = Instant::now() + idle;
+    // After the client's end of file, the replies to what it sent still reach it.
+    let mut client_done = false;
     loop {
         tokio::select! {
-            r = crd.read(&mut cbuf) => {
+            r = crd.read(&mut cbuf), if !client_done => {
                 let n = match r {
-                    Ok(0) | Err(_) => return End::Client,
+                    Ok(0) => {
+                        client_done = true;
+                        if swr.shutdown().await.is_err() {
+                            return End::Client;
+                        }
+                        continue;
+                    }
+                    Err(_) => return End::Client,
                     Ok(n) => n,
                 };
                 deadline = Instant::now() + idle;
@@ -92,7 +130,7 @@ pub(crate) async fn run(
                         // Whatever libunftp said last still reaches the client.
                         let rest = replies.take_all();
                         let _ = send(&mut cwr, &rest, idle, End::Client).await;
-                        return End::Server;
+                        return if client_done { End::Client } else { End::Server };
                     }
                     Ok(n) => n,
                 };

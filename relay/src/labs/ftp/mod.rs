@@ -532,6 +532,8 @@ mod tests {
         let mut to_server = TcpStream::connect(server_listener.local_addr().unwrap())
             .await
             .unwrap();
+        let (mut fake_server, _) = server_listener.accept().await.unwrap();
+        fake_server.write_all(b"220 hi\r\n").await.unwrap();
         let end = control_proxy::run(
             &mut lab_side,
             peer.ip(),
@@ -542,6 +544,7 @@ mod tests {
         assert_eq!(end, End::Idle);
         drop(lab_side);
         let mut lines = BufReader::new(client).lines();
+        assert_eq!(lines.next_line().await.unwrap().as_deref(), Some("220 hi"));
         assert_eq!(
             lines.next_line().await.unwrap().as_deref(),
             Some("421 Timeout: nothing sent for 200ms, closing control connection")
