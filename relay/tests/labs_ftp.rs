@@ -371,3 +371,23 @@ f.quit()
         "False ['binary', 'docs', 'welcome.txt']\nTrue ['binary', 'docs', 'welcome.txt']\nFalse ['binary', 'docs', 'welcome.txt']\n"
     );
 }
+
+#[tokio::test]
+async fn the_internal_libunftp_port_serves_no_one_directly() {
+    let labs = labs::start(&LabPorts::EPHEMERAL).await;
+    let lab = labs.addrs["ftp"];
+    assert_eq!(labs.internal.len(), 1);
+    let internal = labs.internal[0];
+    assert!(internal.ip().is_loopback());
+    assert!(!labs.addrs.values().any(|a| *a == internal));
+    // Bypassing the proxy (and its PORT check) gets nothing: the next proxied
+    // client makes the lab accept and drop the stranger.
+    let mut stranger = TcpStream::connect(internal).await.unwrap();
+    let mut c = Control::connect_from(lab, 1).await;
+    c.login("anonymous", "x").await;
+    let mut got = Vec::new();
+    let _ = tokio::time::timeout(GUARD, stranger.read_to_end(&mut got))
+        .await
+        .expect("dropped");
+    assert!(got.is_empty(), "{:?}", String::from_utf8_lossy(&got));
+}

@@ -80,6 +80,10 @@ use tokio::task::JoinHandle;
 pub struct Labs {
     /// Lab name → the address it really listens on (only labs that started).
     pub addrs: BTreeMap<String, SocketAddr>,
+    /// Loopback addresses the labs listen on for their own use (the FTP lab's
+    /// libunftp side, behind its control proxy). No client is ever served there;
+    /// the relay's policy should refuse connections to them.
+    pub internal: Vec<SocketAddr>,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -88,6 +92,7 @@ pub struct Labs {
 pub async fn start(ports: &LabPorts) -> Labs {
     let mut labs = Labs {
         addrs: BTreeMap::new(),
+        internal: Vec::new(),
         tasks: Vec::new(),
     };
     match TcpListener::bind((Ipv4Addr::LOCALHOST, ports.tcp_echo)).await {
@@ -104,14 +109,22 @@ pub async fn start(ports: &LabPorts) -> Labs {
     }
     match (
         TcpListener::bind((Ipv4Addr::LOCALHOST, ports.ftp)).await,
+        TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await,
         ftp::Files::create(),
     ) {
-        (Ok(l), Ok(files)) => labs.add(
-            "ftp",
-            l.local_addr(),
-            ftp::serve(l, files, ports.ftp_passive),
-        ),
-        (Err(e), _) | (_, Err(e)) => not_started("ftp", "tcp", ports.ftp, &e),
+        (Ok(l), Ok(internal), Ok(files)) => {
+            if let Ok(a) = internal.local_addr() {
+                labs.internal.push(a);
+            }
+            labs.add(
+                "ftp",
+                l.local_addr(),
+                ftp::serve(l, internal, files, ports.ftp_passive),
+            );
+        }
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
+            not_started("ftp", "tcp", ports.ftp, &e)
+        }
     }
     match TcpListener::bind((Ipv4Addr::LOCALHOST, ports.http)).await {
         Ok(l) => labs.add("http", l.local_addr(), http::serve(l)),

@@ -31,7 +31,7 @@ use libunftp::{Server, ServerBuilder};
 use sandbox::LoginSandbox;
 use std::fmt;
 use std::io;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -109,20 +109,19 @@ pub(crate) fn sample_bytes() -> Vec<u8> {
         .collect()
 }
 
-/// Serves FTP clients until the task is aborted (which also deletes the files).
-pub(crate) async fn serve(listener: TcpListener, files: Files, passive_start: u16) {
+/// Serves FTP clients on `listener` until the task is aborted (which also deletes
+/// the files). `internal` is libunftp's side of every control connection: only the
+/// proxy's own connections to it are served.
+pub(crate) async fn serve(
+    listener: TcpListener,
+    internal: TcpListener,
+    files: Files,
+    passive_start: u16,
+) {
     let passive = if passive_start == 0 {
         0..=0
     } else {
         passive_start..=passive_start.saturating_add(PASSIVE_PORTS - 1)
-    };
-    // libunftp's side of every control connection; only the proxy connects here.
-    let internal = match TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await {
-        Ok(l) => l,
-        Err(e) => {
-            tracing::warn!(lab = "ftp", error = %e, "lab ftp stopped: no internal listener: {e}");
-            return;
-        }
     };
     let slots = super::ClientSlots::new(super::MAX_CLIENTS_PER_LAB, super::MAX_CLIENTS_PER_PEER);
     let mut clients = JoinSet::new();
@@ -496,7 +495,8 @@ mod tests {
         let sessions = files.sessions();
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let lab = listener.local_addr().unwrap();
-        let server = tokio::spawn(serve(listener, files, 0));
+        let internal = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let server = tokio::spawn(serve(listener, internal, files, 0));
 
         let mut a = Control::connect(lab).await;
         assert!(a.cmd("USER learner").await.starts_with("331"));
