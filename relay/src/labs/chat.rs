@@ -10,7 +10,11 @@
 //! - Leaving is announced: `[chat] 127.0.0.1:40512 left\n`.
 //!
 //! Bounded: at most [`MAX_CLIENTS`] clients (the next one gets
-//! `chat is full (64 clients), try again later\n` and is closed); each client has an
+//! `chat is full (64 clients), try again later\n` and is closed), at most
+//! [`crate::labs::MAX_CLIENTS_PER_PEER`] from one address (the next one gets
+//! `chat is full for 127.0.0.1 (at most 32 connections from one address), try again
+//! later\n`); a client that sends nothing for [`crate::labs::IDLE_TIMEOUT`] is
+//! disconnected and the others see `[chat] … left (idle)\n`; each client has an
 //! outgoing queue of [`QUEUE`] messages. A client that does not read fills first its
 //! kernel buffers, then that queue; when its queue is full it is **disconnected**
 //! (like an IRC server's "SendQ exceeded") and the others see
@@ -25,13 +29,14 @@ use bytes::{BufMut, Bytes, BytesMut};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{mpsc, Notify, Semaphore};
+use tokio::sync::{mpsc, Notify};
 use tokio::task::JoinSet;
 
 /// Most clients at once.
-pub(crate) const MAX_CLIENTS: usize = 64;
+pub(crate) const MAX_CLIENTS: usize = super::MAX_CLIENTS_PER_LAB;
 /// Messages waiting for one client before it is disconnected.
 pub(crate) const QUEUE: usize = 64;
 /// Largest chunk read (and so broadcast) at once.
@@ -39,29 +44,47 @@ pub(crate) const CHUNK: usize = 1024;
 
 /// Accepts and serves until the task is aborted; aborting also stops every client.
 pub(crate) async fn serve(listener: TcpListener) {
+    serve_with(listener, super::IDLE_TIMEOUT).await;
+}
+
+/// [`serve`] with a chosen idle limit.
+async fn serve_with(listener: TcpListener, idle: Duration) {
     let hub = Arc::new(Hub::default());
-    let limit = Arc::new(Semaphore::new(MAX_CLIENTS));
+    let slots = super::ClientSlots::new(MAX_CLIENTS, super::MAX_CLIENTS_PER_PEER);
     let mut clients = JoinSet::new();
     loop {
         let (stream, peer) = super::accept_next(&listener, "chat").await;
         while clients.try_join_next().is_some() {}
-        let Ok(permit) = limit.clone().try_acquire_owned() else {
-            // A fresh socket's send buffer is empty, so this does not block; if it
-            // fails anyway the client just sees the connection close.
-            let msg = format!("chat is full ({MAX_CLIENTS} clients), try again later\n");
-            let _ = stream.try_write(msg.as_bytes());
-            continue;
+        let slot = match slots.take(peer.ip()) {
+            Ok(slot) => slot,
+            Err(full) => {
+                // A fresh socket's send buffer is empty, so this does not block; if it
+                // fails anyway the client just sees the connection close.
+                let _ = stream.try_write(full_message(full, peer).as_bytes());
+                continue;
+            }
         };
         let hub = hub.clone();
         clients.spawn(async move {
-            client(hub, stream, peer).await;
-            drop(permit);
+            client(hub, stream, peer, idle).await;
+            drop(slot);
         });
     }
 }
 
+/// What a client turned away reads.
+fn full_message(full: super::Full, peer: SocketAddr) -> String {
+    match full {
+        super::Full::Total(n) => format!("chat is full ({n} clients), try again later\n"),
+        super::Full::PerPeer(n) => format!(
+            "chat is full for {} (at most {n} connections from one address), try again later\n",
+            peer.ip()
+        ),
+    }
+}
+
 /// Serves one client: its reads go to the hub, the hub's messages go to it.
-async fn client(hub: Arc<Hub>, mut stream: TcpStream, peer: SocketAddr) {
+async fn client(hub: Arc<Hub>, mut stream: TcpStream, peer: SocketAddr, idle: Duration) {
     let (tx, mut rx) = mpsc::channel::<Bytes>(QUEUE);
     let kicked = Arc::new(Notify::new());
     let id = hub.join(peer, tx, kicked.clone());
@@ -69,9 +92,12 @@ async fn client(hub: Arc<Hub>, mut stream: TcpStream, peer: SocketAddr) {
     let reader = async {
         let mut buf = [0u8; CHUNK];
         loop {
-            match rd.read(&mut buf).await {
-                Ok(0) | Err(_) => break,
-                Ok(n) => hub.broadcast(Some(id), prefixed(peer, &buf[..n])),
+            match tokio::time::timeout(idle, rd.read(&mut buf)).await {
+                Err(_) => return " (idle)",
+                Ok(Ok(0) | Err(_)) => return "",
+                Ok(Ok(n)) => {
+                    hub.broadcast(Some(id), prefixed(peer, buf.get(..n).unwrap_or_default()))
+                }
             }
         }
     };
@@ -83,7 +109,7 @@ async fn client(hub: Arc<Hub>, mut stream: TcpStream, peer: SocketAddr) {
         }
     };
     let why = tokio::select! {
-        () = reader => "",
+        why = reader => why,
         () = writer => "",
         () = kicked.notified() => " (not reading)",
     };
@@ -277,22 +303,116 @@ mod tests {
         assert!(sink.starts_with(b"welcome to the socklab chat: 1 other(s) here\n"));
     }
 
+    /// A client connecting from `127.0.0.{last}`.
+    async fn connect_from(lab: SocketAddr, last: u8) -> Client {
+        let sock = tokio::net::TcpSocket::new_v4().unwrap();
+        sock.bind(SocketAddr::from(([127, 0, 0, last], 0))).unwrap();
+        let s = sock.connect(lab).await.unwrap();
+        let addr = s.local_addr().unwrap();
+        let (rd, wr) = s.into_split();
+        Client {
+            addr,
+            lines: BufReader::new(rd).lines(),
+            wr,
+        }
+    }
+
     #[tokio::test]
     async fn the_client_after_the_limit_is_told_the_chat_is_full() {
         let labs = crate::labs::start(&LabPorts::EPHEMERAL).await;
         let lab = labs.addrs["chat"];
+        let per_peer = crate::labs::MAX_CLIENTS_PER_PEER;
         let mut clients = Vec::new();
-        for _ in 0..MAX_CLIENTS {
-            let mut c = Client::connect(lab).await;
+        for i in 0..MAX_CLIENTS {
+            // Spread over addresses so that only the total limit is reached.
+            let mut c = connect_from(lab, 2 + u8::try_from(i / per_peer).unwrap()).await;
             c.line().await; // greeted, so it holds a place
             clients.push(c);
         }
-        let mut extra = Client::connect(lab).await;
+        let mut extra = connect_from(lab, 100).await;
         assert_eq!(
             extra.line().await,
             format!("chat is full ({MAX_CLIENTS} clients), try again later")
         );
         assert!(extra.lines.next_line().await.unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn one_address_cannot_take_every_place() {
+        let labs = crate::labs::start(&LabPorts::EPHEMERAL).await;
+        let lab = labs.addrs["chat"];
+        let per_peer = crate::labs::MAX_CLIENTS_PER_PEER;
+        let mut clients = Vec::new();
+        for _ in 0..per_peer {
+            let mut c = connect_from(lab, 1).await;
+            c.line().await;
+            clients.push(c);
+        }
+        let mut hog = connect_from(lab, 1).await;
+        assert_eq!(
+            hog.line().await,
+            format!(
+                "chat is full for 127.0.0.1 (at most {per_peer} connections from one address), try again later"
+            )
+        );
+        assert!(hog.lines.next_line().await.unwrap().is_none());
+        let mut other = connect_from(lab, 3).await;
+        assert_eq!(
+            other.line().await,
+            format!("welcome to the socklab chat: {per_peer} other(s) here"),
+            "another address still gets in"
+        );
+        // A place freed by the first address can be taken by it again.
+        let gone = clients.pop().unwrap();
+        let gone_addr = gone.addr;
+        drop(gone);
+        assert_eq!(other.line().await, format!("[chat] {gone_addr} left"));
+        let mut again = connect_from(lab, 1).await;
+        assert!(again.line().await.starts_with("welcome"));
+    }
+
+    #[tokio::test]
+    async fn a_silent_client_is_disconnected_after_the_idle_limit() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let lab = listener.local_addr().unwrap();
+        let idle = Duration::from_millis(300);
+        let server = tokio::spawn(serve_with(listener, idle));
+        let started = tokio::time::Instant::now();
+        let mut silent = Client::connect(lab).await;
+        silent.line().await;
+        let closed = tokio::time::timeout(Duration::from_secs(10), silent.lines.next_line())
+            .await
+            .expect("the lab closes a silent client");
+        assert!(matches!(closed, Ok(None)), "{closed:?}");
+        assert!(started.elapsed() >= idle);
+        server.abort();
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(
+            std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256)))]
+
+        /// Whatever a client sends in one read: whole lines, each prefixed, with the
+        /// chunk's bytes in order, and bounded size.
+        #[test]
+        fn any_chunk_becomes_whole_prefixed_lines(
+            chunk in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..CHUNK)
+        ) {
+            let peer: SocketAddr = "127.0.0.1:40512".parse().unwrap();
+            let out = prefixed(peer, &chunk);
+            let prefix = b"[127.0.0.1:40512] ";
+            proptest::prop_assert_eq!(out.last(), Some(&b'\n'));
+            proptest::prop_assert!(out.len() <= chunk.len() * (prefix.len() + 1) + prefix.len() + 1);
+            let mut body = Vec::new();
+            for line in out.strip_suffix(b"\n").unwrap().split(|&b| b == b'\n') {
+                proptest::prop_assert!(line.starts_with(prefix));
+                body.extend_from_slice(&line[prefix.len()..]);
+                body.push(b'\n');
+            }
+            let mut want = chunk.strip_suffix(b"\n").unwrap_or(&chunk).to_vec();
+            want.push(b'\n');
+            proptest::prop_assert_eq!(body, want);
+        }
     }
 
     #[test]

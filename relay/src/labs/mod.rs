@@ -7,19 +7,72 @@
 //! logged with `tracing::warn!` and the lab is left out of [`Labs::addrs`]; the relay
 //! still starts. Each lab's behaviour lives in its own file; this module must not know
 //! what a lab does with its clients, and it never touches relay sessions or policy.
+//!
+//! The limits every lab shares live here ([`MAX_CLIENTS_PER_LAB`],
+//! [`MAX_CLIENTS_PER_PEER`], [`IDLE_TIMEOUT`]), and so does the one question the
+//! relay's session side asks about labs: [`session_connection_cap`] (is this
+//! address a lab, and how many connections may one session hold to it).
 
 mod chat;
+mod client_slots;
 mod ftp;
 mod http;
+mod line_buffer;
 mod tcp_echo;
 mod udp_echo;
 
 use crate::config::LabPorts;
+pub(crate) use client_slots::{ClientSlots, Full};
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
+
+/// Most clients the chat and FTP labs serve at once.
+pub const MAX_CLIENTS_PER_LAB: usize = 64;
+/// Most of those from one source address. Every relay session connects from
+/// 127.0.0.1, so together they hold at most this many; a learner's own program
+/// on another loopback address gets the rest.
+pub const MAX_CLIENTS_PER_PEER: usize = 32;
+/// Most connections one relay session may hold to one TCP lab (chat, ftp, http,
+/// tcp_echo), so that one browser tab cannot take a lab's places from the others.
+/// FTP data connections (to the passive ports) do not count.
+pub const MAX_CONNECTIONS_PER_SESSION: usize = 8;
+/// A lab client that sends nothing for this long is disconnected (chat, FTP
+/// control connections, HTTP connections between requests).
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(300);
+/// Ports in the FTP lab's passive range, which starts at `LabPorts::ftp_passive`
+/// (21000–21099 with the standard ports).
+pub const FTP_PASSIVE_PORTS: u16 = ftp::PASSIVE_PORTS;
+/// Bytes one FTP learner sandbox may hold (the samples included).
+pub const FTP_SANDBOX_QUOTA_BYTES: u64 = ftp::QUOTA_BYTES;
+/// Files and directories one FTP learner sandbox may hold (the samples included).
+pub const FTP_SANDBOX_MAX_ENTRIES: usize = ftp::MAX_ENTRIES;
+
+/// When `to` is one of the running TCP labs in `labs` (as in [`Labs::addrs`]),
+/// how many connections one relay session may hold to it
+/// ([`MAX_CONNECTIONS_PER_SESSION`]); `None` for any other address. The UDP echo
+/// lab is not connection based and is never capped.
+pub fn session_connection_cap(
+    labs: &BTreeMap<String, SocketAddr>,
+    to: SocketAddr,
+) -> Option<usize> {
+    labs.iter()
+        .any(|(name, addr)| name != "udp_echo" && *addr == to)
+        .then_some(MAX_CONNECTIONS_PER_SESSION)
+}
+
+/// The first words of the answer to a client turned away by `full`.
+pub(crate) fn full_message(full: Full, peer: SocketAddr) -> String {
+    match full {
+        Full::Total(n) => format!("the lab is full ({n} clients)"),
+        Full::PerPeer(n) => format!(
+            "too many connections from {} (at most {n} from one address)",
+            peer.ip()
+        ),
+    }
+}
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
 use tokio::task::JoinHandle;
 
@@ -27,6 +80,10 @@ use tokio::task::JoinHandle;
 pub struct Labs {
     /// Lab name → the address it really listens on (only labs that started).
     pub addrs: BTreeMap<String, SocketAddr>,
+    /// Loopback addresses the labs listen on for their own use (the FTP lab's
+    /// libunftp side, behind its control proxy). No client is ever served there;
+    /// the relay's policy should refuse connections to them.
+    pub internal: Vec<SocketAddr>,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -35,6 +92,7 @@ pub struct Labs {
 pub async fn start(ports: &LabPorts) -> Labs {
     let mut labs = Labs {
         addrs: BTreeMap::new(),
+        internal: Vec::new(),
         tasks: Vec::new(),
     };
     match TcpListener::bind((Ipv4Addr::LOCALHOST, ports.tcp_echo)).await {
@@ -51,14 +109,22 @@ pub async fn start(ports: &LabPorts) -> Labs {
     }
     match (
         TcpListener::bind((Ipv4Addr::LOCALHOST, ports.ftp)).await,
-        ftp::Sandbox::create(),
+        TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await,
+        ftp::Files::create(),
     ) {
-        (Ok(l), Ok(sandbox)) => labs.add(
-            "ftp",
-            l.local_addr(),
-            ftp::serve(l, sandbox, ports.ftp_passive),
-        ),
-        (Err(e), _) | (_, Err(e)) => not_started("ftp", "tcp", ports.ftp, &e),
+        (Ok(l), Ok(internal), Ok(files)) => {
+            if let Ok(a) = internal.local_addr() {
+                labs.internal.push(a);
+            }
+            labs.add(
+                "ftp",
+                l.local_addr(),
+                ftp::serve(l, internal, files, ports.ftp_passive),
+            );
+        }
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
+            not_started("ftp", "tcp", ports.ftp, &e)
+        }
     }
     match TcpListener::bind((Ipv4Addr::LOCALHOST, ports.http)).await {
         Ok(l) => labs.add("http", l.local_addr(), http::serve(l)),
@@ -164,6 +230,26 @@ mod tests {
         assert!(!labs.addrs.contains_key("tcp_echo"));
         assert!(!labs.addrs.contains_key("udp_echo"));
         assert!(labs.addrs.contains_key("chat"), "other labs still start");
+    }
+
+    #[tokio::test]
+    async fn only_tcp_lab_addresses_have_a_session_cap() {
+        let labs = start(&LabPorts::EPHEMERAL).await;
+        for name in ["chat", "ftp", "http", "tcp_echo"] {
+            assert_eq!(
+                session_connection_cap(&labs.addrs, labs.addrs[name]),
+                Some(MAX_CONNECTIONS_PER_SESSION),
+                "{name}"
+            );
+        }
+        assert_eq!(
+            session_connection_cap(&labs.addrs, labs.addrs["udp_echo"]),
+            None
+        );
+        let other: SocketAddr = "127.0.0.1:9".parse().unwrap();
+        assert_eq!(session_connection_cap(&labs.addrs, other), None);
+        const { assert!(MAX_CONNECTIONS_PER_SESSION <= MAX_CLIENTS_PER_PEER) };
+        const { assert!(MAX_CLIENTS_PER_PEER < MAX_CLIENTS_PER_LAB) };
     }
 
     #[tokio::test]

@@ -3,11 +3,14 @@
 //!
 //! Bounded: at most [`MAX_CLIENTS`] clients at once (more wait in the kernel's accept
 //! queue), and each client is echoed through one fixed buffer, so a client that does
-//! not read stops being read (TCP flow control reaches it). Owns only its listener
+//! not read stops being read (TCP flow control reaches it). A client that sends
+//! nothing, or takes nothing back, for [`crate::labs::IDLE_TIMEOUT`] is
+//! disconnected, so it cannot hold a place forever. Owns only its listener
 //! and its clients' connections; it must not touch relay sessions.
 
 use std::sync::Arc;
-use tokio::io::AsyncWriteExt;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
@@ -17,6 +20,11 @@ pub(crate) const MAX_CLIENTS: usize = 256;
 
 /// Accepts and echoes until the task is aborted; aborting also stops every client.
 pub(crate) async fn serve(listener: TcpListener) {
+    serve_with(listener, super::IDLE_TIMEOUT).await;
+}
+
+/// [`serve`] with a chosen idle limit.
+async fn serve_with(listener: TcpListener, idle: Duration) {
     let limit = Arc::new(Semaphore::new(MAX_CLIENTS));
     let mut clients = JoinSet::new();
     loop {
@@ -27,7 +35,7 @@ pub(crate) async fn serve(listener: TcpListener) {
         let (stream, peer) = super::accept_next(&listener, "tcp_echo").await;
         while clients.try_join_next().is_some() {}
         clients.spawn(async move {
-            if let Err(e) = echo(stream).await {
+            if let Err(e) = echo(stream, idle).await {
                 tracing::debug!(lab = "tcp_echo", %peer, error = %e, "client ended");
             }
             drop(permit);
@@ -35,11 +43,26 @@ pub(crate) async fn serve(listener: TcpListener) {
     }
 }
 
-/// Echoes through `tokio::io::copy`'s fixed buffer: it reads again only after the
-/// previous bytes were written, which is the backpressure we want.
-async fn echo(mut stream: TcpStream) -> std::io::Result<()> {
+/// Echoes through one fixed buffer: it reads again only after the previous bytes
+/// were written, which is the backpressure we want. Ends (closing the connection)
+/// when the client closes, or when a read or a write waits longer than `idle`.
+async fn echo(mut stream: TcpStream, idle: Duration) -> std::io::Result<()> {
     let (mut rd, mut wr) = stream.split();
-    tokio::io::copy(&mut rd, &mut wr).await?;
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        let n = match tokio::time::timeout(idle, rd.read(&mut buf)).await {
+            Ok(read) => read?,
+            Err(_) => return Err(std::io::ErrorKind::TimedOut.into()),
+        };
+        if n == 0 {
+            break;
+        }
+        let data = buf.get(..n).unwrap_or_default();
+        match tokio::time::timeout(idle, wr.write_all(data)).await {
+            Ok(written) => written?,
+            Err(_) => return Err(std::io::ErrorKind::TimedOut.into()),
+        }
+    }
     wr.shutdown().await
 }
 
@@ -62,6 +85,24 @@ mod tests {
         let mut rest = Vec::new();
         s.read_to_end(&mut rest).await.unwrap();
         assert!(rest.is_empty(), "lab closes after the client closes");
+    }
+
+    #[tokio::test]
+    async fn a_silent_client_is_disconnected_after_the_idle_limit() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(super::serve_with(
+            listener,
+            std::time::Duration::from_millis(200),
+        ));
+        let mut s = TcpStream::connect(addr).await.unwrap();
+        let mut rest = Vec::new();
+        let closed =
+            tokio::time::timeout(std::time::Duration::from_secs(10), s.read_to_end(&mut rest))
+                .await
+                .expect("the lab closes a silent client");
+        assert!(closed.is_ok_and(|n| n == 0) || rest.is_empty());
+        server.abort();
     }
 
     #[tokio::test]

@@ -12,7 +12,7 @@ pub(crate) async fn serve(socket: UdpSocket) {
     loop {
         match socket.recv_from(&mut buf).await {
             Ok((n, peer)) => {
-                if let Err(e) = socket.send_to(&buf[..n], peer).await {
+                if let Err(e) = socket.send_to(buf.get(..n).unwrap_or_default(), peer).await {
                     tracing::debug!(lab = "udp_echo", %peer, error = %e, "send_to failed");
                 }
             }

@@ -15,6 +15,17 @@
 //! `peer` (the client's address and port) lets a learner see keep-alive at work:
 //! two requests on one connection show the same port. Owns only the service;
 //! binding and stopping it is `labs/mod.rs`'s job.
+//!
+//! Requests are parsed by the lab itself ([`request_head`], [`request_body`],
+//! [`connection`]) so that it accepts what Python's `http.server` accepts, such as
+//! folded header lines. Bounded: at most [`crate::labs::MAX_CLIENTS_PER_LAB`]
+//! connections ([`crate::labs::MAX_CLIENTS_PER_PEER`] from one address; the next
+//! one gets `503`), heads of at most 64 KiB and 100 fields, bodies of at most 1 MiB,
+//! and the idle limit [`crate::labs::IDLE_TIMEOUT`].
+
+mod connection;
+mod request_body;
+mod request_head;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, Path, Query};
@@ -73,11 +84,33 @@ pub fn router() -> Router {
         .route("/redirect/{n}", get(redirect))
 }
 
-/// Serves the lab on `listener` until the task is aborted.
+/// Serves the lab on `listener` until the task is aborted (which also closes every
+/// connection).
 pub async fn serve(listener: TcpListener) {
-    let app = router().into_make_service_with_connect_info::<SocketAddr>();
-    if let Err(e) = axum::serve(listener, app).await {
-        tracing::warn!(lab = "http", error = %e, "lab http stopped: {e}");
+    let routes = router();
+    let slots = super::ClientSlots::new(super::MAX_CLIENTS_PER_LAB, super::MAX_CLIENTS_PER_PEER);
+    let mut clients = tokio::task::JoinSet::new();
+    loop {
+        let (stream, peer) = super::accept_next(&listener, "http").await;
+        while clients.try_join_next().is_some() {}
+        let slot = match slots.take(peer.ip()) {
+            Ok(slot) => slot,
+            Err(full) => {
+                let body = format!("{}, try again later\n", super::full_message(full, peer));
+                let answer = format!(
+                    "HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                // A fresh socket's send buffer is empty, so this does not block.
+                let _ = stream.try_write(answer.as_bytes());
+                continue;
+            }
+        };
+        let routes = routes.clone();
+        clients.spawn(async move {
+            connection::serve(routes, stream, peer, super::IDLE_TIMEOUT).await;
+            drop(slot);
+        });
     }
 }
 
@@ -191,7 +224,8 @@ fn pseudo_random(n: usize) -> Vec<u8> {
         x ^= x << 25;
         x ^= x >> 27;
         let v = x.wrapping_mul(0x2545_F491_4F6C_DD1D);
-        out.extend_from_slice(&v.to_le_bytes()[..(n - out.len()).min(8)]);
+        let bytes = v.to_le_bytes();
+        out.extend_from_slice(bytes.get(..(n - out.len()).min(8)).unwrap_or_default());
     }
     out
 }
@@ -270,5 +304,23 @@ mod tests {
         assert_eq!(pseudo_random(13).len(), 13);
         assert_eq!(pseudo_random(100), pseudo_random(100));
         assert_eq!(title_case("accept-encoding"), "Accept-Encoding");
+    }
+
+    #[tokio::test]
+    async fn a_silent_connection_is_closed_after_the_idle_limit() {
+        use tokio::io::AsyncReadExt;
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mut client = tokio::net::TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let (stream, peer) = listener.accept().await.unwrap();
+        let idle = Duration::from_millis(200);
+        let server = tokio::spawn(connection::serve(router(), stream, peer, idle));
+        let mut rest = Vec::new();
+        let read = tokio::time::timeout(Duration::from_secs(10), client.read_to_end(&mut rest))
+            .await
+            .expect("the lab closes a silent connection");
+        assert_eq!(read.unwrap(), 0);
+        server.await.unwrap();
     }
 }
