@@ -8,6 +8,17 @@
 //! (resolve-then-check), `http/` and `ftp/` (the protocol clients), `tap` (wire
 //! events), `labs/` (built-in lab servers), `config`, `state`.
 
+// Input from browsers, peers and lab clients must never panic the relay: no
+// byte-slicing of `str`, no unchecked indexing, no `unwrap` outside tests.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::string_slice,
+        clippy::indexing_slicing,
+        clippy::unwrap_used
+    )
+)]
+
 pub mod budget;
 pub mod config;
 pub mod descriptors;

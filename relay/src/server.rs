@@ -81,7 +81,8 @@ pub async fn start(config: Config) -> std::io::Result<Running> {
         None => None,
     };
     let lab_addrs = labs.as_ref().map(|l| l.addrs.clone()).unwrap_or_default();
-    let policy = relay_policy(&config, addr, &lab_addrs);
+    let internal = labs.as_ref().map(|l| l.internal.clone()).unwrap_or_default();
+    let policy = relay_policy(&config, addr, &lab_addrs, &internal);
     let (tx, rx) = watch::channel(false);
     let ui_dir = config.ui_dir.clone().or_else(default_ui_dir);
     let state = Arc::new(RelayState::new(
@@ -141,6 +142,7 @@ fn relay_policy(
     config: &Config,
     addr: SocketAddr,
     lab_addrs: &BTreeMap<String, SocketAddr>,
+    lab_internal: &[SocketAddr],
 ) -> Policy {
     let mut policy = Policy::new(
         config.allow_connect.clone(),
@@ -152,6 +154,9 @@ fn relay_policy(
     for (name, a) in lab_addrs {
         policy.reserve_port(a.port(), &format!("{name} lab"));
         lab_rules.push((format!("{name} lab"), lab_rule(a.ip(), a.port(), a.port())));
+    }
+    for a in lab_internal {
+        policy.reserve_port(a.port(), "ftp lab (its server behind the command guard)");
     }
     let passive = config.labs.as_ref().and_then(LabPorts::ftp_passive_range);
     if let (Some((first, last)), Some(ftp)) = (passive, lab_addrs.get("ftp")) {

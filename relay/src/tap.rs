@@ -85,7 +85,10 @@ impl<S: AsyncRead + Unpin> AsyncRead for Tap<S> {
         let before = buf.filled().len();
         let r = Pin::new(&mut this.inner).poll_read(cx, buf);
         if let Poll::Ready(Ok(())) = r {
-            this.record(Dir::In, &buf.filled()[before..]);
+            // A reader that shrank the buffer would be a bug in tokio; record nothing then.
+            if let Some(new) = buf.filled().get(before..) {
+                this.record(Dir::In, new);
+            }
         }
         r
     }
@@ -100,7 +103,9 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Tap<S> {
         let this = self.get_mut();
         let r = Pin::new(&mut this.inner).poll_write(cx, data);
         if let Poll::Ready(Ok(n)) = r {
-            this.record(Dir::Out, &data[..n]);
+            if let Some(written) = data.get(..n) {
+                this.record(Dir::Out, written);
+            }
         }
         r
     }
