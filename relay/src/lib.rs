@@ -12,11 +12,7 @@
 // byte-slicing of `str`, no unchecked indexing, no `unwrap` outside tests.
 #![cfg_attr(
     not(test),
-    deny(
-        clippy::string_slice,
-        clippy::indexing_slicing,
-        clippy::unwrap_used
-    )
+    deny(clippy::string_slice, clippy::indexing_slicing, clippy::unwrap_used)
 )]
 
 pub mod budget;

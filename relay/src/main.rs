@@ -200,7 +200,9 @@ fn config_from(args: Args) -> Result<Config, String> {
         idle_timeout: Duration::from_secs(args.idle_timeout.max(1)),
     };
     config.budget = SessionBudget {
-        buffered_bytes: args.max_buffered_bytes.max(args.max_message_bytes.max(1024)),
+        buffered_bytes: args
+            .max_buffered_bytes
+            .max(args.max_message_bytes.max(1024)),
         lab_connections: args.max_lab_connections.max(1),
         select_watch: args.max_select_watch.max(1),
         auth_timeout: Duration::from_secs(args.auth_timeout.max(1)),

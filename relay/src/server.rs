@@ -81,7 +81,10 @@ pub async fn start(config: Config) -> std::io::Result<Running> {
         None => None,
     };
     let lab_addrs = labs.as_ref().map(|l| l.addrs.clone()).unwrap_or_default();
-    let internal = labs.as_ref().map(|l| l.internal.clone()).unwrap_or_default();
+    let internal = labs
+        .as_ref()
+        .map(|l| l.internal.clone())
+        .unwrap_or_default();
     let policy = relay_policy(&config, addr, &lab_addrs, &internal);
     let (tx, rx) = watch::channel(false);
     let ui_dir = config.ui_dir.clone().or_else(default_ui_dir);

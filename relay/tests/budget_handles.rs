@@ -99,7 +99,8 @@ async fn one_session_holds_at_most_eight_connections_per_lab() {
         )
         .await;
     assert!(
-        message(&e).contains("8 connections to the tcp_echo lab (limit --max-lab-connections 8 per lab)"),
+        message(&e)
+            .contains("8 connections to the tcp_echo lab (limit --max-lab-connections 8 per lab)"),
         "{e}"
     );
     // connect_ex raises it too: it is not an OS error.
