@@ -64,7 +64,10 @@ async fn queued_http_bodies_are_bounded() {
         .await;
     assert!(message(&e).contains("of unsent data"), "{e}");
     assert!(message(&e).contains("this call adds 200 KiB"), "{e}");
-    assert!(message(&e).contains("(limit --max-buffered-bytes 512 KiB)"), "{e}");
+    assert!(
+        message(&e).contains("(limit --max-buffered-bytes 512 KiB)"),
+        "{e}"
+    );
     // Closing the connection answers the queued calls and frees their bytes.
     c.ok(json!({"op": "http.close", "conn": h})).await;
     for id in [waiting, a, b] {

@@ -70,7 +70,8 @@ async fn waiting_selects_watch_a_bounded_number_of_handles() {
         .await;
     let message = e["message"].as_str().unwrap_or_default();
     assert!(
-        message.contains("already watch 3 handles and this one adds 3 (limit --max-select-watch 4)"),
+        message
+            .contains("already watch 3 handles and this one adds 3 (limit --max-select-watch 4)"),
         "{e}"
     );
     // A select that answers at once holds nothing.

@@ -200,71 +200,17 @@ fn cases(default: u32) -> u32 {
         .unwrap_or(default)
 }
 
+/// Names that are not ops, some close to one.
+const NOT_OPS: &[&str] = &["", "frob", "Ping", "http.", "ftp.nope"];
+
 /// Every op name, and a few that are not.
-const OP_NAMES: &[&str] = &[
-    "auth",
-    "ping",
-    "cancel",
-    "socket",
-    "setsockopt",
-    "getsockopt",
-    "setblocking",
-    "settimeout",
-    "bind",
-    "listen",
-    "accept",
-    "connect",
-    "connect_ex",
-    "send",
-    "sendall",
-    "sendto",
-    "recv",
-    "recvfrom",
-    "getsockname",
-    "getpeername",
-    "shutdown",
-    "close",
-    "select",
-    "tcp_info",
-    "pipe",
-    "http.open",
-    "http.request",
-    "http.putrequest",
-    "http.putheader",
-    "http.endheaders",
-    "http.send",
-    "http.getresponse",
-    "http.read",
-    "http.close",
-    "ftp.connect",
-    "ftp.login",
-    "ftp.getwelcome",
-    "ftp.sendcmd",
-    "ftp.voidcmd",
-    "ftp.set_pasv",
-    "ftp.retrbinary",
-    "ftp.retrlines",
-    "ftp.storbinary",
-    "ftp.storlines",
-    "ftp.dir",
-    "ftp.nlst",
-    "ftp.rename",
-    "ftp.delete",
-    "ftp.size",
-    "ftp.cwd",
-    "ftp.mkd",
-    "ftp.rmd",
-    "ftp.pwd",
-    "ftp.abort",
-    "ftp.quit",
-    "ftp.close",
-    "ftp.set_debuglevel",
-    "",
-    "frob",
-    "Ping",
-    "http.",
-    "ftp.nope",
-];
+fn op_names() -> Vec<&'static str> {
+    shared::request::OP_NAMES
+        .iter()
+        .chain(NOT_OPS)
+        .copied()
+        .collect()
+}
 
 /// Scalars a field might get: valid and invalid values of every type ops use.
 fn scalar() -> impl Strategy<Value = Value> {
@@ -312,13 +258,13 @@ fn json_value() -> impl Strategy<Value = Value> {
 /// A request-shaped object: an id (or not), an op name, some of the op's own
 /// fields and some other keys, with arbitrary values.
 fn request_like() -> impl Strategy<Value = Value> {
-    let fields: Vec<&'static str> = OP_NAMES
+    let fields: Vec<&'static str> = shared::request::OP_NAMES
         .iter()
         .flat_map(|op| fields_of(op).unwrap_or_default().iter().copied())
         .chain(["id", "op", "x", "é"])
         .collect();
     (
-        prop::sample::select(OP_NAMES),
+        prop::sample::select(op_names()),
         prop::option::of(prop_oneof![any::<u64>().prop_map(Value::from), scalar()]),
         prop::collection::vec((prop::sample::select(fields), json_value()), 0..8),
         prop::collection::vec(("\\PC{0,6}", scalar()), 0..4),
@@ -383,7 +329,7 @@ proptest! {
 
     #[test]
     fn a_mistyped_own_field_is_named(
-        op in prop::sample::select(OP_NAMES),
+        op in prop::sample::select(op_names()),
         pick in any::<prop::sample::Index>(),
         junk in 0usize..300,
     ) {
