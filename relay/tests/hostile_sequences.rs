@@ -2110,20 +2110,21 @@ impl Watcher {
     /// A last ping, awaited; returns how many pings were answered in all.
     async fn finish(self) -> Result<u64, String> {
         let (done_tx, done_rx) = oneshot::channel();
-        tokio::time::timeout(HANG_GUARD, self.nudge.send(Some(done_tx)))
-            .await
-            .map_err(|_| "the watcher stopped taking pings".to_owned())?
-            .map_err(|_| "the watcher ended early".to_owned())?;
-        let answered = tokio::time::timeout(HANG_GUARD, done_rx).await;
+        let queued = tokio::time::timeout(HANG_GUARD, self.nudge.send(Some(done_tx))).await;
+        let answered = match queued {
+            Ok(Ok(())) => matches!(tokio::time::timeout(HANG_GUARD, done_rx).await, Ok(Ok(()))),
+            _ => false,
+        };
         drop(self.nudge);
-        let result = tokio::time::timeout(HANG_GUARD, self.task)
+        // The task's own error, when it has one, says best what went wrong.
+        let count = tokio::time::timeout(HANG_GUARD * 2, self.task)
             .await
             .map_err(|_| "the watcher task hung".to_owned())?
-            .map_err(|e| format!("the watcher task failed: {e}"))?;
-        let count = result?;
-        match answered {
-            Ok(Ok(())) => Ok(count),
-            _ => Err("the watcher's last ping was not answered".into()),
+            .map_err(|e| format!("the watcher task failed: {e}"))??;
+        if answered {
+            Ok(count)
+        } else {
+            Err("the watcher's last ping was not answered".into())
         }
     }
 }
