@@ -2215,7 +2215,7 @@ async fn run_case(env: &Env, steps: Vec<Step>) -> Result<(), TestCaseError> {
     let failure = match (failure, watched) {
         (Some(f), _) => Some(f),
         (None, Err(w)) => Some(format!("the other session suffered: {w}")),
-        (None, Ok(pings)) if pings == 0 => Some("the other session answered no ping".into()),
+        (None, Ok(0)) => Some("the other session answered no ping".into()),
         (None, Ok(_)) => None,
     };
     match failure {
