@@ -27,7 +27,7 @@ use relay::config::Config;
 use serde_json::{json, Value};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::net::TcpStream;
 use tokio::sync::Notify;
@@ -99,6 +99,7 @@ fn main() -> Result<()> {
         budget.pings,
         budget.deadline
     );
+    count_panics();
     let mut rows = Vec::new();
     for attack in Attack::ALL {
         let row = run_phase(attack, &budget)?;
@@ -111,6 +112,31 @@ fn main() -> Result<()> {
     std::process::exit(0)
 }
 
+/// Panics of any thread of this process (the relay runs in it) since the last
+/// [`take_panics`], and the first one's message.
+static PANICS: AtomicU64 = AtomicU64::new(0);
+static FIRST_PANIC: Mutex<Option<String>> = Mutex::new(None);
+
+/// Replaces the panic printout (a backtrace per relay panic would bury the
+/// table) with a count per phase and the first message.
+fn count_panics() {
+    std::panic::set_hook(Box::new(|info| {
+        PANICS.fetch_add(1, Ordering::Relaxed);
+        if let Ok(mut first) = FIRST_PANIC.lock() {
+            first.get_or_insert_with(|| {
+                let thread = std::thread::current().name().unwrap_or("?").to_owned();
+                format!("thread '{thread}' {info}").replace('\n', " ")
+            });
+        }
+    }));
+}
+
+fn take_panics() -> (u64, Option<String>) {
+    let n = PANICS.swap(0, Ordering::Relaxed);
+    let first = FIRST_PANIC.lock().ok().and_then(|mut f| f.take());
+    (n, first)
+}
+
 /// What one phase measured.
 struct Row {
     attack: Attack,
@@ -120,6 +146,8 @@ struct Row {
     stuck: Option<Duration>,
     took: Duration,
     attack_report: AttackReport,
+    /// Panics in the process during the phase, and the first one's message.
+    panics: (u64, Option<String>),
 }
 
 #[derive(Default, Clone, Debug)]
@@ -200,6 +228,9 @@ fn print_table(rows: &[Row]) {
         if let Some(e) = &a.error {
             attacker.push_str(&format!(", stopped: {e}"));
         }
+        if r.panics.0 > 0 {
+            attacker.push_str(&format!(", {} relay panics", r.panics.0));
+        }
         println!(
             "| {} | {answered} | {} | {} | {} | {} | {attacker} |",
             r.attack.describe(),
@@ -208,6 +239,14 @@ fn print_table(rows: &[Row]) {
             show_ratio(ratio(p50, idle_p50)),
             show_ratio(ratio(p99, idle_p99)),
         );
+    }
+    for r in rows {
+        if let (n, Some(first)) = &r.panics {
+            println!(
+                "\n{}: the relay panicked {n} time(s), first: {first}",
+                r.attack.describe()
+            );
+        }
     }
     println!(
         "\ntarget: a normal session's ping within {TARGET_RATIO}× of idle while another session attacks (not asserted)"
@@ -283,6 +322,7 @@ fn run_phase(attack: Attack, budget: &Budget) -> Result<Row> {
         stuck,
         took,
         attack_report,
+        panics: take_panics(),
     })
 }
 
