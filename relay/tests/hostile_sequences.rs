@@ -2061,22 +2061,20 @@ fn target_addr(env: &Env, t: &Target, own_ports: &[u16]) -> Value {
     }
 }
 
-/// A frame of at most `max` bytes: a request with one mistyped field and up to
-/// `keys` junk keys whose values fill the rest.
+/// A frame of at most `max` bytes: a request with up to `keys` junk keys whose
+/// values fill the frame, then one mistyped field. The junk keys come first in
+/// the text and in sorted order (`a…` < `bufsize`), so a decoder that looks for
+/// the culprit field key by key tries them all.
 fn junk_keys_frame(id: u64, keys: usize, max: usize) -> String {
     let keys = keys.clamp(1, max / 16);
-    let mut map = Map::new();
-    map.insert("id".into(), json!(id));
-    map.insert("op".into(), json!("recv"));
-    map.insert("sock".into(), json!("s1"));
-    map.insert("bufsize".into(), json!("x"));
-    // Each key costs `"kNNNNN":"…",` = 12 bytes plus its value.
-    let value_len = (max.saturating_sub(200) / keys).saturating_sub(12);
-    let value = "j".repeat(value_len);
+    // Each key costs `,"aNNNNNNNN":"…"` = 15 bytes plus its value.
+    let value = "j".repeat((max.saturating_sub(200) / keys).saturating_sub(15));
+    let mut text = format!("{{\"id\":{id},\"op\":\"recv\",\"sock\":\"s1\"");
     for k in 0..keys {
-        map.insert(format!("k{k}"), json!(value));
+        text.push_str(&format!(",\"a{k:08}\":\"{value}\""));
     }
-    Value::Object(map).to_string()
+    text.push_str(",\"bufsize\":\"x\"}");
+    text
 }
 
 // ======================================================================
