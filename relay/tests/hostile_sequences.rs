@@ -59,7 +59,10 @@ const DEFAULT_CASES: u32 = 48;
 /// per key (quadratic), which stalls the session and a relay worker for minutes.
 const FIND_QUADRATIC_DECODER: bool = false;
 
-/// Non-ASCII text in FTP commands and paths (`ftp.sendcmd`, `ftp.cwd`, …).
+/// Non-ASCII text in FTP commands and paths (`ftp.sendcmd`, `ftp.cwd`, …, and
+/// junk or mistyped fields of `ftp.*` requests): the relay slices the command line
+/// at byte 5 (`relay/src/ftp/control.rs`, the `PASS ` check) and panics inside a
+/// multi-byte character, killing the session without a close frame.
 const FIND_FTP_NON_ASCII: bool = false;
 
 /// How long a step waits for the reply of an op that [answers soon](answers_soon)
@@ -1630,6 +1633,14 @@ impl Session {
                     }
                 }
                 map.insert("id".into(), json!(id));
+                if !FIND_FTP_NON_ASCII && tpl.op.starts_with("ftp.") {
+                    // Junk and mistyped fields can carry non-ASCII text too.
+                    for v in map.values_mut() {
+                        if let Value::String(text) = v {
+                            text.retain(|c| c.is_ascii());
+                        }
+                    }
+                }
                 if matches!(tpl.op.as_str(), "close" | "ftp.close" | "ftp.quit") {
                     let h = map.get("sock").or_else(|| map.get("conn"));
                     if let Some(h) = h.and_then(Value::as_str) {
