@@ -2,13 +2,15 @@
 //! (the matklad/cargo-xtask pattern; the alias lives in `.cargo/config.toml`).
 //!
 //! This file only parses the command line and dispatches; each workflow lives in
-//! its own module: [`tasks`] (`run`, `test`, `bench`), [`install`] (idempotent
+//! its own module: [`tasks`] (`run`, `test`, `bench`), [`fuzz`] (the property
+//! tests with a long budget), [`install`] (idempotent
 //! installation of the tools they need), [`ui`] (the trunk build of the frontend),
 //! [`e2e`] (the browser tests against a real relay) and [`cmd`] (running a step
 //! with a header and a clear failure). It must not touch the crates it builds.
 
 mod cmd;
 mod e2e;
+mod fuzz;
 mod install;
 mod tasks;
 mod ui;
@@ -23,7 +25,15 @@ commands:
                         and print the URL to open (extra args go to `socklab`)
   test                  fmt check, clippy -D warnings, all tests, wasm build, browser e2e
   e2e                   only the wasm build and the browser end-to-end tests
-  bench                 the relay's throughput benchmark (cargo bench)
+  bench [-- --quick]    the relay's benchmarks (cargo bench): throughput, and the
+                        `ping` round trip of a session while another one attacks
+                        the relay with the worst frames, beside the idle figure
+  fuzz [-- --cases N]   every property-based test of `shared` and `relay` in release
+                        mode with N cases each (default 1000, about 20x the budget
+                        of `cargo test`; PROPTEST_CASES is used when --cases is not
+                        given). A property test is found by its name: the test's
+                        name or module contains `prop` (fn prop_…, mod prop), or
+                        its file is relay|shared/tests/hostile_*.rs or *prop*.rs
   install               only install the missing tools (wasm32 target, trunk,
                         wasm-bindgen-cli, wasm-opt, Chromium, playwright-core)
   ui                    only build the UI into dist/ (release)
@@ -43,6 +53,7 @@ fn main() -> ExitCode {
         "test" => tasks::test(),
         "e2e" => tasks::e2e(),
         "bench" => tasks::bench(strip_dashdash(rest)),
+        "fuzz" => fuzz::run(strip_dashdash(rest)),
         "install" => install::all(),
         "ui" => install::for_ui().and_then(|_| ui::build(true)),
         "help" | "-h" | "--help" => {

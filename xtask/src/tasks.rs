@@ -77,14 +77,26 @@ pub fn run(relay_args: &[String]) -> Result<()> {
     cmd::step("run: build and start the relay (Ctrl-C stops it)", &mut c)
 }
 
-/// `cargo xtask bench [-- args]`: the relay's throughput benchmark, then the
-/// UI's compressed size and its last measured start-up time.
+/// The relay's benchmarks, in the order `cargo xtask bench` runs them.
+const BENCHES: [(&str, &str); 2] = [
+    ("throughput", "bench: relay throughput"),
+    (
+        "under_attack",
+        "bench: ping round trip while another session attacks the relay",
+    ),
+];
+
+/// `cargo xtask bench [-- args]`: the relay's benchmarks (the same args go to
+/// each, e.g. `--quick`), then the UI's compressed size and its last measured
+/// start-up time.
 pub fn bench(args: &[String]) -> Result<()> {
-    let mut c = cmd::cargo();
-    c.args(["bench", "-p", "relay", "--bench", "throughput"]);
-    if !args.is_empty() {
-        c.arg("--").args(args);
+    for (name, title) in BENCHES {
+        let mut c = cmd::cargo();
+        c.args(["bench", "-p", "relay", "--bench", name]);
+        if !args.is_empty() {
+            c.arg("--").args(args);
+        }
+        cmd::step(title, &mut c)?;
     }
-    cmd::step("bench: relay throughput", &mut c)?;
     ui::report_size()
 }
