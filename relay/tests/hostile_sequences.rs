@@ -49,22 +49,6 @@ type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 /// small enough for `cargo test` on a 2-core machine.
 const DEFAULT_CASES: u32 = 48;
 
-// ---- known relay bugs (fixed by other slices of issue 9) ----
-//
-// The generator can produce these inputs; each switch leaves one out so the
-// property is green on the current relay. Turn a switch on once its fix is merged.
-
-/// ~1 MiB request frames with ~68,000 junk keys and one mistyped field: the
-/// request decoder looks for the culprit field by re-decoding the request once
-/// per key (quadratic), which stalls the session and a relay worker for minutes.
-const FIND_QUADRATIC_DECODER: bool = false;
-
-/// Non-ASCII text in FTP commands and paths (`ftp.sendcmd`, `ftp.cwd`, …, and
-/// junk or mistyped fields of `ftp.*` requests): the relay slices the command line
-/// at byte 5 (`relay/src/ftp/control.rs`, the `PASS ` check) and panics inside a
-/// multi-byte character, killing the session without a close frame.
-const FIND_FTP_NON_ASCII: bool = false;
-
 /// How long a step waits for the reply of an op that [answers soon](answers_soon)
 /// before it moves on (pacing only: nothing is asserted about it).
 const PACE: std::time::Duration = std::time::Duration::from_secs(2);
@@ -224,7 +208,7 @@ enum Step {
     BadBinary(Vec<u8>),
     /// A text frame one byte over `max_message_bytes`: close 1009.
     Oversized,
-    /// ~1 MiB of junk keys and one mistyped field (see [`FIND_QUADRATIC_DECODER`]).
+    /// ~1 MiB of junk keys and one mistyped field .
     JunkKeys { keys: usize },
 }
 
@@ -347,7 +331,7 @@ fn setup() -> impl Strategy<Value = Step> {
 }
 
 fn step() -> BoxedStrategy<Step> {
-    let mut options: Vec<(u32, BoxedStrategy<Step>)> = vec![
+    let options: Vec<(u32, BoxedStrategy<Step>)> = vec![
         (800, request().boxed()),
         (30, setup().boxed()),
         (40, unreadable().prop_map(Step::Unreadable).boxed()),
@@ -365,15 +349,15 @@ fn step() -> BoxedStrategy<Step> {
         ),
         (20, bad_binary().prop_map(Step::BadBinary).boxed()),
         (2, Just(Step::Oversized).boxed()),
-    ];
-    if FIND_QUADRATIC_DECODER {
-        options.push((
+        // ~1 MiB frames with up to 68,000 junk keys and one mistyped field: the
+        // decoder once re-read such a frame once per key and stalled the relay.
+        (
             2,
             (1_000usize..68_000)
                 .prop_map(|keys| Step::JunkKeys { keys })
                 .boxed(),
-        ));
-    }
+        ),
+    ];
     Union::new_weighted(options).boxed()
 }
 
@@ -600,10 +584,8 @@ fn recv_flags() -> BoxedStrategy<F> {
 }
 
 fn ftp_text(plain: &[&'static str], non_ascii: &[&'static str]) -> BoxedStrategy<F> {
-    let mut all: Vec<Value> = plain.iter().map(|s| json!(s)).collect();
-    if FIND_FTP_NON_ASCII {
-        all.extend(non_ascii.iter().map(|s| json!(s)));
-    }
+    // Non-ASCII commands once panicked the session (a byte slice inside a character).
+    let all: Vec<Value> = plain.iter().chain(non_ascii).map(|s| json!(s)).collect();
     one_of(all)
 }
 
@@ -1633,14 +1615,6 @@ impl Session {
                     }
                 }
                 map.insert("id".into(), json!(id));
-                if !FIND_FTP_NON_ASCII && tpl.op.starts_with("ftp.") {
-                    // Junk and mistyped fields can carry non-ASCII text too.
-                    for v in map.values_mut() {
-                        if let Value::String(text) = v {
-                            text.retain(|c| c.is_ascii());
-                        }
-                    }
-                }
                 if matches!(tpl.op.as_str(), "close" | "ftp.close" | "ftp.quit") {
                     let h = map.get("sock").or_else(|| map.get("conn"));
                     if let Some(h) = h.and_then(Value::as_str) {
