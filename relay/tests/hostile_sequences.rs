@@ -58,12 +58,21 @@ const DOCUMENTED_CLOSE_CODES: [u16; 4] = [1000, 1008, 1009, 1013];
 
 #[test]
 fn prop_random_op_sequences_never_kill_a_session() {
+    // The relay gets its own runtime, as a separate process would: a relay worker
+    // stuck on one frame must not stop the driver's hang guards from firing.
+    let relay_rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("relay")
+        .enable_all()
+        .build()
+        .expect("relay runtime");
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
-        .expect("tokio runtime");
-    let env = rt.block_on(Env::start());
+        .expect("driver runtime");
+    let relay = relay_rt.block_on(Env::start_relay());
+    let env = rt.block_on(Env::new(relay));
     let mut config = PropConfig::with_cases(cases());
     config.failure_persistence = None;
     config.max_shrink_iters = 256;
@@ -71,6 +80,9 @@ fn prop_random_op_sequences_never_kill_a_session() {
     let mut runner = TestRunner::new(config);
     let result = runner.run(&sequence(), |steps| rt.block_on(run_case(&env, steps)));
     env.print_coverage();
+    // A relay still busy with a frame is not waited for.
+    drop(env);
+    relay_rt.shutdown_background();
     if let Err(e) = result {
         panic!("{e}");
     }
@@ -102,11 +114,14 @@ struct Env {
 }
 
 impl Env {
-    async fn start() -> Env {
+    async fn start_relay() -> relay::Running {
         let mut config = Config::for_tests();
         // Shrinking replays many cases; sessions of failed cases may linger.
         config.limits.max_sessions_per_ip = 256;
-        let relay = common::start(config).await;
+        common::start(config).await
+    }
+
+    async fn new(relay: relay::Running) -> Env {
         let hello = common::Client::connect(&relay).await.hello;
         let labs = hello["labs"]
             .as_object()
