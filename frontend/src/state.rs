@@ -359,7 +359,8 @@ impl State {
             Event::Error { code, message } => {
                 self.notice = Some(format!("relay error ({code}): {message}"));
             }
-            // HTTP/FTP events belong to panels this workbench doesn't show yet.
+            // HTTP/FTP events were given to the HTTP and FTP panels' state above;
+            // the socket cards have nothing to show for them.
             Event::Wire { .. } | Event::FtpBlock { .. } | Event::FtpLine { .. } => {}
         }
     }

@@ -28,7 +28,7 @@ pub struct LabPorts {
 }
 
 impl LabPorts {
-    /// The ports of DESIGN.md.
+    /// The standard lab ports (docs/architecture.md, "Lab servers").
     pub const STANDARD: LabPorts = LabPorts {
         tcp_echo: 20007,
         udp_echo: 20007,
@@ -110,8 +110,9 @@ pub struct Config {
     pub limits: RelayLimits,
     /// Per-session budget without flags (buffered bytes, lab share, auth timeout).
     pub budget: crate::budget::SessionBudget,
-    /// Directory with the built UI (trunk's `dist/`); `None` serves the embedded
-    /// UI or, when there is none, a page that says how to build it.
+    /// Directory with the built UI (trunk's `dist/`); `None` serves `dist/` in the
+    /// working directory when a UI was built there, else a page that says how to
+    /// build one.
     pub ui_dir: Option<PathBuf>,
 }
 

@@ -21,7 +21,8 @@ struct Args {
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
 
-    /// Do not start the lab servers (TCP/UDP echo on 20007, chat on 20023).
+    /// Do not start the lab servers (TCP and UDP echo on 20007, chat on 20023,
+    /// HTTP on 20080, FTP on 20021 with passive ports 21000-21099).
     #[arg(long)]
     no_labs: bool,
 

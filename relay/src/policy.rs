@@ -1,7 +1,7 @@
 //! The relay's pure allow/deny decisions: which addresses a learner may `connect`
 //! to and `bind`, and which pages may open the WebSocket (`OriginPolicy`).
 //!
-//! Owns the defaults of DESIGN.md "Security stance" and "Lab servers" and the
+//! Owns the defaults of docs/architecture.md "Security stance" and "Lab servers" and the
 //! wording of every denial (each names the rule and the flag that changes it).
 //! It must not touch sockets, DNS or the session: callers resolve names, pass the
 //! resolved address here, and connect to / bind exactly the address returned.

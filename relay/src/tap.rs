@@ -1,5 +1,5 @@
 //! A stream wrapper that records the bytes crossing it, so a session can show
-//! them as `wire` events (PROTOCOL.md "Events"). Used by HTTP and FTP alike.
+//! them as `wire` events (docs/protocol.md "Events"). Used by HTTP and FTP alike.
 //!
 //! Owns only the recording: [`Tap`] forwards every read and write to the stream
 //! it wraps and keeps a log of what went through, in order, as [`WireChunk`]s.

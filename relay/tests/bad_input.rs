@@ -1,7 +1,8 @@
 //! Bad input never breaks a session: malformed or non-object JSON, unknown ops,
 //! missing and mistyped fields, unknown and closed handles, binary frames outside a
 //! pipe, duplicate pending ids, 500 pipelined requests, and an oversized frame
-//! (close 1009, other sessions unaffected). Also the Python errors of decision 18.
+//! (close 1009, other sessions unaffected). Also the Python errors of docs/protocol.md, choice
+//! `misuse-errors`.
 //!
 //! Owns only these scenarios; the harness lives in `common/`.
 

@@ -161,8 +161,9 @@ async fn allow_origin_admits_that_origin() {
 }
 
 /// A UDP socket that `sendto` binds implicitly should listen on loopback only, like
-/// `bind("")` does by default (DESIGN.md: all-interfaces binds are narrowed to
-/// loopback unless `--allow-bind` permits them). The kernel's autobind would give
+/// `bind("")` does by default (docs/architecture.md, "Security stance": all-interfaces
+/// binds are narrowed to loopback unless `--allow-bind` permits them; docs/protocol.md,
+/// choice `implicit-bind`). The kernel's autobind would give
 /// 0.0.0.0, so datagrams from other hosts could reach the learner's socket.
 #[tokio::test]
 async fn implicit_udp_bind_is_loopback_only() {

@@ -98,7 +98,7 @@ pub struct PolicySummary {
     pub auth_required: bool,
 }
 
-/// Socket states as the article and Linux name them.
+/// Socket states as Linux names them (docs/protocol.md, choice `tcp-states`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum SockState {

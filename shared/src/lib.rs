@@ -1,4 +1,4 @@
-//! The socklab wire protocol (`PROTOCOL.md`, version 1) as serde types.
+//! The socklab wire protocol (version 1, specified in `docs/protocol.md`) as serde types.
 //!
 //! This crate owns every message that crosses the WebSocket between the browser
 //! frontend and the native relay: requests ([`Request`], [`Op`]), replies

@@ -2,7 +2,7 @@
 //! request, and [`ServerFrame`], the client's view of any relay text frame.
 //!
 //! Owns the shapes of successful results ([`OkBody`]); which op yields which shape
-//! is listed in PROTOCOL.md and performed by the relay.
+//! is listed in docs/protocol.md and performed by the relay.
 
 use crate::{Addr, Data, ErrorBody, EventFrame};
 use serde::{Deserialize, Deserializer, Serialize};

@@ -1,6 +1,6 @@
 //! Requests: `{"id": 7, "op": "connect", …arguments}`, one per text frame.
 //!
-//! Owns the [`Op`] catalogue (every operation of PROTOCOL.md with its arguments and
+//! Owns the [`Op`] catalogue (every operation of docs/protocol.md with its arguments and
 //! Python's defaults) and [`parse_request`], which turns a text frame into a request
 //! or into an error that names the offending field. Performing an op is the relay's job.
 

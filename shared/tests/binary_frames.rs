@@ -23,7 +23,8 @@ fn round_trip_any_payload() {
     }
     // Empty payload is a valid (empty) write.
     assert_eq!(decode(b"\x02s1"), Ok(("s1", &b""[..])));
-    // A zero-length handle decodes; the relay rejects it as not piped (decision 13).
+    // A zero-length handle decodes; the relay rejects it as not piped (docs/protocol.md,
+    // choice `unpiped-binary-frame`).
     assert_eq!(decode(b"\x00abc"), Ok(("", &b"abc"[..])));
 }
 

@@ -13,7 +13,7 @@ fn docs() -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
-/// Every op of PROTOCOL.md's tables.
+/// Every op of the protocol (the `Op` catalogue in `shared/src/request.rs`).
 const OPS: &[&str] = &[
     "auth",
     "ping",

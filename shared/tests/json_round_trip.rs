@@ -1,4 +1,4 @@
-//! Literal-JSON round trips of every message shape in PROTOCOL.md, in the style of
+//! Literal-JSON round trips of every message shape in docs/protocol.md, in the style of
 //! rust-analyzer's lsp-server `msg.rs` tests: each test writes the JSON a peer
 //! would send, parses it into the shared type, compares it with the Rust value it
 //! must mean, serializes it back and checks the JSON is the same (as
@@ -67,7 +67,7 @@ fn addr(host: &str, port: u16) -> Addr {
     Addr::new(host, port)
 }
 
-// ---------------------------------------------------------------- PROTOCOL.md examples
+// ----------------------------------------------------------- docs/protocol.md examples
 
 #[test]
 fn protocol_md_examples() {
@@ -348,7 +348,7 @@ fn bind_listen_accept_connect() {
         7,
         OkBody::Errno { errno: 115 },
     );
-    // Non-blocking connect (decision 5).
+    // Non-blocking connect (docs/protocol.md, choice `nonblocking-connect`).
     reply(
         r#"{"re": 6, "err": {"code": "EINPROGRESS", "errno": 115, "message": "Operation now in progress"}}"#,
         Reply::err(6, ErrorBody::errno(Errno::EINPROGRESS)),
@@ -498,7 +498,7 @@ fn names_shutdown_close() {
         Op::Close { sock: s("s1") },
     );
     ok(r#"{"re": 4, "ok": {}}"#, 4, OkBody::Empty {});
-    // Requests still pending on a closed handle (decision 6).
+    // Requests still pending on a closed handle (docs/protocol.md, choice `bad-handle`).
     reply(
         r#"{"re": 1, "err": {"code": "EBADF", "errno": 9, "message": "Bad file descriptor"}}"#,
         Reply::err(1, ErrorBody::errno(Errno::EBADF)),
@@ -1210,7 +1210,7 @@ fn state_events() {
         assert_eq!(st.as_str(), name);
         assert_eq!(serde_json::to_value(st).unwrap(), Value::from(name));
     }
-    // The transitions of decision 9.
+    // The transitions of docs/protocol.md, choice `tcp-states`.
     for (from, to) in [
         (SockState::Closed, SockState::Bound),
         (SockState::Bound, SockState::Listen),
@@ -1270,7 +1270,7 @@ fn incoming_and_closed_events() {
 
 #[test]
 fn data_events() {
-    // dir in: n and a bounded preview (decision 8).
+    // dir in: n and a bounded preview (docs/protocol.md, choice `data-events`).
     event(
         r#"{"ev": "data", "t": 60, "sock": "s1", "dir": "in", "n": 6, "preview": {"text": "hello\n"}}"#,
         60,

@@ -1,4 +1,4 @@
-//! The value types of PROTOCOL.md "Values" and "Errors": `Data` (text or base64 and
+//! The value types of docs/protocol.md "Values" and "Errors": `Data` (text or base64 and
 //! the rule that chooses), `Addr` (Python's `(host, port)`), and `ErrorBody` (codes,
 //! errno numbers and the exact line Python would print).
 

@@ -15,7 +15,8 @@ use std::time::{Duration, Instant};
 
 /// How long the relay may take to start listening.
 const RELAY_START_TIMEOUT: Duration = Duration::from_secs(60);
-/// The relay's standard lab ports (DESIGN.md): TCP+UDP echo, chat, HTTP, FTP.
+/// The relay's standard lab ports (docs/architecture.md, "Lab servers"): TCP+UDP
+/// echo, chat, HTTP, FTP.
 const LAB_TCP_PORTS: &[u16] = &[20007, 20023, 20080, 20021];
 const LAB_UDP_PORTS: &[u16] = &[20007];
 

@@ -17,7 +17,8 @@ use yew::prelude::*;
 /// Largest upload frame payload (well under any `max_message_bytes`).
 const FRAME_BYTES: usize = 64 * 1024;
 
-/// The FTP lab's address from `hello.labs`, else DESIGN.md's default.
+/// The FTP lab's address from `hello.labs`, else the standard port
+/// (docs/architecture.md, "Lab servers").
 fn lab(ctx: &AppCtx) -> (String, u16) {
     ctx.state
         .hello

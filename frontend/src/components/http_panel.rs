@@ -29,7 +29,8 @@ enum BodyView {
     Json,
 }
 
-/// The HTTP lab's address from `hello.labs`, else DESIGN.md's default.
+/// The HTTP lab's address from `hello.labs`, else the standard port
+/// (docs/architecture.md, "Lab servers").
 fn lab(ctx: &AppCtx) -> (String, u16) {
     ctx.state
         .hello

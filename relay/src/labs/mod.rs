@@ -1,4 +1,4 @@
-//! The lab servers embedded in the relay (DESIGN.md "Lab servers"): targets for the
+//! The lab servers embedded in the relay (docs/architecture.md "Lab servers"): targets for the
 //! learner's first sockets, listening on 127.0.0.1 only.
 //!
 //! Owns binding the labs, naming them (`tcp_echo`, `udp_echo`, `chat`, `http`, `ftp`: the names of

@@ -1,4 +1,4 @@
-//! The `http.*` ops (PROTOCOL.md "HTTP operations") as methods on [`Session`]:
+//! The `http.*` ops (docs/protocol.md "HTTP operations") as methods on [`Session`]:
 //! `http.open`, `request`, `putrequest`, `putheader`, `endheaders`, `send`,
 //! `getresponse`, `read`, `close`.
 //!

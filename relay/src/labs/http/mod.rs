@@ -1,4 +1,4 @@
-//! The HTTP lab (DESIGN.md "Lab servers"): a small httpbin-like service for the
+//! The HTTP lab (docs/architecture.md "Lab servers"): a small httpbin-like service for the
 //! learner's `http.client` calls, on loopback.
 //!
 //! - `/` — an index page listing the endpoints;
