@@ -1,6 +1,7 @@
-// The workbench in real headless Chromium against the real relay: the seed
-// article's echo exercise by clicking only, a UDP echo, a refused connect, and
-// the downloaded Python transcript replayed with python3 against the same labs.
+// The workbench in real headless Chromium against the real relay: the echo
+// exercise of the classic Python socket tutorial this workbench follows, by
+// clicking only; a UDP echo; a refused connect; and the downloaded Python
+// transcript replayed with python3 against the same labs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';

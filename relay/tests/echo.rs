@@ -1,6 +1,7 @@
-//! Echo exchanges through the relay: the seed article's server/client pair (in one
-//! session and across two), a plain echo server of the test over IPv4 and IPv6,
-//! `connect` vs `connect_ex` on a closed port, and UDP echo.
+//! Echo exchanges through the relay: the server/client pair of the classic Python
+//! socket tutorial this workbench follows (in one session and across two), a plain
+//! echo server of the test over IPv4 and IPv6, `connect` vs `connect_ex` on a closed
+//! port, and UDP echo.
 //!
 //! Owns only these end-to-end scenarios; the harness lives in `common/`.
 
@@ -9,10 +10,10 @@ mod common;
 use common::*;
 use serde_json::json;
 
-/// The article's server: socket, bind, listen(5). The article binds 20178; the test
+/// The tutorial's server: socket, bind, listen(5). The tutorial binds 20178; the test
 /// binds port 0 so that parallel tests never collide (the port is read from the
 /// bind reply, as a learner would from `getsockname`).
-async fn article_server(c: &mut Client) -> (String, u16) {
+async fn tutorial_server(c: &mut Client) -> (String, u16) {
     let s = tcp_socket(c).await;
     let ok = c
         .ok(json!({"op": "bind", "sock": s, "addr": ["127.0.0.1", 0]}))
@@ -27,7 +28,7 @@ async fn article_server(c: &mut Client) -> (String, u16) {
 }
 
 /// Client side: connect, with SYN_SENT then ESTABLISHED before the reply.
-async fn article_connect(c: &mut Client, p: u16) -> String {
+async fn tutorial_connect(c: &mut Client, p: u16) -> String {
     let s = tcp_socket(c).await;
     c.ok(json!({"op": "connect", "sock": s, "addr": ["127.0.0.1", p]}))
         .await;
@@ -43,14 +44,14 @@ async fn article_connect(c: &mut Client, p: u16) -> String {
     s
 }
 
-/// The article's exchange with `srv` (server session) and `cli` (client session),
+/// The tutorial's exchange with `srv` (server session) and `cli` (client session),
 /// which may be the same client. Written as a macro so the two clients can be one.
-macro_rules! article_exchange {
+macro_rules! tutorial_exchange {
     ($srv:expr, $cli:expr) => {{
-        let (listener, p) = article_server($srv).await;
+        let (listener, p) = tutorial_server($srv).await;
         // conn, address = sock.accept() — pending until the client connects.
         let accept_id = $srv.send(json!({"op": "accept", "sock": listener})).await;
-        let client = article_connect($cli, p).await;
+        let client = tutorial_connect($cli, p).await;
         let client_name = $cli
             .ok(json!({"op": "getsockname", "sock": client}))
             .await;
@@ -114,7 +115,7 @@ macro_rules! article_exchange {
 async fn seed_article_echo_in_one_session() {
     let relay = start_default().await;
     let mut c = Client::connect(&relay).await;
-    article_exchange!(&mut c, &mut c);
+    tutorial_exchange!(&mut c, &mut c);
     c.ok(json!({"op": "ping"})).await;
 }
 
@@ -127,7 +128,7 @@ async fn seed_article_echo_across_two_sessions() {
         server.hello["session"], client.hello["session"],
         "each session has its own id"
     );
-    article_exchange!(&mut server, &mut client);
+    tutorial_exchange!(&mut server, &mut client);
 }
 
 /// Connects to `echo` (a test echo server) from the relay and echoes a few messages.

@@ -1,5 +1,6 @@
-//! `select`: the seed article's select() server driven entirely through the relay
-//! (three clients in another session, served concurrently), and select timeouts.
+//! `select`: the select() server of the classic Python socket tutorial this
+//! workbench follows, driven entirely through the relay (three clients in another
+//! session, served concurrently), and select timeouts.
 //!
 //! Owns only these scenarios; the harness lives in `common/`.
 
@@ -17,7 +18,7 @@ fn handles(v: &Value) -> Vec<String> {
         .collect()
 }
 
-/// The article's select server, one loop iteration per `select` call. Returns
+/// The tutorial's select server, one loop iteration per `select` call. Returns
 /// when every client that connected has been served and has gone away.
 async fn run_select_server(srv: &mut Client, sock: &str, clients: usize) -> usize {
     let mut rlists: Vec<String> = vec![sock.to_owned()];
@@ -75,7 +76,7 @@ async fn run_select_server(srv: &mut Client, sock: &str, clients: usize) -> usiz
             };
             match q.pop_front() {
                 Some(msg) => {
-                    // The article forgets to send; an echo server sends it back.
+                    // The tutorial forgets to send; an echo server sends it back.
                     srv.ok(json!({"op": "sendall", "sock": s, "data": msg}))
                         .await;
                     echoed += 1;
@@ -104,7 +105,7 @@ async fn seed_article_select_server_echoes_three_clients() {
         .ok(json!({"op": "getsockopt", "sock": sock, "level": "SOL_SOCKET", "name": "SO_REUSEADDR"}))
         .await;
     assert_ne!(v["value"], 0);
-    // The article binds 20178; port 0 keeps parallel tests apart.
+    // The tutorial binds 20178; port 0 keeps parallel tests apart.
     let bound = srv
         .ok(json!({"op": "bind", "sock": sock, "addr": ["127.0.0.1", 0]}))
         .await;

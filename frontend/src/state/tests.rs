@@ -1,6 +1,7 @@
-//! Reducer tests: the seed article's echo exercise as the relay reports it
-//! (events before replies, decision 9's state sequence), checked on the cards,
-//! the timeline and the transcript.
+//! Reducer tests: the echo exercise of the classic Python socket tutorial this
+//! workbench follows, as the relay reports it (events before replies, the state
+//! sequence of docs/protocol.md, choice `tcp-states`), checked on the cards, the
+//! timeline and the transcript.
 
 use super::*;
 use shared::{Limits, PolicySummary, RelayInfo};
