@@ -37,7 +37,7 @@ test('the relay hello names the labs', async () => {
   await page.locator('details.hello summary').click();
 });
 
-test("the seed article's echo exercise, by clicking only", async () => {
+test("the tutorial's echo exercise, by clicking only", async () => {
   const server = await newSocket(page, 's1');
   const client = await newSocket(page, 's2');
   await waitState(server, 'CLOSED');
