@@ -31,9 +31,8 @@ commands:
   fuzz [-- --cases N]   every property-based test of `shared` and `relay` in release
                         mode with N cases each (default 1000, about 20x the budget
                         of `cargo test`; PROPTEST_CASES is used when --cases is not
-                        given). A property test is found by its name: the test's
-                        name or module contains `prop` (fn prop_…, mod prop), or
-                        its file is relay|shared/tests/hostile_*.rs or *prop*.rs
+                        given): the whole test suite of both crates runs, and
+                        every property test reads PROPTEST_CASES
   install               only install the missing tools (wasm32 target, trunk,
                         wasm-bindgen-cli, wasm-opt, Chromium, playwright-core)
   ui                    only build the UI into dist/ (release)
