@@ -33,6 +33,8 @@ mod sock;
 mod state;
 mod tap;
 mod tcp_info;
+#[cfg(test)]
+mod test_support;
 
 pub use config::Config;
 pub use server::{start, Running};

@@ -246,10 +246,7 @@ mod tests {
     }
 
     fn cases() -> u32 {
-        std::env::var("PROPTEST_CASES")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(128)
+        crate::test_support::proptest_cases(128)
     }
 
     proptest::proptest! {

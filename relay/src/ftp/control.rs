@@ -351,7 +351,7 @@ mod tests {
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(
-            std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(128)
+            crate::test_support::proptest_cases(128)
         ))]
 
         /// Any bytes in any chunking: no panic, every byte read is accounted for

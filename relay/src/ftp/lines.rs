@@ -66,7 +66,7 @@ mod tests {
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(
-            std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(128)
+            crate::test_support::proptest_cases(128)
         ))]
 
         #[test]

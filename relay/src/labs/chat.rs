@@ -390,7 +390,7 @@ mod tests {
 
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(
-            std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256)))]
+            crate::test_support::proptest_cases(256)))]
 
         /// Whatever a client sends in one read: whole lines, each prefixed, with the
         /// chunk's bytes in order, and bounded size.

@@ -90,7 +90,7 @@ mod tests {
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(
-            std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256)))]
+            crate::test_support::proptest_cases(256)))]
 
         /// Whatever arrives in whatever pieces: lines come out in order, whole, within
         /// the limit, and what is held never grows past limit + one piece unnoticed.

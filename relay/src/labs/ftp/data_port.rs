@@ -170,10 +170,7 @@ mod tests {
     }
 
     fn cases() -> ProptestConfig {
-        let n = std::env::var("PROPTEST_CASES")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(256);
+        let n = crate::test_support::proptest_cases(256);
         ProptestConfig::with_cases(n)
     }
 

@@ -114,7 +114,7 @@ mod tests {
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(
-            std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256)))]
+            crate::test_support::proptest_cases(256)))]
 
         #[test]
         fn ftplib_reads_back_every_path(path in "/[^\r\n]{0,40}") {

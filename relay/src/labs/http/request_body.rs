@@ -300,7 +300,7 @@ mod tests {
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(
-            std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256)))]
+            crate::test_support::proptest_cases(256)))]
 
         /// Any chunking, fed in any pieces, decodes to the same bytes.
         #[test]

@@ -284,12 +284,7 @@ mod tests {
     }
 
     fn cases() -> ProptestConfig {
-        ProptestConfig::with_cases(
-            std::env::var("PROPTEST_CASES")
-                .ok()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(256),
-        )
+        ProptestConfig::with_cases(crate::test_support::proptest_cases(256))
     }
 
     proptest! {
