@@ -122,31 +122,9 @@ impl Pending {
     }
 }
 
-/// The handle an op acts on.
+/// The socket an op acts on (HTTP and FTP handles belong to their panels).
 pub fn op_sock(op: &Op) -> Option<&str> {
-    match op {
-        Op::Setsockopt { sock, .. }
-        | Op::Getsockopt { sock, .. }
-        | Op::Setblocking { sock, .. }
-        | Op::Settimeout { sock, .. }
-        | Op::Bind { sock, .. }
-        | Op::Listen { sock, .. }
-        | Op::Accept { sock }
-        | Op::Connect { sock, .. }
-        | Op::ConnectEx { sock, .. }
-        | Op::Send { sock, .. }
-        | Op::Sendall { sock, .. }
-        | Op::Sendto { sock, .. }
-        | Op::Recv { sock, .. }
-        | Op::Recvfrom { sock, .. }
-        | Op::Getsockname { sock }
-        | Op::Getpeername { sock }
-        | Op::Shutdown { sock, .. }
-        | Op::Close { sock }
-        | Op::TcpInfo { sock }
-        | Op::Pipe { sock, .. } => Some(sock),
-        _ => None,
-    }
+    op.handle().filter(|_| op.is_socket())
 }
 
 /// A timeline lane: one of our sockets, or a peer we talk to.
@@ -301,7 +279,7 @@ impl State {
             Action::Sent { id, op } => {
                 self.http.on_sent(id, &op);
                 self.ftp.on_sent(id, &op);
-                let python = python::call(&op).unwrap_or_else(|| op_name(&op));
+                let python = python::call(&op).unwrap_or_else(|| op.name().to_owned());
                 self.pending.insert(id, Pending { op, python });
             }
             Action::Replied { id, outcome } => {
@@ -855,13 +833,6 @@ pub fn same_addr(a: &Addr, b: &Addr) -> bool {
         }
     }
     a.port() == b.port() && norm(a.host()) == norm(b.host())
-}
-
-fn op_name(op: &Op) -> String {
-    serde_json::to_value(op)
-        .ok()
-        .and_then(|v| v.get("op").and_then(|o| o.as_str()).map(str::to_owned))
-        .unwrap_or_else(|| "request".into())
 }
 
 #[cfg(test)]

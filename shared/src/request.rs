@@ -300,6 +300,79 @@ impl Op {
         self.name().starts_with("ftp.")
     }
 
+    /// The existing handle the op acts on: its `sock` (`s…`) or `conn` (`h…`, `f…`)
+    /// argument. `None` for ops that act on no handle (`ping`, `socket`, `select`,
+    /// `http.open`, `ftp.connect`, …). The relay routes by it and the page uses it to
+    /// find the card or panel a call belongs to.
+    pub fn handle(&self) -> Option<&str> {
+        match self {
+            Op::Setsockopt { sock, .. }
+            | Op::Getsockopt { sock, .. }
+            | Op::Setblocking { sock, .. }
+            | Op::Settimeout { sock, .. }
+            | Op::Bind { sock, .. }
+            | Op::Listen { sock, .. }
+            | Op::Accept { sock }
+            | Op::Connect { sock, .. }
+            | Op::ConnectEx { sock, .. }
+            | Op::Send { sock, .. }
+            | Op::Sendall { sock, .. }
+            | Op::Sendto { sock, .. }
+            | Op::Recv { sock, .. }
+            | Op::Recvfrom { sock, .. }
+            | Op::Getsockname { sock }
+            | Op::Getpeername { sock }
+            | Op::Shutdown { sock, .. }
+            | Op::Close { sock }
+            | Op::TcpInfo { sock }
+            | Op::Pipe { sock, .. } => Some(sock),
+            Op::HttpRequest { conn, .. }
+            | Op::HttpPutrequest { conn, .. }
+            | Op::HttpPutheader { conn, .. }
+            | Op::HttpEndheaders { conn, .. }
+            | Op::HttpSend { conn, .. }
+            | Op::HttpGetresponse { conn }
+            | Op::HttpRead { conn, .. }
+            | Op::HttpClose { conn }
+            | Op::FtpLogin { conn, .. }
+            | Op::FtpGetwelcome { conn }
+            | Op::FtpSendcmd { conn, .. }
+            | Op::FtpVoidcmd { conn, .. }
+            | Op::FtpSetPasv { conn, .. }
+            | Op::FtpRetrbinary { conn, .. }
+            | Op::FtpRetrlines { conn, .. }
+            | Op::FtpDir { conn, .. }
+            | Op::FtpNlst { conn, .. }
+            | Op::FtpRename { conn, .. }
+            | Op::FtpDelete { conn, .. }
+            | Op::FtpSize { conn, .. }
+            | Op::FtpCwd { conn, .. }
+            | Op::FtpMkd { conn, .. }
+            | Op::FtpRmd { conn, .. }
+            | Op::FtpPwd { conn }
+            | Op::FtpAbort { conn }
+            | Op::FtpQuit { conn }
+            | Op::FtpClose { conn }
+            | Op::FtpSetDebuglevel { conn, .. } => Some(conn),
+            Op::FtpStorbinary(store) | Op::FtpStorlines(store) => Some(&store.conn),
+            Op::Auth { .. }
+            | Op::Ping
+            | Op::Cancel { .. }
+            | Op::Socket { .. }
+            | Op::Select { .. }
+            | Op::HttpOpen { .. }
+            | Op::FtpConnect { .. } => None,
+        }
+    }
+
+    /// A socket op (Python's `socket` and `select`): neither `http.*`, `ftp.*` nor a
+    /// session op.
+    pub fn is_socket(&self) -> bool {
+        !self.is_http()
+            && !self.is_ftp()
+            && !matches!(self, Op::Auth { .. } | Op::Ping | Op::Cancel { .. })
+    }
+
     /// The op's wire name (`"connect"`, `"http.getresponse"`, …), for logs and messages.
     pub fn name(&self) -> &'static str {
         match self {

@@ -168,6 +168,28 @@ fn every_json_example_parses() {
     );
 }
 
+/// `Op::handle` names the `sock` or `conn` argument of every documented request.
+#[test]
+fn every_example_request_names_its_handle() {
+    let mut checked = 0;
+    for text in json_examples(&docs()) {
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) else {
+            continue;
+        };
+        if v.get("id").is_none() {
+            continue;
+        }
+        let request = parse_request(&text).unwrap_or_else(|e| panic!("{text}\n-> {}", e.message));
+        let expected = v
+            .get("sock")
+            .or_else(|| v.get("conn"))
+            .and_then(serde_json::Value::as_str);
+        assert_eq!(request.op.handle(), expected, "{text}");
+        checked += 1;
+    }
+    assert!(checked > 20, "only {checked} requests checked");
+}
+
 #[test]
 fn every_op_is_known_and_documented() {
     let md = docs();

@@ -23,21 +23,6 @@ use crate::tap::wire_events;
 use bytes::Bytes;
 use shared::{Channel, Data, Encoding, Errno, ErrorBody, OkBody, Op};
 
-/// The `conn` argument of an op on an existing connection.
-fn conn_of(op: &Op) -> Option<&str> {
-    match op {
-        Op::HttpRequest { conn, .. }
-        | Op::HttpPutrequest { conn, .. }
-        | Op::HttpPutheader { conn, .. }
-        | Op::HttpEndheaders { conn, .. }
-        | Op::HttpSend { conn, .. }
-        | Op::HttpGetresponse { conn }
-        | Op::HttpRead { conn, .. }
-        | Op::HttpClose { conn } => Some(conn),
-        _ => None,
-    }
-}
-
 /// Ops that may need the network (and so may stay pending).
 fn may_block(op: &Op) -> bool {
     matches!(
@@ -97,7 +82,7 @@ impl Session {
                 Err(e) => self.out.err(id, e),
             },
             op => {
-                let Some(h) = conn_of(&op).map(str::to_owned) else {
+                let Some(h) = op.handle().map(str::to_owned) else {
                     return self
                         .out
                         .err(id, bad_request("not an http.* operation on a connection"));
