@@ -85,6 +85,7 @@ pub fn run() -> Result<()> {
     node.current_dir(&dir)
         .env("PATH", tool_path())
         .env("SOCKLAB_URL", format!("http://{addr}/"))
+        .env("SOCKLAB_BIN", &relay_bin)
         .env("CHROMIUM", CHROMIUM)
         .env("ARTIFACTS", cmd::root().join("artifacts"))
         .args(["--test", "--test-concurrency=1"])
