@@ -1533,6 +1533,14 @@ impl Session {
         }
     }
 
+    /// Whether the session ended without a close frame.
+    fn ended_abruptly(&self) -> bool {
+        matches!(
+            self.seen.lock().expect("seen lock").ended,
+            Some(Ended::Abrupt(_))
+        )
+    }
+
     /// Sends one frame; a failure to send is the session having ended.
     async fn send(&mut self, msg: Message) -> Result<(), Stop> {
         match tokio::time::timeout(HANG_GUARD, self.tx.send(msg)).await {
@@ -1689,10 +1697,29 @@ impl Session {
                 let pad = "x".repeat(self.max_message_bytes);
                 self.log(&format!("an oversized ping ({} bytes)", pad.len() + 40));
                 let text = json!({"id": id, "op": "ping", "pad": pad}).to_string();
-                self.send(Message::text(text)).await?;
-                // The relay closes the session with 1009: `wait_for` returns `Closed`.
-                self.wait_for("the close after an oversized frame", |_| false)
-                    .await?;
+                // The relay refuses the frame from its header and closes with 1009.
+                // A client still writing the rest of the frame may instead see the
+                // connection reset: the kernel discards the close frame when the
+                // relay closes a socket with unread bytes (docs/protocol.md,
+                // Transport). Both end the session on purpose.
+                let sent =
+                    tokio::time::timeout(HANG_GUARD, self.tx.send(Message::text(text))).await;
+                if sent.is_err() {
+                    return Err(Stop::Fail(format!(
+                        "the relay did not take an oversized frame for {HANG_GUARD:?}"
+                    )));
+                }
+                // `wait_for` ends with the close frame's code, or fails on a reset.
+                return match self
+                    .wait_for("the close after an oversized frame", |_| false)
+                    .await
+                {
+                    Err(Stop::Fail(_)) if self.ended_abruptly() => Err(Stop::Closed(
+                        1009,
+                        "reset while the frame was still being sent".into(),
+                    )),
+                    other => other,
+                };
             }
             Step::JunkKeys { keys } => {
                 let id = self.fresh_id();
