@@ -13,12 +13,15 @@
 
 mod ftp;
 mod http;
+mod outcome;
 mod pipe;
 mod recv;
 mod select;
 mod send;
 mod socket;
 
+#[allow(unused_imports)] // until the ops are converted (issue 10)
+pub use outcome::{OpResult, Outcome};
 pub use select::WatchList;
 
 use crate::session::Session;
