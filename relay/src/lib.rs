@@ -30,6 +30,7 @@ mod resolve;
 mod server;
 mod session;
 mod sock;
+pub mod sock_diag;
 mod state;
 mod tap;
 mod tcp_info;
