@@ -22,6 +22,7 @@ mod ftp;
 mod http;
 mod io;
 pub mod labs;
+pub mod linger;
 mod ops;
 mod oserror;
 mod outbox;
