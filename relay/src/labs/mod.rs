@@ -11,8 +11,11 @@
 //! The limits every lab shares live here ([`MAX_CLIENTS_PER_LAB`],
 //! [`MAX_CLIENTS_PER_PEER`], [`IDLE_TIMEOUT`]), and so does the one question the
 //! relay's session side asks about labs: [`session_connection_cap`] (is this
-//! address a lab, and how many connections may one session hold to it).
+//! address a lab, and how many connections may one session hold to it). The accept
+//! loop the TCP labs share (a place per client, or an answer at once when the lab
+//! is full) is `admission.rs`.
 
+mod admission;
 mod chat;
 mod client_slots;
 mod ftp;
@@ -22,7 +25,8 @@ mod tcp_echo;
 mod udp_echo;
 
 use crate::config::LabPorts;
-pub(crate) use client_slots::{ClientSlots, Full};
+pub(crate) use admission::{accept_next, full_message, LabClients};
+pub(crate) use client_slots::{ClientSlots, Full, Slot};
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::io;
@@ -63,17 +67,7 @@ pub fn session_connection_cap(
         .then_some(MAX_CONNECTIONS_PER_SESSION)
 }
 
-/// The first words of the answer to a client turned away by `full`.
-pub(crate) fn full_message(full: Full, peer: SocketAddr) -> String {
-    match full {
-        Full::Total(n) => format!("the lab is full ({n} clients)"),
-        Full::PerPeer(n) => format!(
-            "too many connections from {} (at most {n} from one address)",
-            peer.ip()
-        ),
-    }
-}
-use tokio::net::{TcpListener, TcpStream, UdpSocket};
+use tokio::net::{TcpListener, UdpSocket};
 use tokio::task::JoinHandle;
 
 /// The running labs. Dropping this stops them all.
@@ -179,24 +173,6 @@ fn not_started(lab: &str, proto: &str, port: u16, e: &io::Error) {
         error = %e,
         "lab {lab} not started: cannot bind 127.0.0.1:{port}/{proto}: {e}"
     );
-}
-
-/// After a failed `accept` (e.g. out of file descriptors) wait a little before the
-/// next one instead of spinning.
-pub(crate) const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
-
-/// Waits for the next connection to a lab. Accept errors (e.g. EMFILE) are logged
-/// and retried after [`ACCEPT_BACKOFF`] instead of spinning.
-pub(crate) async fn accept_next(listener: &TcpListener, lab: &str) -> (TcpStream, SocketAddr) {
-    loop {
-        match listener.accept().await {
-            Ok(c) => return c,
-            Err(e) => {
-                tracing::warn!(lab, error = %e, "accept failed");
-                tokio::time::sleep(ACCEPT_BACKOFF).await;
-            }
-        }
-    }
 }
 
 #[cfg(test)]

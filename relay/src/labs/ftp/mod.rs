@@ -38,7 +38,6 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::AsyncRead;
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
-use tokio::task::JoinSet;
 use unftp_core::auth::{
     AuthenticationError, Authenticator, Credentials, Principal, UserDetail, UserDetailError,
     UserDetailProvider,
@@ -123,23 +122,9 @@ pub(crate) async fn serve(
     } else {
         passive_start..=passive_start.saturating_add(PASSIVE_PORTS - 1)
     };
-    let slots = super::ClientSlots::new(super::MAX_CLIENTS_PER_LAB, super::MAX_CLIENTS_PER_PEER);
-    let mut clients = JoinSet::new();
+    let mut clients = super::LabClients::new("ftp", super::MAX_CLIENTS_PER_LAB, unavailable_reply);
     loop {
-        let (mut stream, peer) = super::accept_next(&listener, "ftp").await;
-        while clients.try_join_next().is_some() {}
-        let slot = match slots.take(peer.ip()) {
-            Ok(slot) => slot,
-            Err(full) => {
-                // A fresh socket's send buffer is empty, so this does not block.
-                let msg = format!(
-                    "421 {}, try again later\r\n",
-                    super::full_message(full, peer)
-                );
-                let _ = stream.try_write(msg.as_bytes());
-                continue;
-            }
-        };
+        let (mut stream, peer, slot) = clients.admit(&listener).await;
         let (mut to_server, server_side) = match internal_pair(&internal, peer.ip()).await {
             Ok(pair) => pair,
             Err(e) => {
@@ -156,7 +141,7 @@ pub(crate) async fn serve(
                 continue;
             }
         };
-        clients.spawn(async move {
+        clients.spawn(slot, async move {
             let service = tokio::spawn(server.service(server_side));
             let end =
                 control_proxy::run(&mut stream, peer.ip(), &mut to_server, super::IDLE_TIMEOUT)
@@ -174,9 +159,16 @@ pub(crate) async fn serve(
             // The sandbox is gone before the client sees its connection close.
             sandbox.remove();
             drop(stream);
-            drop(slot);
         });
     }
+}
+
+/// What a client turned away by `full` reads: a `421` before the connection closes.
+fn unavailable_reply(full: super::Full, peer: SocketAddr) -> String {
+    format!(
+        "421 {}, try again later\r\n",
+        super::full_message(full, peer)
+    )
 }
 
 /// Connects to libunftp's internal listener from the client's own address `from`
