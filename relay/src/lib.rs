@@ -31,6 +31,7 @@ mod server;
 mod session;
 mod sock;
 mod state;
+mod tally;
 mod tap;
 mod tcp_info;
 #[cfg(test)]

@@ -8,7 +8,8 @@
 //! lab's own file. Aborting the lab's task drops its [`LabClients`] and so stops
 //! every client.
 
-use super::{ClientSlots, Full, Slot, MAX_CLIENTS_PER_PEER};
+use super::client_slots::{ClientSlots, Full, Slot};
+use super::MAX_CLIENTS_PER_PEER;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;

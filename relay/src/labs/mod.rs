@@ -26,7 +26,7 @@ mod udp_echo;
 
 use crate::config::LabPorts;
 pub(crate) use admission::{accept_next, full_message, LabClients};
-pub(crate) use client_slots::{ClientSlots, Full, Slot};
+pub(crate) use client_slots::Full;
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::io;
