@@ -1,9 +1,10 @@
 //! Client slots of a lab: at most a total number of clients at once, and at most a
 //! smaller number from any one source address, so that one client cannot take every
-//! place of a lab (issue 9, "per-client caps").
+//! place of a lab (docs/security.md, "The labs").
 //!
 //! A [`Slot`] is held for as long as a client is served and frees its place when
-//! dropped. Taking a slot never waits: a full lab answers the newcomer at once.
+//! dropped. Taking a slot never waits: a full lab answers the newcomer at once
+//! (`admission.rs`).
 
 use crate::tally::Tally;
 use std::net::IpAddr;

@@ -48,7 +48,7 @@ pub const MAX_CONNECTIONS_PER_SESSION: usize = 8;
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(300);
 /// Ports in the FTP lab's passive range, which starts at `LabPorts::ftp_passive`
 /// (21000–21099 with the standard ports).
-pub const FTP_PASSIVE_PORTS: u16 = ftp::PASSIVE_PORTS;
+pub use crate::config::FTP_PASSIVE_PORTS;
 /// Bytes one FTP learner sandbox may hold (the samples included).
 pub const FTP_SANDBOX_QUOTA_BYTES: u64 = ftp::QUOTA_BYTES;
 /// Files and directories one FTP learner sandbox may hold (the samples included).
@@ -113,7 +113,7 @@ pub async fn start(ports: &LabPorts) -> Labs {
             labs.add(
                 "ftp",
                 l.local_addr(),
-                ftp::serve(l, internal, files, ports.ftp_passive),
+                ftp::serve(l, internal, files, ports.ftp_passive_range()),
             );
         }
         (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
@@ -197,10 +197,7 @@ mod tests {
         let ports = LabPorts {
             tcp_echo: tcp.local_addr().unwrap().port(),
             udp_echo: udp.local_addr().unwrap().port(),
-            chat: 0,
-            http: 0,
-            ftp: 0,
-            ftp_passive: 0,
+            ..LabPorts::EPHEMERAL
         };
         let labs = start(&ports).await;
         assert!(!labs.addrs.contains_key("tcp_echo"));

@@ -47,8 +47,6 @@ use unftp_sbe_fs::{Filesystem, Meta};
 
 pub(crate) use sandbox::{MAX_ENTRIES, QUOTA_BYTES};
 
-/// Passive ports in the range starting at `LabPorts::ftp_passive`.
-pub const PASSIVE_PORTS: u16 = 100;
 /// The lab's accounts.
 pub(crate) const USER: &str = "learner";
 const PASSWORD: &str = "learner";
@@ -110,17 +108,17 @@ pub(crate) fn sample_bytes() -> Vec<u8> {
 
 /// Serves FTP clients on `listener` until the task is aborted (which also deletes
 /// the files). `internal` is libunftp's side of every control connection: only the
-/// proxy's own connections to it are served.
+/// proxy's own connections to it are served. `passive` is the passive port range
+/// (`LabPorts::ftp_passive_range`); `None` lets the kernel pick a port per `PASV`.
 pub(crate) async fn serve(
     listener: TcpListener,
     internal: TcpListener,
     files: Files,
-    passive_start: u16,
+    passive: Option<(u16, u16)>,
 ) {
-    let passive = if passive_start == 0 {
-        0..=0
-    } else {
-        passive_start..=passive_start.saturating_add(PASSIVE_PORTS - 1)
+    let passive = match passive {
+        Some((first, last)) => first..=last,
+        None => 0..=0,
     };
     let mut clients = super::LabClients::new("ftp", super::MAX_CLIENTS_PER_LAB, unavailable_reply);
     loop {
