@@ -486,7 +486,7 @@ mod tests {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let lab = listener.local_addr().unwrap();
         let internal = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let server = tokio::spawn(serve(listener, internal, files, 0));
+        let server = tokio::spawn(serve(listener, internal, files, None));
 
         let mut a = Control::connect(lab).await;
         assert!(a.cmd("USER learner").await.starts_with("331"));
