@@ -33,6 +33,7 @@ mod session;
 mod sock;
 pub mod sock_diag;
 mod state;
+mod tally;
 mod tap;
 mod tcp_info;
 #[cfg(test)]

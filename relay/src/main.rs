@@ -61,52 +61,52 @@ struct Args {
     insecure_no_token: bool,
 
     /// Most sessions (browser tabs) the relay serves at once.
-    #[arg(long, default_value_t = 512)]
+    #[arg(long, default_value_t = RelayLimits::default().max_sessions)]
     max_sessions: u32,
 
     /// Most sessions one client may hold at once: a client is one IPv4 address,
     /// or one IPv6 /64 (a single IPv6 host can use every address of its /64).
-    #[arg(long, default_value_t = 16)]
+    #[arg(long, default_value_t = RelayLimits::default().max_sessions_per_ip)]
     max_sessions_per_ip: u32,
 
     /// Most open handles (sockets, connections) per session.
-    #[arg(long, default_value_t = 64)]
+    #[arg(long, default_value_t = RelayLimits::default().max_handles)]
     max_handles: u32,
 
     /// Largest WebSocket message the relay accepts, in bytes; bigger ones close
     /// the session with code 1009.
-    #[arg(long, default_value_t = 1 << 20)]
+    #[arg(long, default_value_t = RelayLimits::default().max_message_bytes)]
     max_message_bytes: usize,
 
     /// Bytes the relay buffers per socket before it stops reading from the kernel.
-    #[arg(long, default_value_t = 256 << 10)]
+    #[arg(long, default_value_t = RelayLimits::default().recv_buffer_bytes)]
     recv_buffer_bytes: usize,
 
     /// Most requests that may wait at once in one session.
-    #[arg(long, default_value_t = 256)]
+    #[arg(long, default_value_t = RelayLimits::default().max_pending)]
     max_pending: u32,
 
     /// Bytes one session may hold unsent (frames for the browser, queued sends,
     /// HTTP bodies, piped bytes and FTP uploads waiting for their sockets).
-    #[arg(long, default_value_t = 16 << 20)]
+    #[arg(long, default_value_t = SessionBudget::default().buffered_bytes)]
     max_buffered_bytes: usize,
 
     /// Connections one session may hold to each lab server, so that one tab
     /// cannot take every client slot of a lab.
-    #[arg(long, default_value_t = 8)]
+    #[arg(long, default_value_t = SessionBudget::default().lab_connections)]
     max_lab_connections: u32,
 
     /// Distinct handles that the waiting `select` calls of one session may watch.
-    #[arg(long, default_value_t = 1024)]
+    #[arg(long, default_value_t = SessionBudget::default().select_watch)]
     max_select_watch: usize,
 
     /// Seconds a session may take to send the right token when one is required;
     /// then it is closed (code 1008).
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = SessionBudget::default().auth_timeout.as_secs())]
     auth_timeout: u64,
 
     /// Seconds without a message from the browser before a session is closed.
-    #[arg(long, default_value_t = 1800)]
+    #[arg(long, default_value_t = RelayLimits::default().idle_timeout.as_secs())]
     idle_timeout: u64,
 
     /// Serve the web UI from this directory (trunk's dist/). Default: ./dist when

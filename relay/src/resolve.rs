@@ -3,7 +3,7 @@
 //! is no second lookup (which is what DNS rebinding attacks rely on).
 //!
 //! Owns Python's host conventions (`""`, `"localhost"`, `"<broadcast>"`, literals)
-//! and the `gaierror` cases. Policy rules themselves live in `policy.rs`.
+//! and the `gaierror` cases. Policy rules themselves live in `policy.rs` and `policy/`.
 
 use crate::policy::Policy;
 use shared::{codes, ErrorBody, Family};

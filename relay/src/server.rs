@@ -41,11 +41,9 @@ pub struct Running {
 
 impl Running {
     /// Stops accepting sessions, closes the open ones (code 1001) and waits.
-    pub async fn shutdown(mut self) {
+    pub async fn shutdown(self) {
         let _ = self.shutdown.send(true);
-        if let Some(task) = self.server.take() {
-            let _ = task.await;
-        }
+        self.wait().await;
     }
 
     /// Waits until the server stops (it runs until shutdown).

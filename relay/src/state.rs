@@ -9,8 +9,9 @@
 
 use crate::config::Config;
 use crate::policy::{OriginPolicy, Policy};
+use crate::tally::Tally;
 use shared::{Addr, Health, Hello, Limits, PolicySummary, RelayInfo, PROTOCOL_VERSION};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -32,7 +33,7 @@ pub struct RelayState {
 #[derive(Default)]
 struct Counts {
     total: u32,
-    per_client: HashMap<ClientKey, u32>,
+    per_client: Tally<ClientKey>,
 }
 
 /// One client for `--max-sessions-per-ip` and `/healthz` `clients`: an IPv4
@@ -83,12 +84,7 @@ impl Drop for SessionPermit {
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         c.total = c.total.saturating_sub(1);
-        if let Some(n) = c.per_client.get_mut(&self.client) {
-            *n = n.saturating_sub(1);
-            if *n == 0 {
-                c.per_client.remove(&self.client);
-            }
-        }
+        c.per_client.release(&self.client);
     }
 }
 
@@ -123,7 +119,7 @@ impl RelayState {
             ));
         }
         let client = ClientKey::of(ip);
-        let mine = c.per_client.get(&client).copied().unwrap_or(0);
+        let mine = u32::try_from(c.per_client.count(&client)).unwrap_or(u32::MAX);
         if mine >= limits.max_sessions_per_ip {
             let whom = match client {
                 ClientKey::V4(_) => client.to_string(),
@@ -135,7 +131,7 @@ impl RelayState {
             ));
         }
         c.total += 1;
-        *c.per_client.entry(client).or_default() += 1;
+        c.per_client.add(client);
         let n = self.next_session.fetch_add(1, Ordering::Relaxed);
         Ok(SessionPermit {
             state: Arc::clone(self),

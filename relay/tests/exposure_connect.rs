@@ -5,7 +5,7 @@
 //!
 //! The relay listens on 0.0.0.0:0 with a token (so nothing else can use it);
 //! every byte of these tests goes to 127.0.0.1. Owns only these scenarios; the
-//! pure decisions are tested in `relay/src/policy.rs`.
+//! pure decisions are tested in `relay/src/policy/tests.rs`.
 
 mod common;
 

@@ -2,7 +2,7 @@
 //! tests never try an outside address), privileged and reserved bind ports, `""`
 //! bound as loopback, and the Origin check on the upgrade.
 //!
-//! Owns only these scenarios; pure policy decisions are tested in `relay/src/policy.rs`.
+//! Owns only these scenarios; pure policy decisions are tested in `relay/src/policy/tests.rs`.
 
 mod common;
 

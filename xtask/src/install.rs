@@ -65,30 +65,18 @@ fn wasm_target() -> Result<()> {
 
 fn trunk() -> Result<()> {
     let prefix = format!("trunk {TRUNK_SERIES}.");
-    match probe(tool("trunk").arg("--version")) {
-        Some(v) if v.trim().starts_with(&prefix) => {
-            println!("ok: {}", v.trim());
-            Ok(())
-        }
-        found => {
-            if let Some(v) = found {
-                println!(
-                    "found {} but the project needs trunk {TRUNK_SERIES}",
-                    v.trim()
-                );
-            }
-            cmd::step(
-                "install: trunk (cargo install, takes several minutes once)",
-                cmd::cargo().args([
-                    "install",
-                    "trunk",
-                    "--version",
-                    &format!("~{TRUNK_SERIES}"),
-                    "--locked",
-                ]),
-            )
-        }
-    }
+    cargo_tool(
+        "trunk",
+        |v| v.trim().starts_with(&prefix),
+        &format!("the project needs trunk {TRUNK_SERIES}"),
+        "install: trunk (cargo install, takes several minutes once)",
+        &[
+            "trunk",
+            "--version",
+            &format!("~{TRUNK_SERIES}"),
+            "--locked",
+        ],
+    )
 }
 
 /// The exact version the frontend pins (`wasm-bindgen = "=X.Y.Z"`).
@@ -121,25 +109,35 @@ pub fn pinned_wasm_bindgen() -> Result<String> {
 
 fn wasm_bindgen() -> Result<()> {
     let version = pinned_wasm_bindgen()?;
-    match probe(tool("wasm-bindgen").arg("--version")) {
-        Some(v) if v.split_whitespace().nth(1) == Some(version.as_str()) => {
+    cargo_tool(
+        "wasm-bindgen",
+        |v| v.split_whitespace().nth(1) == Some(version.as_str()),
+        &format!("the frontend pins {version}"),
+        "install: wasm-bindgen-cli (cargo install, takes a few minutes once)",
+        &["wasm-bindgen-cli", "--version", &version, "--force"],
+    )
+}
+
+/// A tool from `cargo install`: done when `<name> --version` prints a version
+/// `fits` accepts; otherwise a version found is reported ("found … but
+/// {wanted}") and `cargo install <install>` runs as the step `title`.
+fn cargo_tool(
+    name: &str,
+    fits: impl Fn(&str) -> bool,
+    wanted: &str,
+    title: &str,
+    install: &[&str],
+) -> Result<()> {
+    match probe(tool(name).arg("--version")) {
+        Some(v) if fits(&v) => {
             println!("ok: {}", v.trim());
             Ok(())
         }
         found => {
             if let Some(v) = found {
-                println!("found {} but the frontend pins {version}", v.trim());
+                println!("found {} but {wanted}", v.trim());
             }
-            cmd::step(
-                "install: wasm-bindgen-cli (cargo install, takes a few minutes once)",
-                cmd::cargo().args([
-                    "install",
-                    "wasm-bindgen-cli",
-                    "--version",
-                    &version,
-                    "--force",
-                ]),
-            )
+            cmd::step(title, cmd::cargo().arg("install").args(install))
         }
     }
 }

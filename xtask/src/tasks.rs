@@ -16,32 +16,13 @@ pub fn test() -> Result<()> {
         cmd::cargo().args(["fmt", "--all", "--", "--check"]),
     )?;
     install::all()?;
-    cmd::step(
+    clippy(
         "clippy: native crates, -D warnings",
-        cmd::cargo().args([
-            "clippy",
-            "--workspace",
-            "--exclude",
-            "frontend",
-            "--all-targets",
-            "--",
-            "-D",
-            "warnings",
-        ]),
+        &["--workspace", "--exclude", "frontend"],
     )?;
-    cmd::step(
+    clippy(
         "clippy: frontend for wasm32, -D warnings",
-        cmd::cargo().args([
-            "clippy",
-            "-p",
-            "frontend",
-            "--target",
-            "wasm32-unknown-unknown",
-            "--all-targets",
-            "--",
-            "-D",
-            "warnings",
-        ]),
+        &["-p", "frontend", "--target", "wasm32-unknown-unknown"],
     )?;
     cmd::step(
         "test: cargo test --workspace",
@@ -53,6 +34,18 @@ pub fn test() -> Result<()> {
     }
     println!("\nxtask test: all steps passed");
     Ok(())
+}
+
+/// The step `title`: `cargo clippy` on the crates `selection` picks, every target,
+/// warnings denied.
+fn clippy(title: &str, selection: &[&str]) -> Result<()> {
+    cmd::step(
+        title,
+        cmd::cargo()
+            .arg("clippy")
+            .args(selection)
+            .args(["--all-targets", "--", "-D", "warnings"]),
+    )
 }
 
 /// `cargo xtask e2e`: the UI build and the browser tests only.

@@ -33,7 +33,6 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, Notify};
-use tokio::task::JoinSet;
 
 /// Most clients at once.
 pub(crate) const MAX_CLIENTS: usize = super::MAX_CLIENTS_PER_LAB;
@@ -50,30 +49,15 @@ pub(crate) async fn serve(listener: TcpListener) {
 /// [`serve`] with a chosen idle limit.
 async fn serve_with(listener: TcpListener, idle: Duration) {
     let hub = Arc::new(Hub::default());
-    let slots = super::ClientSlots::new(MAX_CLIENTS, super::MAX_CLIENTS_PER_PEER);
-    let mut clients = JoinSet::new();
+    let mut clients = super::LabClients::new("chat", MAX_CLIENTS, full_reply);
     loop {
-        let (stream, peer) = super::accept_next(&listener, "chat").await;
-        while clients.try_join_next().is_some() {}
-        let slot = match slots.take(peer.ip()) {
-            Ok(slot) => slot,
-            Err(full) => {
-                // A fresh socket's send buffer is empty, so this does not block; if it
-                // fails anyway the client just sees the connection close.
-                let _ = stream.try_write(full_message(full, peer).as_bytes());
-                continue;
-            }
-        };
-        let hub = hub.clone();
-        clients.spawn(async move {
-            client(hub, stream, peer, idle).await;
-            drop(slot);
-        });
+        let (stream, peer, slot) = clients.admit(&listener).await;
+        clients.spawn(slot, client(hub.clone(), stream, peer, idle));
     }
 }
 
 /// What a client turned away reads.
-fn full_message(full: super::Full, peer: SocketAddr) -> String {
+fn full_reply(full: super::Full, peer: SocketAddr) -> String {
     match full {
         super::Full::Total(n) => format!("chat is full ({n} clients), try again later\n"),
         super::Full::PerPeer(n) => format!(
@@ -214,7 +198,9 @@ mod tests {
 
     impl Client {
         async fn connect(lab: SocketAddr) -> Client {
-            let s = TcpStream::connect(lab).await.unwrap();
+            Client::over(TcpStream::connect(lab).await.unwrap())
+        }
+        fn over(s: TcpStream) -> Client {
             let addr = s.local_addr().unwrap();
             let (rd, wr) = s.into_split();
             Client {
@@ -307,14 +293,23 @@ mod tests {
     async fn connect_from(lab: SocketAddr, last: u8) -> Client {
         let sock = tokio::net::TcpSocket::new_v4().unwrap();
         sock.bind(SocketAddr::from(([127, 0, 0, last], 0))).unwrap();
-        let s = sock.connect(lab).await.unwrap();
-        let addr = s.local_addr().unwrap();
-        let (rd, wr) = s.into_split();
-        Client {
-            addr,
-            lines: BufReader::new(rd).lines(),
-            wr,
+        Client::over(sock.connect(lab).await.unwrap())
+    }
+
+    /// `count` greeted clients (so each holds a place), the i-th connecting from
+    /// `127.0.0.{from(i)}`.
+    async fn greeted_clients(
+        lab: SocketAddr,
+        count: usize,
+        from: impl Fn(usize) -> u8,
+    ) -> Vec<Client> {
+        let mut clients = Vec::new();
+        for i in 0..count {
+            let mut c = connect_from(lab, from(i)).await;
+            c.line().await;
+            clients.push(c);
         }
+        clients
     }
 
     #[tokio::test]
@@ -322,13 +317,11 @@ mod tests {
         let labs = crate::labs::start(&LabPorts::EPHEMERAL).await;
         let lab = labs.addrs["chat"];
         let per_peer = crate::labs::MAX_CLIENTS_PER_PEER;
-        let mut clients = Vec::new();
-        for i in 0..MAX_CLIENTS {
-            // Spread over addresses so that only the total limit is reached.
-            let mut c = connect_from(lab, 2 + u8::try_from(i / per_peer).unwrap()).await;
-            c.line().await; // greeted, so it holds a place
-            clients.push(c);
-        }
+        // Spread over addresses so that only the total limit is reached.
+        let _clients = greeted_clients(lab, MAX_CLIENTS, |i| {
+            2 + u8::try_from(i / per_peer).unwrap()
+        })
+        .await;
         let mut extra = connect_from(lab, 100).await;
         assert_eq!(
             extra.line().await,
@@ -342,12 +335,7 @@ mod tests {
         let labs = crate::labs::start(&LabPorts::EPHEMERAL).await;
         let lab = labs.addrs["chat"];
         let per_peer = crate::labs::MAX_CLIENTS_PER_PEER;
-        let mut clients = Vec::new();
-        for _ in 0..per_peer {
-            let mut c = connect_from(lab, 1).await;
-            c.line().await;
-            clients.push(c);
-        }
+        let mut clients = greeted_clients(lab, per_peer, |_| 1).await;
         let mut hog = connect_from(lab, 1).await;
         assert_eq!(
             hog.line().await,

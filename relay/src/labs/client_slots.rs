@@ -1,11 +1,12 @@
 //! Client slots of a lab: at most a total number of clients at once, and at most a
 //! smaller number from any one source address, so that one client cannot take every
-//! place of a lab (issue 9, "per-client caps").
+//! place of a lab (docs/security.md, "The labs").
 //!
 //! A [`Slot`] is held for as long as a client is served and frees its place when
-//! dropped. Taking a slot never waits: a full lab answers the newcomer at once.
+//! dropped. Taking a slot never waits: a full lab answers the newcomer at once
+//! (`admission.rs`).
 
-use std::collections::HashMap;
+use crate::tally::Tally;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -28,7 +29,7 @@ pub(crate) struct ClientSlots {
 struct Inner {
     total: usize,
     per_peer: usize,
-    held: Mutex<HashMap<IpAddr, usize>>,
+    held: Mutex<Tally<IpAddr>>,
 }
 
 /// One client's place; dropping it frees the place.
@@ -45,7 +46,7 @@ impl ClientSlots {
             inner: Arc::new(Inner {
                 total,
                 per_peer,
-                held: Mutex::new(HashMap::new()),
+                held: Mutex::new(Tally::default()),
             }),
         }
     }
@@ -53,15 +54,13 @@ impl ClientSlots {
     /// A place for a client from `ip`, or why there is none.
     pub(crate) fn take(&self, ip: IpAddr) -> Result<Slot, Full> {
         let mut held = self.inner.lock();
-        let in_use: usize = held.values().sum();
-        if in_use >= self.inner.total {
+        if held.total() >= self.inner.total {
             return Err(Full::Total(self.inner.total));
         }
-        let mine = held.entry(ip).or_insert(0);
-        if *mine >= self.inner.per_peer {
+        if held.count(&ip) >= self.inner.per_peer {
             return Err(Full::PerPeer(self.inner.per_peer));
         }
-        *mine += 1;
+        held.add(ip);
         Ok(Slot {
             inner: self.inner.clone(),
             ip,
@@ -71,25 +70,19 @@ impl ClientSlots {
     /// Places in use (all addresses).
     #[cfg(test)]
     pub(crate) fn in_use(&self) -> usize {
-        self.inner.lock().values().sum()
+        self.inner.lock().total()
     }
 }
 
 impl Inner {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<IpAddr, usize>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Tally<IpAddr>> {
         self.held.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
 impl Drop for Slot {
     fn drop(&mut self) {
-        let mut held = self.inner.lock();
-        if let Some(n) = held.get_mut(&self.ip) {
-            *n = n.saturating_sub(1);
-            if *n == 0 {
-                held.remove(&self.ip);
-            }
-        }
+        self.inner.lock().release(&self.ip);
     }
 }
 

@@ -11,8 +11,11 @@
 //! The limits every lab shares live here ([`MAX_CLIENTS_PER_LAB`],
 //! [`MAX_CLIENTS_PER_PEER`], [`IDLE_TIMEOUT`]), and so does the one question the
 //! relay's session side asks about labs: [`session_connection_cap`] (is this
-//! address a lab, and how many connections may one session hold to it).
+//! address a lab, and how many connections may one session hold to it). The accept
+//! loop the TCP labs share (a place per client, or an answer at once when the lab
+//! is full) is `admission.rs`.
 
+mod admission;
 mod chat;
 mod client_slots;
 mod ftp;
@@ -22,7 +25,8 @@ mod tcp_echo;
 mod udp_echo;
 
 use crate::config::LabPorts;
-pub(crate) use client_slots::{ClientSlots, Full};
+pub(crate) use admission::{accept_next, full_message, LabClients};
+pub(crate) use client_slots::Full;
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::io;
@@ -44,7 +48,7 @@ pub const MAX_CONNECTIONS_PER_SESSION: usize = 8;
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(300);
 /// Ports in the FTP lab's passive range, which starts at `LabPorts::ftp_passive`
 /// (21000–21099 with the standard ports).
-pub const FTP_PASSIVE_PORTS: u16 = ftp::PASSIVE_PORTS;
+pub use crate::config::FTP_PASSIVE_PORTS;
 /// Bytes one FTP learner sandbox may hold (the samples included).
 pub const FTP_SANDBOX_QUOTA_BYTES: u64 = ftp::QUOTA_BYTES;
 /// Files and directories one FTP learner sandbox may hold (the samples included).
@@ -63,17 +67,7 @@ pub fn session_connection_cap(
         .then_some(MAX_CONNECTIONS_PER_SESSION)
 }
 
-/// The first words of the answer to a client turned away by `full`.
-pub(crate) fn full_message(full: Full, peer: SocketAddr) -> String {
-    match full {
-        Full::Total(n) => format!("the lab is full ({n} clients)"),
-        Full::PerPeer(n) => format!(
-            "too many connections from {} (at most {n} from one address)",
-            peer.ip()
-        ),
-    }
-}
-use tokio::net::{TcpListener, TcpStream, UdpSocket};
+use tokio::net::{TcpListener, UdpSocket};
 use tokio::task::JoinHandle;
 
 /// The running labs. Dropping this stops them all.
@@ -119,7 +113,7 @@ pub async fn start(ports: &LabPorts) -> Labs {
             labs.add(
                 "ftp",
                 l.local_addr(),
-                ftp::serve(l, internal, files, ports.ftp_passive),
+                ftp::serve(l, internal, files, ports.ftp_passive_range()),
             );
         }
         (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
@@ -181,24 +175,6 @@ fn not_started(lab: &str, proto: &str, port: u16, e: &io::Error) {
     );
 }
 
-/// After a failed `accept` (e.g. out of file descriptors) wait a little before the
-/// next one instead of spinning.
-pub(crate) const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
-
-/// Waits for the next connection to a lab. Accept errors (e.g. EMFILE) are logged
-/// and retried after [`ACCEPT_BACKOFF`] instead of spinning.
-pub(crate) async fn accept_next(listener: &TcpListener, lab: &str) -> (TcpStream, SocketAddr) {
-    loop {
-        match listener.accept().await {
-            Ok(c) => return c,
-            Err(e) => {
-                tracing::warn!(lab, error = %e, "accept failed");
-                tokio::time::sleep(ACCEPT_BACKOFF).await;
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -221,10 +197,7 @@ mod tests {
         let ports = LabPorts {
             tcp_echo: tcp.local_addr().unwrap().port(),
             udp_echo: udp.local_addr().unwrap().port(),
-            chat: 0,
-            http: 0,
-            ftp: 0,
-            ftp_passive: 0,
+            ..LabPorts::EPHEMERAL
         };
         let labs = start(&ports).await;
         assert!(!labs.addrs.contains_key("tcp_echo"));

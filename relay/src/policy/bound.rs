@@ -7,7 +7,7 @@
 //! back, so closing a socket or ending a session can never leave a stale entry.
 //! It performs no I/O; callers report the address the kernel really bound.
 
-use std::collections::HashMap;
+use crate::tally::Tally;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 /// may be held twice, e.g. with `SO_REUSEADDR` on UDP).
 #[derive(Debug, Default)]
 pub struct BoundPorts {
-    held: Mutex<HashMap<SocketAddr, usize>>,
+    held: Mutex<Tally<SocketAddr>>,
 }
 
 /// One socket's hold on an address in [`BoundPorts`]; released on drop.
@@ -46,7 +46,7 @@ impl BoundPorts {
         }
         let addr = canonical(addr);
         let mut held = self.held.lock().unwrap_or_else(PoisonError::into_inner);
-        *held.entry(addr).or_default() += 1;
+        held.add(addr);
         Some(PortLease {
             ports: Arc::clone(self),
             addr,
@@ -63,7 +63,7 @@ impl BoundPorts {
         }
         let any = SocketAddr::new(unspecified_like(target.ip()), target.port());
         let held = self.held.lock().unwrap_or_else(PoisonError::into_inner);
-        held.contains_key(&target) || held.contains_key(&any)
+        held.holds(&target) || held.holds(&any)
     }
 
     /// How many addresses are held now (for tests and summaries).
@@ -89,17 +89,11 @@ impl PortLease {
 
 impl Drop for PortLease {
     fn drop(&mut self) {
-        let mut held = self
-            .ports
+        self.ports
             .held
             .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        if let Some(n) = held.get_mut(&self.addr) {
-            *n = n.saturating_sub(1);
-            if *n == 0 {
-                held.remove(&self.addr);
-            }
-        }
+            .unwrap_or_else(PoisonError::into_inner)
+            .release(&self.addr);
     }
 }
 

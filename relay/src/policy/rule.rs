@@ -2,9 +2,10 @@
 //! a CIDR, a host name or `*`) with an optional port or port range — its syntax,
 //! its display and its matching.
 //!
-//! Owns only the rule language. Which rules apply, the special ranges and the
-//! wording of denials belong to `policy.rs`; this file performs no I/O (a host
-//! rule compares names, it never resolves them).
+//! Owns only the rule language. Which rules apply belongs to `policy.rs`,
+//! `policy/connect.rs` and `policy/bind.rs`, the special ranges to
+//! `policy/special.rs`, the wording of denials to `policy/denial.rs`; this file
+//! performs no I/O (a host rule compares names, it never resolves them).
 
 use ipnet::{IpNet, Ipv4Net};
 use std::fmt;

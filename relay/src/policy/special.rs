@@ -3,7 +3,8 @@
 //! also in their NAT64 (`64:ff9b::/96`) form.
 //!
 //! Owns only the table and the "which special ranges hold this address" lookup;
-//! the naming rule and the denial text belong to `policy.rs`. Performs no I/O.
+//! the naming rule belongs to `policy/connect.rs`, the denial text to
+//! `policy/denial.rs`. Performs no I/O.
 
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};

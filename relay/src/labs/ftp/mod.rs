@@ -38,7 +38,6 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::AsyncRead;
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
-use tokio::task::JoinSet;
 use unftp_core::auth::{
     AuthenticationError, Authenticator, Credentials, Principal, UserDetail, UserDetailError,
     UserDetailProvider,
@@ -48,8 +47,6 @@ use unftp_sbe_fs::{Filesystem, Meta};
 
 pub(crate) use sandbox::{MAX_ENTRIES, QUOTA_BYTES};
 
-/// Passive ports in the range starting at `LabPorts::ftp_passive`.
-pub const PASSIVE_PORTS: u16 = 100;
 /// The lab's accounts.
 pub(crate) const USER: &str = "learner";
 const PASSWORD: &str = "learner";
@@ -111,35 +108,21 @@ pub(crate) fn sample_bytes() -> Vec<u8> {
 
 /// Serves FTP clients on `listener` until the task is aborted (which also deletes
 /// the files). `internal` is libunftp's side of every control connection: only the
-/// proxy's own connections to it are served.
+/// proxy's own connections to it are served. `passive` is the passive port range
+/// (`LabPorts::ftp_passive_range`); `None` lets the kernel pick a port per `PASV`.
 pub(crate) async fn serve(
     listener: TcpListener,
     internal: TcpListener,
     files: Files,
-    passive_start: u16,
+    passive: Option<(u16, u16)>,
 ) {
-    let passive = if passive_start == 0 {
-        0..=0
-    } else {
-        passive_start..=passive_start.saturating_add(PASSIVE_PORTS - 1)
+    let passive = match passive {
+        Some((first, last)) => first..=last,
+        None => 0..=0,
     };
-    let slots = super::ClientSlots::new(super::MAX_CLIENTS_PER_LAB, super::MAX_CLIENTS_PER_PEER);
-    let mut clients = JoinSet::new();
+    let mut clients = super::LabClients::new("ftp", super::MAX_CLIENTS_PER_LAB, unavailable_reply);
     loop {
-        let (mut stream, peer) = super::accept_next(&listener, "ftp").await;
-        while clients.try_join_next().is_some() {}
-        let slot = match slots.take(peer.ip()) {
-            Ok(slot) => slot,
-            Err(full) => {
-                // A fresh socket's send buffer is empty, so this does not block.
-                let msg = format!(
-                    "421 {}, try again later\r\n",
-                    super::full_message(full, peer)
-                );
-                let _ = stream.try_write(msg.as_bytes());
-                continue;
-            }
-        };
+        let (mut stream, peer, slot) = clients.admit(&listener).await;
         let (mut to_server, server_side) = match internal_pair(&internal, peer.ip()).await {
             Ok(pair) => pair,
             Err(e) => {
@@ -156,7 +139,7 @@ pub(crate) async fn serve(
                 continue;
             }
         };
-        clients.spawn(async move {
+        clients.spawn(slot, async move {
             let service = tokio::spawn(server.service(server_side));
             let end =
                 control_proxy::run(&mut stream, peer.ip(), &mut to_server, super::IDLE_TIMEOUT)
@@ -174,9 +157,16 @@ pub(crate) async fn serve(
             // The sandbox is gone before the client sees its connection close.
             sandbox.remove();
             drop(stream);
-            drop(slot);
         });
     }
+}
+
+/// What a client turned away by `full` reads: a `421` before the connection closes.
+fn unavailable_reply(full: super::Full, peer: SocketAddr) -> String {
+    format!(
+        "421 {}, try again later\r\n",
+        super::full_message(full, peer)
+    )
 }
 
 /// Connects to libunftp's internal listener from the client's own address `from`
@@ -496,7 +486,7 @@ mod tests {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let lab = listener.local_addr().unwrap();
         let internal = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let server = tokio::spawn(serve(listener, internal, files, 0));
+        let server = tokio::spawn(serve(listener, internal, files, None));
 
         let mut a = Control::connect(lab).await;
         assert!(a.cmd("USER learner").await.starts_with("331"));

@@ -88,30 +88,22 @@ pub fn router() -> Router {
 /// connection).
 pub async fn serve(listener: TcpListener) {
     let routes = router();
-    let slots = super::ClientSlots::new(super::MAX_CLIENTS_PER_LAB, super::MAX_CLIENTS_PER_PEER);
-    let mut clients = tokio::task::JoinSet::new();
+    let mut clients =
+        super::LabClients::new("http", super::MAX_CLIENTS_PER_LAB, unavailable_response);
     loop {
-        let (stream, peer) = super::accept_next(&listener, "http").await;
-        while clients.try_join_next().is_some() {}
-        let slot = match slots.take(peer.ip()) {
-            Ok(slot) => slot,
-            Err(full) => {
-                let body = format!("{}, try again later\n", super::full_message(full, peer));
-                let answer = format!(
-                    "HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-                // A fresh socket's send buffer is empty, so this does not block.
-                let _ = stream.try_write(answer.as_bytes());
-                continue;
-            }
-        };
-        let routes = routes.clone();
-        clients.spawn(async move {
-            connection::serve(routes, stream, peer, super::IDLE_TIMEOUT).await;
-            drop(slot);
-        });
+        let (stream, peer, slot) = clients.admit(&listener).await;
+        let served = connection::serve(routes.clone(), stream, peer, super::IDLE_TIMEOUT);
+        clients.spawn(slot, served);
     }
+}
+
+/// What a client turned away by `full` reads: a `503` that closes the connection.
+fn unavailable_response(full: super::Full, peer: SocketAddr) -> String {
+    let body = format!("{}, try again later\n", super::full_message(full, peer));
+    format!(
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    )
 }
 
 /// `accept-encoding` → `Accept-Encoding`, as httpbin shows names.

@@ -3,7 +3,7 @@
 //! bounded decoder of chunked bodies. Pure: bytes in, progress or a refusal out.
 //! A body is at most [`MAX_BODY_BYTES`] (`413`).
 
-use super::request_head::Refusal;
+use super::request_head::{refuse, Refusal};
 use axum::http::{header, HeaderMap, StatusCode};
 
 /// Largest request body the lab takes.
@@ -20,13 +20,6 @@ pub(crate) enum Framing {
     Length(usize),
     /// `Transfer-Encoding: chunked`.
     Chunked,
-}
-
-fn refuse(status: StatusCode, reason: impl Into<String>) -> Refusal {
-    Refusal {
-        status,
-        reason: reason.into(),
-    }
 }
 
 fn too_large() -> Refusal {

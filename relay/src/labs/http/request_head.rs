@@ -31,7 +31,8 @@ pub(crate) struct Refusal {
     pub(crate) reason: String,
 }
 
-fn refuse(status: StatusCode, reason: impl Into<String>) -> Refusal {
+/// A refusal with `status` and the one-line `reason`.
+pub(super) fn refuse(status: StatusCode, reason: impl Into<String>) -> Refusal {
     Refusal {
         status,
         reason: reason.into(),
