@@ -53,7 +53,8 @@ pub enum Loc {
     Select,
     /// A `bind` whose host name is being resolved.
     Bind(String),
-    /// A call on an HTTP or FTP connection (waiting in its queue or running).
+    /// A call on an HTTP or FTP connection (waiting in its queue or running);
+    /// cancelling it tells the connection's engine.
     Conn(String),
     /// An `ftp.connect` in flight for the named handle.
     FtpConnect(String),
@@ -83,7 +84,7 @@ pub struct Session {
     pub out: Outbox,
     pub socks: HashMap<String, Sock>,
     /// `http.client` connections (`h1…`).
-    pub http: HashMap<String, crate::http::HttpConn>,
+    pub http: HashMap<String, crate::http::HttpEngine>,
     /// `ftplib` connections (`f1…`).
     pub ftp: HashMap<String, crate::ftp::FtpConn>,
     next_handle: u64,
@@ -483,6 +484,10 @@ impl Session {
         if let Some(a) = p.abort {
             a.abort();
         }
+        let conn = match &p.loc {
+            Loc::Conn(h) => Some(h.clone()),
+            _ => None,
+        };
         match p.loc {
             Loc::Read(h) => {
                 if let Some(s) = self.socks.get_mut(&h) {
@@ -504,6 +509,12 @@ impl Session {
             Loc::Bind(_) | Loc::Conn(_) => {}
         }
         self.out.err(target, err);
+        if let Some(h) = conn {
+            // The connection's engine stops the call; what that causes comes
+            // after the call's answer.
+            self.http_cancelled(&h, target);
+            self.ftp_cancelled(&h, target);
+        }
     }
 
     fn on_deadlines(&mut self, now: Instant) {

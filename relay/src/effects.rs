@@ -1,0 +1,75 @@
+//! What a connection engine (an HTTP `h…` or FTP `f…` connection) asks its
+//! session to do, and the one place the session does it.
+//!
+//! Engines (`http/engine.rs`, `ftp/conn.rs`) never see the session: each call
+//! into one takes an [`Effects`] and records, in order, the answers to pending
+//! requests, the events and binary frames for the browser and the futures to
+//! poll. The session then applies them with [`Session::apply`]: answers go
+//! through the pending table and [`Session::complete`] (so a request is answered
+//! exactly once), frames through the outbox in the recorded order (the events a
+//! call causes come before its reply, docs/protocol.md "Ordering rules"), and
+//! futures into the session's I/O set.
+
+use crate::io::IoFuture;
+use crate::session::Session;
+use bytes::Bytes;
+use shared::{ErrorBody, Event, OkBody};
+
+/// One thing an engine asks for.
+pub enum Effect {
+    /// Answer pending request `id` (the session forgets it as pending).
+    Answer(u64, Result<OkBody, ErrorBody>),
+    /// An event for the browser.
+    Event(Event),
+    /// A binary frame for the browser.
+    Binary(Bytes),
+    /// A future to poll with the session's other I/O.
+    Run(IoFuture),
+}
+
+/// The effects of one call into an engine, in order.
+#[derive(Default)]
+#[must_use = "effects do nothing until the session applies them"]
+pub struct Effects(Vec<Effect>);
+
+impl Effects {
+    pub fn answer(&mut self, id: u64, result: Result<OkBody, ErrorBody>) {
+        self.0.push(Effect::Answer(id, result));
+    }
+
+    pub fn event(&mut self, event: Event) {
+        self.0.push(Effect::Event(event));
+    }
+
+    pub fn binary(&mut self, frame: Bytes) {
+        self.0.push(Effect::Binary(frame));
+    }
+
+    pub fn run(&mut self, fut: IoFuture) {
+        self.0.push(Effect::Run(fut));
+    }
+
+    /// The effects recorded so far, in order.
+    pub fn into_vec(self) -> Vec<Effect> {
+        self.0
+    }
+}
+
+impl Session {
+    /// Applies an engine's effects in order. An answer for a request that is no
+    /// longer pending (cancelled, timed out, or answered by a close) is dropped.
+    pub fn apply(&mut self, effects: Effects) {
+        for effect in effects.into_vec() {
+            match effect {
+                Effect::Answer(id, result) => {
+                    if self.take_pending(id).is_some() {
+                        self.complete(id, result);
+                    }
+                }
+                Effect::Event(e) => self.out.event(e),
+                Effect::Binary(b) => self.out.binary(b),
+                Effect::Run(fut) => self.io.push(fut),
+            }
+        }
+    }
+}
