@@ -75,6 +75,8 @@ pub enum FtpDone {
 }
 
 /// What a future of an open connection reports to its engine.
+// As large as `FtpDone::Connected`, which carries a control connection too.
+#[allow(clippy::large_enum_variant)]
 pub enum Report {
     /// A control future of request `id` finished and hands the connection back.
     Control {

@@ -40,6 +40,9 @@ pub enum Phase {
 }
 
 /// How far a transfer got.
+// One per connection, moved between phases by value: boxing the control
+// connection would buy nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum Stage {
     /// A control future has the control connection. `abort`: an `ftp.abort`
     /// request waiting on the transfer (see [`AbortRule::Attach`]).
