@@ -19,7 +19,7 @@ pub mod budget;
 mod call_queue;
 pub mod config;
 pub mod descriptors;
-mod effects;
+mod engines;
 mod ftp;
 mod http;
 mod io;

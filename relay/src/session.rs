@@ -53,8 +53,7 @@ pub enum Loc {
     Select,
     /// A `bind` whose host name is being resolved.
     Bind(String),
-    /// A call on an HTTP or FTP connection (waiting in its queue or running);
-    /// cancelling it tells the connection's engine.
+    /// A call on an HTTP or FTP connection (waiting in its queue or running).
     Conn(String),
     /// An `ftp.connect` in flight for the named handle.
     FtpConnect(String),
@@ -484,10 +483,6 @@ impl Session {
         if let Some(a) = p.abort {
             a.abort();
         }
-        let conn = match &p.loc {
-            Loc::Conn(h) => Some(h.clone()),
-            _ => None,
-        };
         match p.loc {
             Loc::Read(h) => {
                 if let Some(s) = self.socks.get_mut(&h) {
@@ -506,15 +501,10 @@ impl Session {
             }
             Loc::Select => self.selects.retain(|s| s.id != target),
             Loc::FtpConnect(h) => self.budget.release_lab(&h),
-            Loc::Bind(_) | Loc::Conn(_) => {}
+            Loc::Bind(_) => {}
+            Loc::Conn(h) => return self.abandon_conn_call(&h, target, err),
         }
         self.out.err(target, err);
-        if let Some(h) = conn {
-            // The connection's engine stops the call; what that causes comes
-            // after the call's answer.
-            self.http_cancelled(&h, target);
-            self.ftp_cancelled(&h, target);
-        }
     }
 
     fn on_deadlines(&mut self, now: Instant) {
@@ -559,10 +549,8 @@ impl Session {
                 return;
             }
         };
-        if self.ftp.contains_key(&handle) {
-            self.ftp_frame(&handle, frame.slice(header..));
-        } else {
-            self.pipe_in(&handle, frame.slice(header..));
+        if let Err(payload) = self.ftp_frame(&handle, frame.slice(header..)) {
+            self.pipe_in(&handle, payload);
         }
     }
 

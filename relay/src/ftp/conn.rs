@@ -30,7 +30,7 @@ use super::transfer::Transfer;
 use super::upload::Uploads;
 use super::{Job, Report, RetrMode};
 use crate::call_queue::{closed_error, CallQueue, Cancelled};
-use crate::effects::Effects;
+use crate::engines::Effects;
 use crate::io;
 use crate::policy::Policy;
 use bytes::Bytes;

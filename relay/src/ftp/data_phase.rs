@@ -14,7 +14,7 @@ use super::jobs::CtrlTask;
 use super::phase::{CtrlStep, DataLink, Phase, Stage};
 use super::transfer::{Arrived, Transfer};
 use super::upload::Next;
-use crate::effects::Effects;
+use crate::engines::Effects;
 use bytes::Bytes;
 use futures::future::AbortHandle;
 use shared::{Data, Dir, Encoding, ErrorBody, Event};

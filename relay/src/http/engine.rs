@@ -19,7 +19,7 @@ use super::conn::HttpConn;
 use super::job::{self, HttpDone, JobResult, Work};
 use super::{exc, is_connection_error};
 use crate::call_queue::{closed_error, CallQueue, Cancelled};
-use crate::effects::Effects;
+use crate::engines::Effects;
 use crate::oserror::bad_request;
 use crate::policy::Policy;
 use crate::tap::wire_events;

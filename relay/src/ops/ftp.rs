@@ -13,7 +13,7 @@
 
 use super::{parse_timeout, OpResult, Outcome};
 use crate::budget::Charge;
-use crate::effects::Effects;
+use crate::engines::Effects;
 use crate::ftp::jobs::{self, Cmd};
 use crate::ftp::{
     check_blocksize, list_cmd, nlst_cmd, FtpConn, FtpDone, Job, RetrMode, DEFAULT_BLOCKSIZE,
@@ -23,7 +23,7 @@ use crate::oserror::{bad_handle, bad_request};
 use crate::session::{Loc, Session};
 use bytes::Bytes;
 use shared::request::FtpStore;
-use shared::{codes, ErrorBody, Event, OkBody, Op};
+use shared::{ErrorBody, OkBody, Op};
 use std::sync::Arc;
 
 /// The ftplib method an op on an open handle calls, and the handle.
@@ -240,13 +240,13 @@ impl Session {
             .ok_or_else(|| bad_handle(conn))
     }
 
-    /// A binary frame addressed to an FTP handle (an upload's bytes).
-    pub fn ftp_frame(&mut self, h: &str, payload: Bytes) {
-        if self.with_ftp(h, |c, fx| c.frame(payload, fx)).is_none() {
-            self.out.event(Event::Error {
-                code: codes::BAD_REQUEST.into(),
-                message: format!("binary frame for {h}, which is not an open FTP connection"),
-            });
+    /// A binary frame addressed to handle `h`: an upload's bytes when `h` is an
+    /// FTP connection, else handed back.
+    pub fn ftp_frame(&mut self, h: &str, payload: Bytes) -> Result<(), Bytes> {
+        if !self.ftp.contains_key(h) {
+            return Err(payload);
         }
+        self.with_ftp(h, |c, fx| c.frame(payload, fx));
+        Ok(())
     }
 }

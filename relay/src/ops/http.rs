@@ -13,7 +13,7 @@
 
 use super::{parse_timeout, OpResult, Outcome};
 use crate::budget::Charge;
-use crate::effects::Effects;
+use crate::engines::Effects;
 use crate::http::{HttpConn, HttpDone, HttpEngine};
 use crate::oserror::{bad_handle, bad_request};
 use crate::session::{Loc, Session};

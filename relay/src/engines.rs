@@ -1,5 +1,6 @@
-//! What a connection engine (an HTTP `h…` or FTP `f…` connection) asks its
-//! session to do, and the one place the session does it.
+//! The session's interface with its connection engines (an HTTP `h…` or FTP
+//! `f…` connection): what an engine asks the session to do, how the session
+//! does it, and how a cancelled call reaches its engine.
 //!
 //! Engines (`http/engine.rs`, `ftp/conn.rs`) never see the session: each call
 //! into one takes an [`Effects`] and records, in order, the answers to pending
@@ -8,7 +9,8 @@
 //! through the pending table and [`Session::complete`] (so a request is answered
 //! exactly once), frames through the outbox in the recorded order (the events a
 //! call causes come before its reply, docs/protocol.md "Ordering rules"), and
-//! futures into the session's I/O set.
+//! futures into the session's I/O set. A call the session abandons (`cancel`)
+//! is answered first, then its engine is told ([`Session::abandon_conn_call`]).
 
 use crate::io::IoFuture;
 use crate::session::Session;
@@ -71,5 +73,14 @@ impl Session {
                 Effect::Run(fut) => self.io.push(fut),
             }
         }
+    }
+
+    /// Answers call `id` on connection `h` with `err` (it is no longer pending),
+    /// then tells the connection's engine, which stops the call: what that
+    /// causes comes after the answer.
+    pub fn abandon_conn_call(&mut self, h: &str, id: u64, err: ErrorBody) {
+        self.complete(id, Err(err));
+        self.http_cancelled(h, id);
+        self.ftp_cancelled(h, id);
     }
 }
