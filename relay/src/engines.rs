@@ -9,13 +9,31 @@
 //! through the pending table and [`Session::complete`] (so a request is answered
 //! exactly once), frames through the outbox in the recorded order (the events a
 //! call causes come before its reply, docs/protocol.md "Ordering rules"), and
-//! futures into the session's I/O set. A call the session abandons (`cancel`)
-//! is answered first, then its engine is told ([`Session::abandon_conn_call`]).
+//! futures into the session's I/O set. [`Session::drive`] is the one way into
+//! an engine: it also counts the engine's buffered upload bytes in the session's
+//! piped bytes and forgets a handle the engine closed. A call the session
+//! abandons (`cancel`) is answered first, then its engine is told
+//! ([`Session::abandon_conn_call`]).
 
 use crate::io::IoFuture;
 use crate::session::Session;
 use bytes::Bytes;
 use shared::{ErrorBody, Event, OkBody};
+use std::collections::HashMap;
+
+/// What the session asks of every connection engine besides its calls.
+pub trait Engine {
+    /// Bytes it holds for the network, not yet written (counted in the
+    /// session's piped bytes).
+    fn buffered(&self) -> usize {
+        0
+    }
+
+    /// Did the handle end (the session then forgets it)?
+    fn is_closed(&self) -> bool {
+        false
+    }
+}
 
 /// One thing an engine asks for.
 pub enum Effect {
@@ -58,6 +76,30 @@ impl Effects {
 }
 
 impl Session {
+    /// Runs `f` on the engine of handle `h` in `table` (the session's HTTP or
+    /// FTP connections) and applies what it asked for: the change in its
+    /// buffered bytes, the end of a closed handle, then its effects in order.
+    /// `None` when `h` is not in `table`.
+    pub fn drive<E: Engine, R>(
+        &mut self,
+        table: fn(&mut Session) -> &mut HashMap<String, E>,
+        h: &str,
+        f: impl FnOnce(&mut E, &mut Effects) -> R,
+    ) -> Option<R> {
+        let engine = table(self).get_mut(h)?;
+        let before = engine.buffered();
+        let mut fx = Effects::default();
+        let r = f(engine, &mut fx);
+        let (after, closed) = (engine.buffered(), engine.is_closed());
+        self.budget.piped = self.budget.piped.saturating_sub(before) + after;
+        if closed {
+            table(self).remove(h);
+            self.budget.release_lab(h);
+        }
+        self.apply(fx);
+        Some(r)
+    }
+
     /// Applies an engine's effects in order. An answer for a request that is no
     /// longer pending (cancelled, timed out, or answered by a close) is dropped.
     pub fn apply(&mut self, effects: Effects) {

@@ -19,8 +19,9 @@
 //! [`FtpConn::on_report`], [`FtpConn::cancel`] and [`FtpConn::close`]. Each
 //! records what the session must do in an [`Effects`] (answers, `wire` and
 //! transfer events, binary frames, futures to poll); the session registers
-//! calls as pending before it hands them over, counts [`FtpConn::buffered`] in
-//! its piped bytes and forgets the handle once [`FtpConn::is_closed`].
+//! calls as pending before it hands them over, counts the upload bytes held
+//! ([`Engine::buffered`]) in its piped bytes and forgets the handle once it is
+//! closed ([`Engine::is_closed`]).
 
 use super::control::{Control, Note};
 use super::data::TransferSpec;
@@ -30,7 +31,7 @@ use super::transfer::Transfer;
 use super::upload::Uploads;
 use super::{Job, Report, RetrMode};
 use crate::call_queue::{closed_error, CallQueue, Cancelled};
-use crate::engines::Effects;
+use crate::engines::{Effects, Engine};
 use crate::io;
 use crate::policy::Policy;
 use bytes::Bytes;
@@ -52,6 +53,18 @@ pub struct FtpConn {
     pub(super) uploads: Uploads,
 }
 
+impl Engine for FtpConn {
+    /// Upload bytes held, not yet written.
+    fn buffered(&self) -> usize {
+        self.uploads.buffered()
+    }
+
+    /// Closed by `close`, or when `quit` succeeded.
+    fn is_closed(&self) -> bool {
+        self.phase.kind() == PhaseKind::Closed
+    }
+}
+
 impl FtpConn {
     /// A connection whose welcome was read.
     pub fn new(name: String, ctrl: Control, welcome: String, policy: Arc<Policy>) -> FtpConn {
@@ -65,17 +78,6 @@ impl FtpConn {
             phase: Phase::Idle(ctrl),
             uploads: Uploads::default(),
         }
-    }
-
-    /// Was the handle closed (`close`, or `quit` succeeded)? The session then
-    /// forgets it.
-    pub fn is_closed(&self) -> bool {
-        self.phase.kind() == PhaseKind::Closed
-    }
-
-    /// Upload bytes held, not yet written (part of the session's piped bytes).
-    pub fn buffered(&self) -> usize {
-        self.uploads.buffered()
     }
 
     /// Queues call `id`, and starts it when the connection is idle.

@@ -19,7 +19,7 @@ use super::conn::HttpConn;
 use super::job::{self, HttpDone, JobResult, Work};
 use super::{exc, is_connection_error};
 use crate::call_queue::{closed_error, CallQueue, Cancelled};
-use crate::engines::Effects;
+use crate::engines::{Effects, Engine};
 use crate::oserror::bad_request;
 use crate::policy::Policy;
 use crate::tap::wire_events;
@@ -70,6 +70,9 @@ pub struct HttpEngine {
     busy: Option<Busy>,
     next_job: u64,
 }
+
+/// Holds no upload bytes; never ends by itself (`http.close` keeps the handle).
+impl Engine for HttpEngine {}
 
 impl HttpEngine {
     pub fn new(name: String, conn: HttpConn, policy: Arc<Policy>) -> HttpEngine {

@@ -169,28 +169,13 @@ impl Session {
         Ok(Outcome::Later)
     }
 
-    /// Runs `f` on connection `h` and applies what it asked for: the change in
-    /// its upload bytes (the session's piped bytes), the end of a closed
-    /// handle, then its effects in order. `None` when `h` is not an open FTP
-    /// connection.
+    /// Runs `f` on connection `h` (see [`Session::drive`]).
     fn with_ftp<R>(
         &mut self,
         h: &str,
         f: impl FnOnce(&mut FtpConn, &mut Effects) -> R,
     ) -> Option<R> {
-        let c = self.ftp.get_mut(h)?;
-        let before = c.buffered();
-        let mut fx = Effects::default();
-        let r = f(c, &mut fx);
-        let after = c.buffered();
-        let closed = c.is_closed();
-        self.budget.piped = self.budget.piped.saturating_sub(before) + after;
-        if closed {
-            self.ftp.remove(h);
-            self.budget.release_lab(h);
-        }
-        self.apply(fx);
-        Some(r)
+        self.drive(|s| &mut s.ftp, h, f)
     }
 
     /// Applies the result of an FTP future.

@@ -111,18 +111,13 @@ impl Session {
         }
     }
 
-    /// Runs `f` on handle `h` and applies the effects it recorded; `None` when
-    /// `h` is not an open HTTP handle.
+    /// Runs `f` on handle `h` (see [`Session::drive`]).
     fn with_http<R>(
         &mut self,
         h: &str,
         f: impl FnOnce(&mut HttpEngine, &mut Effects) -> R,
     ) -> Option<R> {
-        let c = self.http.get_mut(h)?;
-        let mut fx = Effects::default();
-        let r = f(c, &mut fx);
-        self.apply(fx);
-        Some(r)
+        self.drive(|s| &mut s.http, h, f)
     }
 
     /// Applies the report of an HTTP future.
