@@ -13,7 +13,6 @@
 
 use super::{parse_timeout, OpResult, Outcome};
 use crate::budget::Charge;
-use crate::engines::Effects;
 use crate::ftp::jobs::{self, Cmd};
 use crate::ftp::{
     check_blocksize, list_cmd, nlst_cmd, FtpConn, FtpDone, Job, RetrMode, DEFAULT_BLOCKSIZE,
@@ -96,15 +95,15 @@ impl Session {
             }
             Op::FtpAbort { conn } => {
                 self.ftp_register(id, &conn)?;
-                self.with_ftp(&conn, |c, fx| c.abort(id, fx));
+                self.drive(|s| &mut s.ftp, &conn, |c, fx| c.abort(id, fx));
                 Ok(Outcome::Later)
             }
-            Op::FtpStorbinary(s) => self.ftp_store(id, s, false),
-            Op::FtpStorlines(s) => self.ftp_store(id, s, true),
+            Op::FtpStorbinary(store) => self.ftp_store(id, store, false),
+            Op::FtpStorlines(store) => self.ftp_store(id, store, true),
             op => {
                 let (conn, job) = job_of(op)?;
                 self.ftp_register(id, &conn)?;
-                self.with_ftp(&conn, |c, fx| c.call(id, job, fx));
+                self.drive(|s| &mut s.ftp, &conn, |c, fx| c.call(id, job, fx));
                 Ok(Outcome::Later)
             }
         }
@@ -141,8 +140,8 @@ impl Session {
 
     /// `storbinary`/`storlines`: inline `data`, or `size` bytes that follow as
     /// binary frames.
-    fn ftp_store(&mut self, id: u64, s: FtpStore, lines: bool) -> OpResult {
-        let (left, inline) = match (s.data, s.size) {
+    fn ftp_store(&mut self, id: u64, store: FtpStore, lines: bool) -> OpResult {
+        let (left, inline) = match (store.data, store.size) {
             (Some(d), None) => (0, Some(Bytes::from(d.into_bytes()))),
             (None, Some(n)) => (n, None),
             (None, None) => return Err(bad_request(
@@ -152,30 +151,25 @@ impl Session {
                 return Err(bad_request("give either `data` or `size`, not both"))
             }
         };
-        if let Some(b) = s.blocksize {
+        if let Some(b) = store.blocksize {
             check_blocksize(b)?;
         }
         // Inline bytes are buffered at once: they must fit the session's budget
         // (frames that follow `size` are held back by the WebSocket instead).
         let inline_len = inline.as_ref().map_or(0, Bytes::len);
         self.budget.check_bytes(self.out.bytes(), inline_len)?;
-        self.ftp_register(id, &s.conn)?;
+        self.ftp_register(id, &store.conn)?;
         let job = Job::Stor {
-            cmd: s.cmd,
-            rest: s.rest,
+            cmd: store.cmd,
+            rest: store.rest,
             lines,
         };
-        self.with_ftp(&s.conn, |c, fx| c.store(id, job, left, inline, fx));
+        self.drive(
+            |s| &mut s.ftp,
+            &store.conn,
+            |c, fx| c.store(id, job, left, inline, fx),
+        );
         Ok(Outcome::Later)
-    }
-
-    /// Runs `f` on connection `h` (see [`Session::drive`]).
-    fn with_ftp<R>(
-        &mut self,
-        h: &str,
-        f: impl FnOnce(&mut FtpConn, &mut Effects) -> R,
-    ) -> Option<R> {
-        self.drive(|s| &mut s.ftp, h, f)
     }
 
     /// Applies the result of an FTP future.
@@ -207,21 +201,21 @@ impl Session {
                 }
             }
             FtpDone::Report { conn, report } => {
-                self.with_ftp(&conn, |c, fx| c.on_report(report, fx));
+                self.drive(|s| &mut s.ftp, &conn, |c, fx| c.on_report(report, fx));
             }
         }
     }
 
     /// Request `id`, pending on `h`, was cancelled (and already answered).
     pub fn ftp_cancelled(&mut self, h: &str, id: u64) {
-        self.with_ftp(h, |c, fx| c.cancel(id, fx));
+        self.drive(|s| &mut s.ftp, h, |c, fx| c.cancel(id, fx));
     }
 
     /// Forgets an `f…` handle (for `ftp.close` and the generic `close` op):
     /// pending requests on it answer `EBADF`, its buffered upload bytes are
     /// released.
     pub fn ftp_drop(&mut self, conn: &str) -> Result<(), ErrorBody> {
-        self.with_ftp(conn, FtpConn::close)
+        self.drive(|s| &mut s.ftp, conn, FtpConn::close)
             .ok_or_else(|| bad_handle(conn))
     }
 
@@ -231,7 +225,7 @@ impl Session {
         if !self.ftp.contains_key(h) {
             return Err(payload);
         }
-        self.with_ftp(h, |c, fx| c.frame(payload, fx));
+        self.drive(|s| &mut s.ftp, h, |c, fx| c.frame(payload, fx));
         Ok(())
     }
 }

@@ -13,7 +13,6 @@
 
 use super::{parse_timeout, OpResult, Outcome};
 use crate::budget::Charge;
-use crate::engines::Effects;
 use crate::http::{HttpConn, HttpDone, HttpEngine};
 use crate::oserror::{bad_handle, bad_request};
 use crate::session::{Loc, Session};
@@ -102,7 +101,10 @@ impl Session {
             let charge = Charge::Bytes(op_bytes(&op));
             self.add_pending_charged(id, Loc::Conn(h.clone()), None, None, charge)?;
         }
-        match self.with_http(&h, |c, fx| c.call(id, op, fx)).flatten() {
+        match self
+            .drive(|s| &mut s.http, &h, |c, fx| c.call(id, op, fx))
+            .flatten()
+        {
             Some(result) => {
                 self.take_pending(id);
                 result.map(Outcome::Done)
@@ -111,31 +113,22 @@ impl Session {
         }
     }
 
-    /// Runs `f` on handle `h` (see [`Session::drive`]).
-    fn with_http<R>(
-        &mut self,
-        h: &str,
-        f: impl FnOnce(&mut HttpEngine, &mut Effects) -> R,
-    ) -> Option<R> {
-        self.drive(|s| &mut s.http, h, f)
-    }
-
     /// Applies the report of an HTTP future.
     pub fn on_http(&mut self, done: HttpDone) {
         let h = done.conn.clone();
-        self.with_http(&h, |c, fx| c.on_done(done, fx));
+        self.drive(|s| &mut s.http, &h, |c, fx| c.on_done(done, fx));
     }
 
     /// Request `id`, pending on `h`, was cancelled (and already answered).
     pub fn http_cancelled(&mut self, h: &str, id: u64) {
-        self.with_http(h, |c, _| c.cancel(id));
+        self.drive(|s| &mut s.http, h, |c, _| c.cancel(id));
     }
 
     /// `http.close`: `HTTPConnection.close()`. Calls still pending on the
     /// connection reply `EBADF` (before `http.close`'s own reply); the handle
     /// stays usable.
     pub fn http_close(&mut self, h: &str) -> Result<(), ErrorBody> {
-        self.with_http(h, HttpEngine::close)
+        self.drive(|s| &mut s.http, h, HttpEngine::close)
             .ok_or_else(|| bad_handle(h))
     }
 
