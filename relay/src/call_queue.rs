@@ -155,22 +155,24 @@ mod tests {
         // Answered at once: never started.
         assert!(!q.is_busy());
         assert_eq!(q.next(), None);
+        // `push_front` goes ahead of the others.
+        q.push(3, "c");
+        q.push_front(4, "d");
+        assert_eq!(q.next(), Some((4, "d")));
     }
 
-    #[test]
-    fn push_front_runs_next() {
-        let mut q = CallQueue::default();
-        q.push(1, "a");
-        q.push_front(2, "b");
-        assert_eq!(q.next(), Some((2, "b")));
-    }
-
-    #[test]
-    fn cancelling_a_waiting_call_removes_it() {
+    /// Call 1 running, calls 2 (`b`) and 3 (`c`) waiting.
+    fn one_running_two_waiting() -> CallQueue<&'static str> {
         let mut q = CallQueue::default();
         q.start(1);
         q.push(2, "b");
         q.push(3, "c");
+        q
+    }
+
+    #[test]
+    fn cancelling_a_waiting_call_removes_it() {
+        let mut q = one_running_two_waiting();
         assert_eq!(q.cancel(2), Cancelled::Waiting("b"));
         assert_eq!(q.cancel(2), Cancelled::Unknown);
         assert_eq!(q.finish(), Some(1));
@@ -202,10 +204,7 @@ mod tests {
 
     #[test]
     fn drain_returns_what_is_owed() {
-        let mut q = CallQueue::default();
-        q.start(1);
-        q.push(2, "b");
-        q.push(3, "c");
+        let mut q = one_running_two_waiting();
         let d = q.drain();
         assert_eq!(d.running, Some(1));
         assert_eq!(d.waiting, vec![(2, "b"), (3, "c")]);
