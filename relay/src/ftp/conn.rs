@@ -374,3 +374,6 @@ fn ended(transfer: Option<Transfer>, reply: String) -> OkBody {
         None => OkBody::FtpReply { reply },
     }
 }
+
+#[cfg(test)]
+mod tests;

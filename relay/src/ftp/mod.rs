@@ -29,9 +29,9 @@ mod control;
 mod data;
 mod data_phase;
 pub mod jobs;
-pub mod lines;
+mod lines;
 mod phase;
-pub mod reply;
+mod reply;
 mod transfer;
 mod upload;
 
