@@ -16,8 +16,10 @@
 )]
 
 pub mod budget;
+mod call_queue;
 pub mod config;
 pub mod descriptors;
+mod engines;
 mod ftp;
 mod http;
 mod io;

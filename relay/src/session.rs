@@ -83,7 +83,7 @@ pub struct Session {
     pub out: Outbox,
     pub socks: HashMap<String, Sock>,
     /// `http.client` connections (`h1…`).
-    pub http: HashMap<String, crate::http::HttpConn>,
+    pub http: HashMap<String, crate::http::HttpEngine>,
     /// `ftplib` connections (`f1…`).
     pub ftp: HashMap<String, crate::ftp::FtpConn>,
     next_handle: u64,
@@ -501,7 +501,8 @@ impl Session {
             }
             Loc::Select => self.selects.retain(|s| s.id != target),
             Loc::FtpConnect(h) => self.budget.release_lab(&h),
-            Loc::Bind(_) | Loc::Conn(_) => {}
+            Loc::Bind(_) => {}
+            Loc::Conn(h) => return self.abandon_conn_call(&h, target, err),
         }
         self.out.err(target, err);
     }
@@ -548,10 +549,8 @@ impl Session {
                 return;
             }
         };
-        if self.ftp.contains_key(&handle) {
-            self.ftp_frame(&handle, frame.slice(header..));
-        } else {
-            self.pipe_in(&handle, frame.slice(header..));
+        if let Err(payload) = self.ftp_frame(&handle, frame.slice(header..)) {
+            self.pipe_in(&handle, payload);
         }
     }
 

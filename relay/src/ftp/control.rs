@@ -10,7 +10,7 @@
 use super::reply::{self, MAXLINE, MAX_REPLY};
 use crate::io::with_timeout;
 use crate::oserror::{bad_request, from_io};
-use shared::{Channel, Dir, Errno, ErrorBody};
+use shared::{Channel, Data, Dir, Encoding, Errno, ErrorBody, Event};
 use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
@@ -31,6 +31,16 @@ impl Note {
             channel: Channel::Data,
             dir,
             bytes: text.into_bytes(),
+        }
+    }
+
+    /// The `wire` event that shows this note for connection `handle`.
+    pub fn into_event(self, handle: &str) -> Event {
+        Event::Wire {
+            handle: handle.to_owned(),
+            channel: self.channel,
+            dir: self.dir,
+            data: Data::from_bytes(self.bytes, Encoding::Text),
         }
     }
 }

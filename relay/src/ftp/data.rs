@@ -7,15 +7,18 @@
 //! policy is what keeps a server from redirecting the relay) or, for IPv6, to the
 //! control peer at the `229` port. Active mode listens on the control connection's
 //! local address (checked against the bind policy) and sends `PORT`/`EPRT`.
-//! Owns the data stream; it never touches the session.
+//! Owns the data stream and the futures of single reads and writes
+//! ([`start_read`], [`start_write`]); it never touches the session.
 
 use super::control::{Control, Note};
 use super::reply::{self, parse150, parse227, parse229};
-use crate::io::with_timeout;
+use super::{FtpDone, Report};
+use crate::io::{abortable, with_timeout, IoDone, IoFuture};
 use crate::oserror::from_io;
 use crate::policy::Policy;
 use crate::resolve::{self, Purpose};
 use bytes::{Bytes, BytesMut};
+use futures::future::AbortHandle;
 use shared::{Dir, ErrorBody};
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
@@ -193,4 +196,29 @@ impl DataConn {
         })
         .await;
     }
+}
+
+/// The future of one read of at most `max` bytes on connection `conn`'s data
+/// connection, and its abort handle.
+pub fn start_read(conn: String, mut data: DataConn, max: usize) -> (IoFuture, AbortHandle) {
+    abortable(async move {
+        let result = data.read(max).await;
+        IoDone::Ftp(FtpDone::Report {
+            conn,
+            report: Report::Read { data, result },
+        })
+    })
+}
+
+/// The future of writing `bytes` on connection `conn`'s data connection, and
+/// its abort handle.
+pub fn start_write(conn: String, mut data: DataConn, bytes: Bytes) -> (IoFuture, AbortHandle) {
+    abortable(async move {
+        let n = bytes.len();
+        let result = data.write_all(&bytes).await;
+        IoDone::Ftp(FtpDone::Report {
+            conn,
+            report: Report::Wrote { data, n, result },
+        })
+    })
 }

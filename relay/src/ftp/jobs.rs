@@ -4,13 +4,13 @@
 //! transfer (open it; read its final reply; abort it).
 //!
 //! Each future takes the [`Control`] by value and hands it back in its [`FtpDone`]
-//! with the notes it recorded; it never touches the session's tables (see
-//! `ops/ftp.rs`, which owns ordering, replies and events).
+//! with the notes it recorded; it never touches the connection's state (the
+//! engine, `conn.rs`, owns ordering, replies and events).
 
 use super::control::{Control, Note};
 use super::data::{open_transfer, DataConn, TransferSpec};
 use super::reply::{self, parse257};
-use super::FtpDone;
+use super::{FtpDone, Report};
 use crate::io::{with_timeout, IoDone};
 use crate::oserror::from_io;
 use crate::policy::Policy;
@@ -130,12 +130,14 @@ pub async fn run(
         CtrlTask::AbortTransfer => Ok(abort_transfer(&mut ctrl).await),
     };
     let notes: Vec<Note> = ctrl.take_notes();
-    IoDone::Ftp(FtpDone::Ctrl {
+    IoDone::Ftp(FtpDone::Report {
         conn,
-        id,
-        ctrl,
-        notes,
-        result,
+        report: Report::Control {
+            id,
+            ctrl,
+            notes,
+            result,
+        },
     })
 }
 

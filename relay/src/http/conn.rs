@@ -4,8 +4,8 @@
 //! exceptions of CPython 3.11 raised exactly where Python raises them.
 //!
 //! Owns the synchronous half of every call: state checks and transitions and the
-//! bytes to send. The I/O runs as futures (`job.rs`) started by the session
-//! (`ops/http.rs`), which hands the results back here.
+//! bytes to send. The I/O runs as futures (`job.rs`) started by the handle's
+//! engine (`engine.rs`), which hands the results back here.
 
 use super::body::{Body, Head};
 use super::exc;
@@ -14,8 +14,7 @@ use super::request::{self as rq};
 use crate::oserror::{bad_request, limit};
 use crate::policy::Policy;
 use bytes::Bytes;
-use shared::{ErrorBody, OkBody, Op};
-use std::collections::VecDeque;
+use shared::{ErrorBody, OkBody};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -66,28 +65,6 @@ impl Resp {
     }
 }
 
-/// Which link a running future holds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Uses {
-    Conn,
-    Resp,
-}
-
-/// The request whose future is running.
-pub struct Busy {
-    pub id: u64,
-    pub job: u64,
-    pub uses: Uses,
-    pub kind: BusyKind,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum BusyKind {
-    Send,
-    Head,
-    Read { encoding: shared::Encoding },
-}
-
 pub struct HttpConn {
     pub host: String,
     pub port: u16,
@@ -103,10 +80,6 @@ pub struct HttpConn {
     /// `conn.sock` (while a future uses it, it lives in that future).
     pub sock: Option<Link>,
     pub resp: Option<Resp>,
-    pub busy: Option<Busy>,
-    /// Requests waiting for the running future, in arrival order.
-    pub queue: VecDeque<(u64, Op)>,
-    next_job: u64,
 }
 
 impl HttpConn {
@@ -132,9 +105,6 @@ impl HttpConn {
             buffered: 0,
             sock: None,
             resp: None,
-            busy: None,
-            queue: VecDeque::new(),
-            next_job: 1,
         })
     }
 
@@ -146,12 +116,6 @@ impl HttpConn {
             timeout: self.timeout,
             policy,
         }
-    }
-
-    pub fn next_job(&mut self) -> u64 {
-        let j = self.next_job;
-        self.next_job += 1;
-        j
     }
 
     /// "If a prior response has been completed, then forget about it."

@@ -4,8 +4,8 @@
 //! back in its [`HttpDone`] with the bytes that crossed the wire, so the session
 //! can emit `wire` events before the reply.
 //!
-//! Runs inside the session's task (polled from its `FuturesUnordered`, never
-//! spawned); touches no session state.
+//! Started by the handle's engine (`engine.rs`); runs inside the session's task
+//! (polled from its `FuturesUnordered`, never spawned); touches no session state.
 
 use super::body::{self, Body, Head};
 use super::link::{Link, Target};
@@ -55,7 +55,7 @@ pub struct Finished {
 /// What an HTTP future reports back to the session.
 pub struct HttpDone {
     pub conn: String,
-    /// The connection's job number (see `HttpConn::busy`).
+    /// The connection's job number (see `engine.rs`).
     pub job: u64,
     /// `None`: the future was aborted (cancel, close) and its link is gone.
     pub outcome: Option<Finished>,

@@ -9,21 +9,26 @@
 //! - `body.rs`: reading heads and bodies (content-length, chunked, close-delimited);
 //! - `link.rs`: an open connection (buffered, timed reads and writes) and opening one;
 //! - `tls.rs`: rustls client configuration;
-//! - `job.rs`: the futures the session polls, and [`HttpDone`].
+//! - `job.rs`: the futures the session polls, and [`HttpDone`];
+//! - `engine.rs`: one handle as the session drives it ([`HttpEngine`]): its calls,
+//!   one at a time, and the running call's future.
 //!
-//! The session's side (pending requests, queues, replies, events) is
-//! `ops/http.rs`; this module never touches the session or sends frames.
+//! The session's side (parsing ops, registering pending requests, applying the
+//! engine's effects) is `ops/http.rs`; this module never touches the session or
+//! sends frames.
 
 mod body;
 mod conn;
+mod engine;
 mod job;
 mod link;
 mod request;
 mod response;
 mod tls;
 
-pub use conn::{Busy, BusyKind, HttpConn, Uses};
-pub use job::{start, HttpDone, JobResult, Work};
+pub use conn::HttpConn;
+pub use engine::HttpEngine;
+pub use job::HttpDone;
 
 use shared::ErrorBody;
 

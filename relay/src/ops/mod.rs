@@ -93,8 +93,14 @@ impl Session {
             } => self.op_select(id, rlist, wlist, xlist, timeout),
             Op::TcpInfo { sock } => self.op_tcp_info(id, &sock),
             Op::Pipe { sock, encoding } => self.op_pipe(id, &sock, encoding),
-            op if op.is_http() => self.op_http(id, op),
-            op if op.is_ftp() => self.op_ftp(id, op),
+            op if op.is_http() => {
+                let r = self.op_http(id, op);
+                self.answer(id, r)
+            }
+            op if op.is_ftp() => {
+                let r = self.op_ftp(id, op);
+                self.answer(id, r)
+            }
             // Every op is one of the above; a new one must be added here.
             other => self.out.err(
                 id,
