@@ -177,7 +177,8 @@ impl State {
         }
     }
 
-    /// The lane of one of our sockets.
+    /// The lane of one of our sockets (the tests' way to find it).
+    #[cfg(test)]
     pub fn sock_lane(&mut self, handle: &str) -> usize {
         self.pen().sock_lane(handle)
     }
@@ -192,10 +193,8 @@ impl State {
             }
             Event::Incoming { sock, addr } => {
                 self.socks.incoming(&sock);
-                let mut pen = self.pen();
-                let lane = pen.sock_lane(&sock);
                 let label = format!("incoming from {addr}: in accept queue");
-                pen.mark(t, lane, Kind::State, label);
+                self.pen().mark_sock(t, &sock, Kind::State, label);
             }
             Event::Data {
                 sock,
@@ -283,18 +282,16 @@ impl State {
             (Op::Socket { family, kind, .. }, OkBody::Sock { sock }) => {
                 self.socks.add(&sock, family, kind);
                 let t = self.last_t;
-                let mut pen = self.pen();
-                let lane = pen.sock_lane(&sock);
-                pen.mark(t, lane, Kind::State, "socket() → CLOSED".into());
+                self.pen()
+                    .mark_sock(t, &sock, Kind::State, "socket() → CLOSED".into());
             }
             (Op::Accept { sock: listener }, OkBody::Accept { sock, addr }) => {
                 self.socks.accept(&listener, &sock, &addr);
                 let t = self.last_t;
+                let label = format!("accepted from {addr} (via {listener}): ESTABLISHED");
                 let mut pen = self.pen();
                 pen.relabel(&sock);
-                let lane = pen.sock_lane(&sock);
-                let label = format!("accepted from {addr} (via {listener}): ESTABLISHED");
-                pen.mark(t, lane, Kind::State, label);
+                pen.mark_sock(t, &sock, Kind::State, label);
             }
             (op, body) => {
                 let bound = match &op {
@@ -330,9 +327,7 @@ impl State {
         if let Some(handle) = op_sock(op) {
             if self.socks.contains(handle) {
                 let t = self.last_t;
-                let mut pen = self.pen();
-                let lane = pen.sock_lane(handle);
-                pen.mark(t, lane, Kind::Error, err.python());
+                self.pen().mark_sock(t, handle, Kind::Error, err.python());
             }
         }
     }

@@ -146,6 +146,7 @@ impl Socks {
         self.by_handle.contains_key(handle)
     }
 
+    #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         self.by_handle.is_empty()
     }
@@ -241,10 +242,10 @@ impl Socks {
                 self.update(&sock, |s| s.peer = Some(addr));
             }
             (Op::Connect { sock, addr }, _) => self.update(&sock, |s| s.peer = Some(addr)),
-            (Op::ConnectEx { sock, addr }, OkBody::Errno { errno }) => {
-                if errno == 0 || errno == 115 {
-                    self.update(&sock, |s| s.peer = Some(addr));
-                }
+            (Op::ConnectEx { sock, addr }, OkBody::Errno { errno })
+                if errno == 0 || errno == 115 =>
+            {
+                self.update(&sock, |s| s.peer = Some(addr));
             }
             (Op::Recv { sock, .. }, OkBody::Data { data }) => {
                 self.keep(&sock, data.into_bytes(), None);

@@ -85,6 +85,12 @@ impl Pen<'_> {
         self.push(t, lane, None, kind, label);
     }
 
+    /// A mark on the lane of our socket `handle`.
+    pub fn mark_sock(&mut self, t: u64, handle: &str, kind: Kind, label: String) {
+        let lane = self.sock_lane(handle);
+        self.mark(t, lane, kind, label);
+    }
+
     /// An arrow from lane `from` to lane `to`.
     pub fn arrow(&mut self, t: u64, from: usize, to: usize, kind: Kind, label: &str) {
         self.push(t, from, Some(to), kind, label.to_owned());
