@@ -323,15 +323,13 @@ impl ProtocolSlice for FtpState {
         if let Some(e) = &entry {
             self.transcript.push(e.clone());
         }
-        self.status = Some(match outcome {
+        let result = match outcome {
             Outcome::Ok(body) => Ok(python_ftp::result(&op, body)),
             Outcome::Err(e) => Err(e.python()),
-        });
+        };
+        self.status = Some(result.clone());
         if let Some(t) = self.transfers.iter_mut().find(|t| t.id == id) {
-            t.result = Some(match outcome {
-                Outcome::Ok(body) => Ok(python_ftp::result(&op, body)),
-                Outcome::Err(e) => Err(e.python()),
-            });
+            t.result = Some(result);
             if let Outcome::Ok(OkBody::FtpTransfer { bytes, .. }) = outcome {
                 t.done = *bytes;
                 t.total = Some(*bytes);

@@ -339,3 +339,48 @@ impl Socks {
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn two_socks() -> Socks {
+        let mut socks = Socks::default();
+        socks.add("s1", Family::AfInet, SockType::Stream);
+        socks.add("s2", Family::AfInet, SockType::Dgram);
+        socks
+    }
+
+    #[test]
+    fn a_change_to_one_socket_leaves_the_others_shared() {
+        let before = two_socks();
+        let mut after = before.clone();
+        after.set_state("s1", SockState::SynSent, Some(Addr::new("127.0.0.1", 7)));
+        assert!(!Rc::ptr_eq(&before["s1"], &after["s1"]));
+        assert!(
+            Rc::ptr_eq(&before["s2"], &after["s2"]),
+            "s2's card is not rendered again"
+        );
+        assert_eq!(after["s1"].peer, Some(Addr::new("127.0.0.1", 7)));
+        assert_eq!(
+            before["s1"].state,
+            SockState::Closed,
+            "older states keep theirs"
+        );
+    }
+
+    #[test]
+    fn a_reply_that_changes_nothing_keeps_the_socket() {
+        let before = two_socks();
+        let mut after = before.clone();
+        after.set_error("s1", None);
+        after.on_reply(
+            Op::Send {
+                sock: "s1".into(),
+                data: shared::Data::text("x"),
+            },
+            OkBody::Sent { n: 1 },
+        );
+        assert!(Rc::ptr_eq(&before["s1"], &after["s1"]));
+    }
+}

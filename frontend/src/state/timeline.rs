@@ -272,3 +272,41 @@ impl Pen<'_> {
         self.lane(format!("peer {}:{}", peer.host(), peer.port()), label, true)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::state::{Action, State};
+    use shared::{Dir, Event, EventFrame, Family, OkBody, Op, Outcome, SockType};
+    use std::rc::Rc;
+
+    #[test]
+    fn drawing_leaves_the_sockets_alone() {
+        let mut s = State::default();
+        let op = Op::Socket {
+            family: Family::AfInet,
+            kind: SockType::Stream,
+            proto: 0,
+        };
+        s.apply(Action::Sent { id: 1, op });
+        s.apply(Action::Replied {
+            id: 1,
+            outcome: Outcome::Ok(OkBody::Sock { sock: "s1".into() }),
+        });
+        let before = Rc::clone(&s.socks["s1"]);
+        s.apply(Action::Event(EventFrame {
+            t: 5,
+            event: Event::Data {
+                sock: "s1".into(),
+                dir: Dir::Out,
+                n: 3,
+                preview: None,
+                data: None,
+            },
+        }));
+        assert_eq!(s.timeline.len(), 2, "socket() and the data arrow");
+        assert!(
+            Rc::ptr_eq(&before, &s.socks["s1"]),
+            "the card is not rendered again"
+        );
+    }
+}
