@@ -10,8 +10,9 @@
 //! - [`use_text_input`]: a text field's value and the handlers that keep it.
 //! - [`use_scroll_to_end`]: a log that keeps its newest line in view.
 //!
-//! State never comes through a context: each component gets the slice it
-//! renders as props, so it renders again only when that slice changes.
+//! The reducer's state never comes through a context (only the session, which
+//! rarely changes): each component gets the slice it renders as props, so it
+//! renders again only when that slice changes.
 
 use crate::relay::{Relay, DISCONNECTED};
 use crate::state::{Action, State};

@@ -29,7 +29,8 @@ pub struct AddrRowProps {
     pub port: TextInput,
 }
 
-/// An op of socket `handle` built from `(sock, field)` once `field` reads.
+/// What a button of socket `handle` fires: `op(sock, value)` once `read`
+/// reads its field(s), else why it cannot.
 fn with<T: 'static>(
     handle: &AttrValue,
     read: impl Fn() -> Result<T, String> + 'static,
