@@ -3,20 +3,21 @@
 //! timeline) and writes the equivalent Python as the learner clicks. Tabs add
 //! an HTTP panel (`http.client`) and an FTP panel (`ftplib`).
 //!
-//! Layout: [`state`] (the one reducer), [`relay`] (the WebSocket service),
-//! [`python`] (the transcript), [`python_http`] and [`python_ftp`] (the HTTP
-//! and FTP calls as Python), [`bytes`] (literals and hex), [`log`] (the
-//! append-only storage behind the timeline), [`panel_io`] (timed requests,
-//! wire text, browser files for the panels), and `components/`, one component
-//! per file. Wire types come only from the `shared` crate.
+//! Layout: [`state`] (the one reducer and its slices), [`relay`] (the
+//! WebSocket service), [`python`] (the transcript and its builders for
+//! `socket`, `http.client` and `ftplib`), [`bytes`] (literals and hex),
+//! [`log`] (the append-only storage behind the timeline), [`panel_io`] (wire
+//! text, URLs, browser files for the panels), [`hooks`] (the app's contexts
+//! and the hooks components share), and `components/`, one component per file
+//! (a big one as a folder of subcomponents). Wire types come only from the
+//! `shared` crate.
 
 mod bytes;
 mod components;
+mod hooks;
 mod log;
 mod panel_io;
 mod python;
-mod python_ftp;
-mod python_http;
 mod relay;
 mod state;
 

@@ -1,33 +1,11 @@
-//! Small helpers the HTTP and FTP panels share: a request that reports how
-//! long it took, the wire text with `\r\n` made visible, URL splitting, and the
-//! browser side of files (saving a download as a Blob, reading an upload).
+//! Small helpers the HTTP and FTP panels share: the wire text with `\r\n` made
+//! visible, URL splitting, and the browser side of files (saving a download as
+//! a Blob, reading an upload).
 //!
-//! Owns no state: results go back through the reducer's actions; it must not
-//! interpret relay frames (that is `state/http.rs` and `state/ftp.rs`).
+//! Owns no state; it must not interpret relay frames (that is `state/http.rs`
+//! and `state/ftp.rs`).
 
-use crate::components::app::AppCtx;
-use shared::{ErrorBody, Op, Outcome};
 use wasm_bindgen::JsCast;
-
-/// Milliseconds since the page's epoch, for timings.
-pub fn now_ms() -> f64 {
-    js_sys::Date::now()
-}
-
-/// Sends `op` and waits for its outcome; `timed` receives the request's id and
-/// the milliseconds it took (the panel's reducer records them).
-pub async fn request(ctx: &AppCtx, op: Op, timed: impl FnOnce(u64, f64)) -> Outcome {
-    let start = now_ms();
-    let (id, rx) = ctx.relay.request(op);
-    let outcome = rx.await.unwrap_or_else(|_| {
-        Outcome::Err(ErrorBody::new(
-            crate::relay::DISCONNECTED,
-            "the relay connection was lost",
-        ))
-    });
-    timed(id, now_ms() - start);
-    outcome
-}
 
 /// Bytes as text with CR, LF and tabs spelled out (`\r\n` then a real line
 /// break), and non-printable bytes as `\xNN`.

@@ -5,7 +5,7 @@
 //! says so, and the service reconnects with backoff (a new relay session).
 //!
 //! Owns the WebSocket and the request ids; it must not interpret frames beyond
-//! routing them (that is the reducer's job in `state.rs`).
+//! routing them (that is the reducer's job in `state/`).
 
 use crate::state::Action;
 use futures_channel::oneshot;

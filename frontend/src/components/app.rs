@@ -1,22 +1,21 @@
-//! The root component: owns the reducer and the relay service, provides both
-//! to every component through [`AppCtx`], and lays the page out (workbench on
-//! the left; timeline and Python transcript on the right).
+//! The root component: owns the reducer and the relay service, provides the
+//! two contexts ([`AppCtx`] to act, [`Session`] for the relay's hello), and
+//! lays the page out (workbench on the left; timeline and Python transcript on
+//! the right; the HTTP and FTP tabs). Each component gets the slice of the
+//! state it renders as props, so a timeline event re-renders the timeline but
+//! not the socket cards.
 
 use super::{
     auth_panel::AuthPanel, banner::Banner, ftp_panel::FtpPanel, hello_panel::HelloPanel,
     http_panel::HttpPanel, new_socket::NewSocket, python_transcript::PythonTranscript,
-    select_panel::SelectPanel, socket_card::SocketCard, timeline::Timeline,
+    select_panel::SelectPanel, socket_card::PendingCall, socket_card::SocketCard,
+    timeline::Timeline,
 };
+use crate::hooks::{AppCtx, Session};
 use crate::relay::Relay;
 use crate::state::State;
+use std::rc::Rc;
 use yew::prelude::*;
-
-/// What every component may use: the state (read) and the relay (to act).
-#[derive(Clone, PartialEq)]
-pub struct AppCtx {
-    pub state: UseReducerHandle<State>,
-    pub relay: Relay,
-}
 
 /// The page's tabs: the socket workbench (the default) and the protocol panels.
 #[derive(Clone, Copy, PartialEq)]
@@ -37,6 +36,25 @@ fn tab_button(tab: &UseStateHandle<Tab>, which: Tab, label: &'static str) -> Htm
     }
 }
 
+/// One card per socket, each with the calls waiting on it.
+fn cards(state: &State) -> Html {
+    state
+        .socks
+        .in_order()
+        .into_iter()
+        .map(|s| {
+            let pending: Vec<PendingCall> = state
+                .pending_on(&s.handle)
+                .map(|(id, p)| PendingCall {
+                    id: *id,
+                    python: p.python.clone().into(),
+                })
+                .collect();
+            html! { <SocketCard key={s.handle.clone()} sock={Rc::clone(s)} {pending} /> }
+        })
+        .collect()
+}
+
 #[function_component(App)]
 pub fn app() -> Html {
     let state = use_reducer(State::default);
@@ -45,25 +63,25 @@ pub fn app() -> Html {
         let dispatch = state.dispatcher().to_callback();
         use_state(move || Relay::start(Relay::default_url(), dispatch))
     };
-    let ctx = AppCtx {
-        state: state.clone(),
-        relay: (*relay).clone(),
-    };
-    let cards: Html = state
-        .socks_in_order()
+    let ctx = AppCtx::new((*relay).clone(), state.dispatcher());
+    let session = Session::of(&state);
+    let open: Vec<String> = state
+        .socks
+        .in_order()
         .into_iter()
-        .map(|s| html! { <SocketCard key={s.handle.clone()} handle={s.handle.clone()} /> })
+        .filter(|s| !s.released)
+        .map(|s| s.handle.clone())
         .collect();
-    let ready = state.hello.is_some() && !state.needs_token();
     html! {
         <ContextProvider<AppCtx> context={ctx}>
-            <div class="app" data-ready={ready.to_string()}>
+        <ContextProvider<Session> context={session.clone()}>
+            <div class="app" data-ready={session.ready.to_string()}>
                 <header class="top">
                     <h1>{"socklab"}</h1>
                     <span class="tagline">{"real sockets, Python's API — every byte visible"}</span>
-                    <HelloPanel />
+                    <HelloPanel conn={state.conn.clone()} />
                 </header>
-                <Banner />
+                <Banner conn={state.conn.clone()} notice={state.notice.clone().map(AttrValue::from)} />
                 <AuthPanel />
                 <nav class="tabs" role="tablist" aria-label="panels">
                     {tab_button(&tab, Tab::Sockets, "Sockets")}
@@ -73,17 +91,18 @@ pub fn app() -> Html {
                 <main class="columns" hidden={*tab != Tab::Sockets}>
                     <section class="workbench" aria-label="socket workbench">
                         <NewSocket />
-                        <div class="cards">{cards}</div>
-                        <SelectPanel />
+                        <div class="cards">{cards(&state)}</div>
+                        <SelectPanel {open} />
                     </section>
                     <section class="side">
-                        <Timeline />
-                        <PythonTranscript />
+                        <Timeline entries={state.timeline.clone()} lanes={state.lanes.clone()} selected={state.selected} />
+                        <PythonTranscript entries={state.transcript.clone()} />
                     </section>
                 </main>
-                <main class="panel-main" hidden={*tab != Tab::Http}><HttpPanel /></main>
-                <main class="panel-main" hidden={*tab != Tab::Ftp}><FtpPanel /></main>
+                <main class="panel-main" hidden={*tab != Tab::Http}><HttpPanel http={state.http.clone()} /></main>
+                <main class="panel-main" hidden={*tab != Tab::Ftp}><FtpPanel ftp={state.ftp.clone()} /></main>
             </div>
+        </ContextProvider<Session>>
         </ContextProvider<AppCtx>>
     }
 }

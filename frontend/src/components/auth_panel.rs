@@ -8,7 +8,7 @@
 //! (`--auth-timeout`), the learner is not asked twice. A token the relay refuses
 //! is forgotten.
 
-use super::app::AppCtx;
+use crate::hooks::{use_app, use_session, use_text_input};
 use shared::{Op, Outcome};
 use yew::prelude::*;
 
@@ -51,45 +51,37 @@ fn authenticate(relay: &crate::relay::Relay, token: String) {
 
 #[function_component(AuthPanel)]
 pub fn auth_panel() -> Html {
-    let ctx = use_context::<AppCtx>();
-    let token = use_state(String::new);
+    let ctx = use_app();
+    let session = use_session();
+    let token = use_text_input(String::new);
     // A new relay session that wants a token gets the remembered one at once.
-    let session = ctx
+    let waiting = session
+        .hello
         .as_ref()
-        .filter(|c| c.state.needs_token())
-        .and_then(|c| c.state.hello.as_ref().map(|h| h.session.clone()));
+        .filter(|_| session.needs_token)
+        .map(|h| h.session.clone());
     {
-        let relay = ctx.as_ref().map(|c| c.relay.clone());
-        use_effect_with(session, move |session| {
-            if let (Some(_), Some(relay), Some(t)) = (session, relay, remembered()) {
+        let relay = ctx.relay.clone();
+        use_effect_with(waiting, move |waiting| {
+            if let (Some(_), Some(t)) = (waiting, remembered()) {
                 authenticate(&relay, t);
             }
         });
     }
-    let Some(ctx) = ctx else { return html! {} };
-    if !ctx.state.needs_token() {
+    if !session.needs_token {
         return html! {};
     }
     let onsubmit = {
-        let (relay, token) = (ctx.relay.clone(), token.clone());
+        let (relay, token) = (ctx.relay.clone(), token.value.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             authenticate(&relay, token.trim().to_owned());
         })
     };
-    let oninput = {
-        let token = token.clone();
-        Callback::from(move |e: InputEvent| {
-            token.set(
-                e.target_unchecked_into::<web_sys::HtmlInputElement>()
-                    .value(),
-            );
-        })
-    };
     html! {
         <form class="auth" {onsubmit}>
             <label>{"This relay needs the class token: "}
-                <input type="password" aria-label="token" value={(*token).clone()} {oninput} />
+                <input type="password" aria-label="token" value={token.value.clone()} oninput={token.oninput.clone()} />
             </label>
             <button class="primary" type="submit">{"enter"}</button>
         </form>

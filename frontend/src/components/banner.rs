@@ -1,16 +1,19 @@
 //! The connection banner: visible while the relay is unreachable or being
 //! reconnected, and for relay `error` events. Hidden when all is well.
 
-use super::app::AppCtx;
 use crate::state::Conn;
 use yew::prelude::*;
 
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub conn: Option<Conn>,
+    /// The last `error` event or unreadable frame.
+    pub notice: Option<AttrValue>,
+}
+
 #[function_component(Banner)]
-pub fn banner() -> Html {
-    let Some(ctx) = use_context::<AppCtx>() else {
-        return html! {};
-    };
-    let conn = match &ctx.state.conn {
+pub fn banner(props: &Props) -> Html {
+    let conn = match &props.conn {
         Some(Conn::Lost { reason, retry_ms }) if *retry_ms > 0 => Some(format!(
             "Relay connection lost — {reason}. Reconnecting in {:.1} s…",
             f64::from(*retry_ms) / 1000.0
@@ -21,7 +24,7 @@ pub fn banner() -> Html {
         }
         _ => None,
     };
-    let notice = ctx.state.notice.clone();
+    let notice = props.notice.clone();
     html! {
         <>
             if let Some(text) = conn {

@@ -2,6 +2,7 @@
 //! turned into bytes for the request. Owns only its input and mode toggle.
 
 use crate::bytes::parse_hex;
+use crate::hooks::field_value;
 use yew::prelude::*;
 
 /// What the learner typed, as entered.
@@ -52,11 +53,8 @@ pub fn data_entry(props: &Props) -> Html {
     let on_input = {
         let (draft, cb) = (props.draft.clone(), props.on_change.clone());
         Callback::from(move |e: InputEvent| {
-            let text = e
-                .target_unchecked_into::<web_sys::HtmlInputElement>()
-                .value();
             cb.emit(Draft {
-                text,
+                text: field_value(&e),
                 hex: draft.hex,
             });
         })

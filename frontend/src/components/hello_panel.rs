@@ -1,22 +1,25 @@
 //! What the relay said in `hello`: its version, the lab servers the learner may
 //! use, the limits and the policy — so nobody has to guess what is reachable.
 
-use super::app::AppCtx;
+use crate::hooks::use_session;
 use crate::state::Conn;
 use yew::prelude::*;
 
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub conn: Option<Conn>,
+}
+
 #[function_component(HelloPanel)]
-pub fn hello_panel() -> Html {
-    let Some(ctx) = use_context::<AppCtx>() else {
-        return html! {};
-    };
-    let status = match (&ctx.state.conn, &ctx.state.hello) {
+pub fn hello_panel(props: &Props) -> Html {
+    let hello = use_session().hello;
+    let status = match (&props.conn, &hello) {
         (Some(Conn::Open), Some(_)) => ("connected", "status-ok"),
         (Some(Conn::Open), None) => ("waiting for hello…", "status-wait"),
         (Some(Conn::Lost { .. }), _) => ("disconnected", "status-bad"),
         _ => ("connecting…", "status-wait"),
     };
-    let Some(hello) = ctx.state.hello.clone() else {
+    let Some(hello) = hello else {
         return html! { <span class={classes!("status", status.1)}>{status.0}</span> };
     };
     let labs: Html = hello

@@ -1,6 +1,8 @@
-//! The page's components, one per file, each with its own `Props`. They read
-//! [`app::AppCtx`] (the reducer's state and the relay service) and never talk
-//! to the WebSocket directly: actions go through `relay::Relay::send`.
+//! The page's components, one per file (a big one as a folder of
+//! subcomponents), each with its own `Props`: the slice of the state it
+//! renders, so it renders again only when that slice changes. They act through
+//! the hooks of `hooks.rs` (the relay service and the reducer's dispatcher)
+//! and never talk to the WebSocket directly.
 
 pub mod app;
 pub mod auth_panel;
@@ -15,3 +17,4 @@ pub mod received;
 pub mod select_panel;
 pub mod socket_card;
 pub mod timeline;
+pub mod transcript;

@@ -1,9 +1,10 @@
-//! The Python transcript: every completed call as Python 3, with what it
-//! printed or raised; copy it, or download it as a `.py` that reproduces the
-//! session against the same servers.
+//! The Sockets tab's Python section: the session's transcript (every
+//! completed call as Python 3, with what it printed or raised) with copy and
+//! download, as a `.py` that reproduces the session against the same servers.
 
-use super::app::AppCtx;
-use crate::python::{expected_output, script};
+use super::transcript::Transcript;
+use crate::log::Log;
+use crate::python::{script, PyEntry};
 use yew::prelude::*;
 
 /// The downloaded file's name.
@@ -15,32 +16,24 @@ fn download(text: &str) -> Result<(), wasm_bindgen::JsValue> {
     crate::panel_io::save_as(FILE_NAME, "text/x-python", text.as_bytes())
 }
 
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub entries: Log<PyEntry>,
+}
+
 #[function_component(PythonTranscript)]
-pub fn python_transcript() -> Html {
-    let ctx = use_context::<AppCtx>();
+pub fn python_transcript(props: &Props) -> Html {
     let copied = use_state(|| None::<&'static str>);
-    let view = use_node_ref();
-    let len = ctx.as_ref().map(|c| c.state.transcript.len()).unwrap_or(0);
-    {
-        // Keep the newest line in view.
-        let view = view.clone();
-        use_effect_with(len, move |_| {
-            if let Some(el) = view.cast::<web_sys::Element>() {
-                el.set_scroll_top(el.scroll_height());
-            }
-        });
-    }
-    let Some(ctx) = ctx else { return html! {} };
-    let entries = ctx.state.transcript.items();
-    let full = script(&entries);
-    let expected = expected_output(&entries).join("\n");
     let on_copy = {
-        let (text, copied) = (full.clone(), copied.clone());
+        let (entries, copied) = (props.entries.clone(), copied.setter());
         Callback::from(move |_| {
             let Some(window) = web_sys::window() else {
                 return;
             };
-            let promise = window.navigator().clipboard().write_text(&text);
+            let promise = window
+                .navigator()
+                .clipboard()
+                .write_text(&script(&entries.items()));
             let copied = copied.clone();
             wasm_bindgen_futures::spawn_local(async move {
                 let ok = wasm_bindgen_futures::JsFuture::from(promise).await.is_ok();
@@ -53,41 +46,11 @@ pub fn python_transcript() -> Html {
         })
     };
     let on_download = {
-        let text = full.clone();
+        let entries = props.entries.clone();
         Callback::from(move |_| {
-            let _ = download(&text);
+            let _ = download(&script(&entries.items()));
         })
     };
-    let skip = entries.len().saturating_sub(SHOWN);
-    let lines: Html = entries
-        .iter()
-        .skip(skip)
-        .map(|e| {
-            let code: Html = e
-                .code
-                .iter()
-                .map(|l| {
-                    let class = classes!("py-code", e.skipped.is_some().then_some("skipped"));
-                    html! { <div {class}>{if e.skipped.is_some() { format!("# {l}") } else { l.clone() }}</div> }
-                })
-                .collect();
-            let out: Html = e
-                .output
-                .iter()
-                .filter(|_| e.error.is_none())
-                .map(|o| html! { <div class="py-out" data-output={o.clone()}>{o.clone()}</div> })
-                .collect();
-            html! {
-                <div class="py-entry">
-                    {code}
-                    if let Some(n) = &e.note { <div class="py-note">{format!("# {n}")}</div> }
-                    {out}
-                    if let Some(err) = &e.error { <div class="py-err" data-output={err.clone()}>{err.clone()}</div> }
-                    if let Some(why) = &e.skipped { <div class="py-note">{format!("# socklab answered: {why}")}</div> }
-                </div>
-            }
-        })
-        .collect();
     html! {
         <section class="transcript" aria-label="python transcript">
             <h2>{"Python"}
@@ -97,11 +60,8 @@ pub fn python_transcript() -> Html {
                     if let Some(c) = *copied { <span class="hint">{c}</span> }
                 </span>
             </h2>
-            <div class="py" data-expected={expected} ref={view}>
-                <div class="py-code py-head">{"import socket, select"}</div>
-                if skip > 0 { <div class="py-note">{format!("# … {skip} earlier entries (all are in the download)")}</div> }
-                {lines}
-            </div>
+            <Transcript entries={props.entries.clone()} class="py" head="import socket, select"
+                shown={SHOWN} expected=true />
         </section>
     }
 }

@@ -1,25 +1,24 @@
 //! `select.select(rlist, wlist, xlist, timeout)` across the open sockets: tick
 //! which lists each socket is in, run it, read which were ready.
 
-use super::app::AppCtx;
+use crate::hooks::{use_app, use_text_input};
 use shared::{OkBody, Op, Outcome};
 use std::collections::BTreeSet;
 use yew::prelude::*;
 
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    /// The handles not closed yet, in creation order.
+    pub open: Vec<String>,
+}
+
 #[function_component(SelectPanel)]
-pub fn select_panel() -> Html {
-    let ctx = use_context::<AppCtx>();
+pub fn select_panel(props: &Props) -> Html {
+    let ctx = use_app();
     let lists = use_state(|| [BTreeSet::<String>::new(), BTreeSet::new(), BTreeSet::new()]);
-    let timeout = use_state(|| "5".to_owned());
+    let timeout = use_text_input(|| "5".to_owned());
     let result = use_state(|| None::<String>);
-    let Some(ctx) = ctx else { return html! {} };
-    let open: Vec<String> = ctx
-        .state
-        .socks_in_order()
-        .into_iter()
-        .filter(|s| !s.released)
-        .map(|s| s.handle.clone())
-        .collect();
+    let open = &props.open;
     if open.is_empty() {
         return html! {};
     }
@@ -55,7 +54,7 @@ pub fn select_panel() -> Html {
         let (relay, lists, timeout, result) = (
             ctx.relay.clone(),
             lists.clone(),
-            timeout.clone(),
+            timeout.value.clone(),
             result.clone(),
         );
         let open = open.clone();
@@ -92,22 +91,13 @@ pub fn select_panel() -> Html {
             });
         })
     };
-    let on_timeout = {
-        let timeout = timeout.clone();
-        Callback::from(move |e: InputEvent| {
-            timeout.set(
-                e.target_unchecked_into::<web_sys::HtmlInputElement>()
-                    .value(),
-            );
-        })
-    };
     html! {
         <details class="select-panel">
             <summary>{"select.select() across sockets"}</summary>
             <ul>{rows}</ul>
             <div class="row">
                 <label>{"timeout "}<input aria-label="select timeout" class="short"
-                    value={(*timeout).clone()} oninput={on_timeout} /></label>
+                    value={timeout.value.clone()} oninput={timeout.oninput.clone()} /></label>
                 <button class="act" onclick={run}>{"select"}</button>
                 if let Some(r) = (*result).clone() { <code class="select-result">{r}</code> }
             </div>

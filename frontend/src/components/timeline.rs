@@ -4,9 +4,11 @@
 //! follows the newest entry unless the learner scrolled up. Clicking (or Enter
 //! on) an entry shows its bytes.
 
-use super::app::AppCtx;
 use crate::bytes::{hexdump, lossy};
-use crate::state::{Action, Entry};
+use crate::hooks::{scroll_to_end, use_app};
+use crate::log::Log;
+use crate::state::{Action, Entry, Lane};
+use std::rc::Rc;
 use yew::prelude::*;
 
 /// Row height in px (must match `.tl-row` in style.css).
@@ -70,26 +72,30 @@ fn row(i: usize, e: &Entry, lanes: usize, selected: bool, on_pick: Callback<usiz
     }
 }
 
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub entries: Log<Entry>,
+    pub lanes: Rc<Vec<Lane>>,
+    /// The entry whose bytes are shown.
+    pub selected: Option<usize>,
+}
+
 #[function_component(Timeline)]
-pub fn timeline() -> Html {
-    let ctx = use_context::<AppCtx>();
+pub fn timeline(props: &Props) -> Html {
+    let ctx = use_app();
     let scroll = use_state(|| 0.0f64);
     let follow = use_state(|| true);
     let viewport = use_node_ref();
-    let len = ctx.as_ref().map(|c| c.state.timeline.len()).unwrap_or(0);
+    let len = props.entries.len();
     {
         let (viewport, follow) = (viewport.clone(), *follow);
         use_effect_with(len, move |_| {
             if follow {
-                if let Some(el) = viewport.cast::<web_sys::Element>() {
-                    el.set_scroll_top(el.scroll_height());
-                }
+                scroll_to_end(&viewport);
             }
         });
     }
-    let Some(ctx) = ctx else { return html! {} };
-    let state = &ctx.state;
-    let lanes = state.lanes.len().max(1);
+    let lanes = props.lanes.len().max(1);
     let onscroll = {
         let (scroll, follow, viewport) = (scroll.clone(), follow.clone(), viewport.clone());
         Callback::from(move |_: Event| {
@@ -101,11 +107,8 @@ pub fn timeline() -> Html {
             }
         })
     };
-    let on_pick = {
-        let dispatch = state.dispatcher();
-        Callback::from(move |i: usize| dispatch.dispatch(Action::Select(Some(i))))
-    };
-    let entries = state.timeline.items();
+    let on_pick = Callback::from(move |i: usize| ctx.dispatch(Action::Select(Some(i))));
+    let entries = props.entries.items();
     let first_visible = if *follow {
         len.saturating_sub((VIEW / ROW) as usize + 1)
     } else {
@@ -115,9 +118,9 @@ pub fn timeline() -> Html {
     let to = (first_visible + (VIEW / ROW) as usize + OVERSCAN).min(len);
     let rows: Html = (from..to)
         .filter_map(|i| entries.get(i).map(|e| (i, e)))
-        .map(|(i, e)| row(i, e, lanes, state.selected == Some(i), on_pick.clone()))
+        .map(|(i, e)| row(i, e, lanes, props.selected == Some(i), on_pick.clone()))
         .collect();
-    let heads: Html = state
+    let heads: Html = props
         .lanes
         .iter()
         .enumerate()
@@ -128,7 +131,7 @@ pub fn timeline() -> Html {
             }
         })
         .collect();
-    let detail = state.selected.and_then(|i| entries.get(i).cloned());
+    let detail = props.selected.and_then(|i| entries.get(i).cloned());
     html! {
         <section class="timeline" aria-label="timeline">
             <h2>{"Timeline"}<span class="count">{format!("{len} entries")}</span></h2>

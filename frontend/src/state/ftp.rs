@@ -4,14 +4,15 @@
 //! per data connection linked to the command that opened it, the transfers
 //! with their progress, and the Python transcript.
 //!
-//! Fed by the main reducer (`state.rs`) with every request sent, reply and
-//! event; it looks only at `ftp.*` ops, `wire` events of `f…` handles and
-//! `ftp.block`/`ftp.line`. It performs no I/O and must not touch the socket
+//! Fed by the reducer (`state/mod.rs`, through [`ProtocolSlice`]) with the
+//! `ftp.*` requests sent and their replies, the `wire` events of `f…` handles
+//! and `ftp.block`/`ftp.line`. It performs no I/O and must not touch the socket
 //! workbench's state.
 
+use super::protocol::ProtocolSlice;
 use crate::log::Log;
+use crate::python::ftp as python_ftp;
 use crate::python::PyEntry;
-use crate::python_ftp;
 use shared::{Channel, Dir, Event, OkBody, Op, Outcome};
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -127,18 +128,6 @@ impl FtpState {
         self.pending.iter().next().map(|(id, op)| (*id, op))
     }
 
-    pub fn on_hello(&mut self) {
-        self.conn = None;
-        self.user = None;
-        self.pwd = None;
-        self.welcome = None;
-        self.listing.clear();
-        self.pending.clear();
-        for t in self.transfers.iter_mut().filter(|t| t.result.is_none()) {
-            t.result = Some(Err("the relay connection was lost".into()));
-        }
-    }
-
     pub fn on_action(&mut self, action: FtpAction) {
         match action {
             FtpAction::Uploading { id, name, total } => {
@@ -161,72 +150,6 @@ impl FtpState {
                 self.lanes.clear();
                 self.transfers.retain(|t| t.result.is_none());
             }
-        }
-    }
-
-    pub fn on_sent(&mut self, id: u64, op: &Op) {
-        if !op.is_ftp() {
-            return;
-        }
-        self.pending.insert(id, op.clone());
-        match op {
-            Op::FtpRetrbinary { cmd, .. } => {
-                let name = cmd.strip_prefix("RETR ").unwrap_or(cmd).to_owned();
-                let total = self
-                    .listing
-                    .iter()
-                    .find(|e| e.name == name)
-                    .and_then(|e| e.size);
-                self.transfers.push(Transfer {
-                    id,
-                    name,
-                    upload: false,
-                    total,
-                    done: 0,
-                    result: None,
-                });
-            }
-            Op::FtpStorbinary(store) | Op::FtpStorlines(store)
-                if !self.transfers.iter().any(|t| t.id == id) =>
-            {
-                let name = store.cmd.strip_prefix("STOR ").unwrap_or(&store.cmd);
-                self.transfers.push(Transfer {
-                    id,
-                    name: name.to_owned(),
-                    upload: true,
-                    total: store.size.or(store.data.as_ref().map(|d| d.len() as u64)),
-                    done: 0,
-                    result: None,
-                });
-            }
-            _ => {}
-        }
-    }
-
-    pub fn on_event(&mut self, t: u64, event: &Event) {
-        match event {
-            Event::Wire {
-                handle,
-                channel,
-                dir,
-                data,
-            } if handle.starts_with('f') => {
-                let text = String::from_utf8_lossy(data.as_bytes()).into_owned();
-                match channel {
-                    Channel::Control => self.on_control(t, *dir, text),
-                    Channel::Data => self.on_data_step(&text),
-                    Channel::Http => {}
-                }
-            }
-            Event::FtpBlock { data, .. } => {
-                self.blocks.push(data.as_bytes().to_vec());
-            }
-            Event::FtpLine { line, .. } => {
-                if matches!(self.running(), Some((_, Op::FtpDir { .. }))) {
-                    self.dir_lines.push(parse_list_line(line));
-                }
-            }
-            _ => {}
         }
     }
 
@@ -296,10 +219,101 @@ impl FtpState {
             }
         }
     }
+}
 
-    /// Applies a reply; returns the transcript entry it added (the page's
-    /// session transcript gets it too).
-    pub fn on_replied(&mut self, id: u64, outcome: &Outcome) -> Option<PyEntry> {
+impl ProtocolSlice for FtpState {
+    fn owns_op(op: &Op) -> bool {
+        op.is_ftp()
+    }
+
+    fn wants_event(event: &Event) -> bool {
+        match event {
+            Event::Wire { handle, .. } => handle.starts_with('f'),
+            Event::FtpBlock { .. } | Event::FtpLine { .. } => true,
+            _ => false,
+        }
+    }
+
+    fn awaits(&self, id: u64) -> bool {
+        self.pending.contains_key(&id)
+    }
+
+    fn on_hello(&mut self) {
+        self.conn = None;
+        self.user = None;
+        self.pwd = None;
+        self.welcome = None;
+        self.listing.clear();
+        self.pending.clear();
+        for t in self.transfers.iter_mut().filter(|t| t.result.is_none()) {
+            t.result = Some(Err("the relay connection was lost".into()));
+        }
+    }
+
+    fn on_sent(&mut self, id: u64, op: &Op) {
+        self.pending.insert(id, op.clone());
+        match op {
+            Op::FtpRetrbinary { cmd, .. } => {
+                let name = cmd.strip_prefix("RETR ").unwrap_or(cmd).to_owned();
+                let total = self
+                    .listing
+                    .iter()
+                    .find(|e| e.name == name)
+                    .and_then(|e| e.size);
+                self.transfers.push(Transfer {
+                    id,
+                    name,
+                    upload: false,
+                    total,
+                    done: 0,
+                    result: None,
+                });
+            }
+            Op::FtpStorbinary(store) | Op::FtpStorlines(store)
+                if !self.transfers.iter().any(|t| t.id == id) =>
+            {
+                let name = store.cmd.strip_prefix("STOR ").unwrap_or(&store.cmd);
+                self.transfers.push(Transfer {
+                    id,
+                    name: name.to_owned(),
+                    upload: true,
+                    total: store.size.or(store.data.as_ref().map(|d| d.len() as u64)),
+                    done: 0,
+                    result: None,
+                });
+            }
+            _ => {}
+        }
+    }
+
+    fn on_event(&mut self, t: u64, event: &Event) {
+        match event {
+            Event::Wire {
+                handle,
+                channel,
+                dir,
+                data,
+            } if handle.starts_with('f') => {
+                let text = String::from_utf8_lossy(data.as_bytes()).into_owned();
+                match channel {
+                    Channel::Control => self.on_control(t, *dir, text),
+                    Channel::Data => self.on_data_step(&text),
+                    Channel::Http => {}
+                }
+            }
+            Event::FtpBlock { data, .. } => {
+                self.blocks.push(data.as_bytes().to_vec());
+            }
+            Event::FtpLine { line, .. } => {
+                if matches!(self.running(), Some((_, Op::FtpDir { .. }))) {
+                    self.dir_lines.push(parse_list_line(line));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn on_replied(&mut self, id: u64, outcome: &Outcome) -> Option<PyEntry> {
         let op = self.pending.remove(&id)?;
         let mut entry = python_ftp::entry(&op, outcome);
         if let (Some(e), Op::FtpDir { .. }, Outcome::Ok(_)) = (entry.as_mut(), &op, outcome) {
@@ -309,15 +323,13 @@ impl FtpState {
         if let Some(e) = &entry {
             self.transcript.push(e.clone());
         }
-        self.status = Some(match outcome {
+        let result = match outcome {
             Outcome::Ok(body) => Ok(python_ftp::result(&op, body)),
             Outcome::Err(e) => Err(e.python()),
-        });
+        };
+        self.status = Some(result.clone());
         if let Some(t) = self.transfers.iter_mut().find(|t| t.id == id) {
-            t.result = Some(match outcome {
-                Outcome::Ok(body) => Ok(python_ftp::result(&op, body)),
-                Outcome::Err(e) => Err(e.python()),
-            });
+            t.result = Some(result);
             if let Outcome::Ok(OkBody::FtpTransfer { bytes, .. }) = outcome {
                 t.done = *bytes;
                 t.total = Some(*bytes);

@@ -4,13 +4,14 @@
 //! both directions, the parsed response, a timing per call and the Python
 //! transcript of the calls.
 //!
-//! Fed by the main reducer (`state.rs`) with every request sent, reply and
-//! event; it looks only at `http.*` ops and `wire` events on the `http`
+//! Fed by the reducer (`state/mod.rs`, through [`ProtocolSlice`]) with the
+//! `http.*` requests sent and their replies and the `wire` events on the `http`
 //! channel. It performs no I/O and must not touch the socket workbench's state.
 
+use super::protocol::ProtocolSlice;
 use crate::log::Log;
+use crate::python::http as python_http;
 use crate::python::PyEntry;
-use crate::python_http;
 #[cfg(test)]
 use shared::Data;
 use shared::{Channel, Dir, Event, OkBody, Op, Outcome};
@@ -88,8 +89,6 @@ pub struct Call {
 /// Actions only the HTTP panel makes.
 #[derive(Clone, Debug, PartialEq)]
 pub enum HttpAction {
-    /// The reply to request `id` came after `ms` milliseconds.
-    Timed { id: u64, ms: f64 },
     /// Forget the wire view, the calls and the transcript.
     Clear,
 }
@@ -146,25 +145,8 @@ impl HttpState {
         self.conn.is_some() && !self.busy()
     }
 
-    /// A new relay session: the old handles are gone.
-    pub fn on_hello(&mut self) {
-        self.conn = None;
-        self.target = None;
-        self.phase = Phase::Idle;
-        self.response = None;
-        self.pending.clear();
-        for c in self.calls.iter_mut().filter(|c| c.result.is_none()) {
-            c.result = Some(Err("the relay connection was lost".into()));
-        }
-    }
-
     pub fn on_action(&mut self, action: HttpAction) {
         match action {
-            HttpAction::Timed { id, ms } => {
-                if let Some(c) = self.calls.iter_mut().rev().find(|c| c.id == id) {
-                    c.ms = Some(ms);
-                }
-            }
             HttpAction::Clear => {
                 self.wire = Log::default();
                 self.transcript = Log::default();
@@ -173,59 +155,16 @@ impl HttpState {
         }
     }
 
-    pub fn on_sent(&mut self, id: u64, op: &Op) {
-        if !op.is_http() {
-            return;
-        }
-        self.pending.insert(id, op.clone());
-        self.calls.push(Call {
-            id,
-            python: python_http::call(op, self.conn.as_deref()),
-            result: None,
-            ms: None,
-        });
-        if let Op::HttpOpen { host, port, .. } = op {
-            self.target = Some((host.clone(), port.unwrap_or(80)));
-        }
+    /// Whether call `id` is one of the panel's (it shows its timing).
+    pub fn has_call(&self, id: u64) -> bool {
+        self.calls.iter().any(|c| c.id == id)
     }
 
-    pub fn on_event(&mut self, t: u64, event: &Event) {
-        if let Event::Wire {
-            handle,
-            channel: Channel::Http,
-            dir,
-            data,
-        } = event
-        {
-            if self.conn.as_deref() == Some(handle.as_str()) || self.conn.is_none() {
-                self.wire.push(WireChunk {
-                    t,
-                    dir: *dir,
-                    bytes: data.as_bytes().to_vec(),
-                });
-            }
-        }
-    }
-
-    /// Applies a reply; returns the transcript entry it added (the page's
-    /// session transcript gets it too).
-    pub fn on_replied(&mut self, id: u64, outcome: &Outcome) -> Option<PyEntry> {
-        let op = self.pending.remove(&id)?;
-        let result = match outcome {
-            Outcome::Ok(body) => Ok(python_http::result(&op, body)),
-            Outcome::Err(e) => Err(e.python()),
-        };
+    /// The reply to call `id` came after `ms` milliseconds.
+    pub fn timed(&mut self, id: u64, ms: f64) {
         if let Some(c) = self.calls.iter_mut().rev().find(|c| c.id == id) {
-            c.result = Some(result);
+            c.ms = Some(ms);
         }
-        let err_code = match outcome {
-            Outcome::Err(e) => Some(e.code.as_str()),
-            Outcome::Ok(_) => None,
-        };
-        self.advance(&op, outcome, err_code);
-        let entry = python_http::entry(&op, outcome)?;
-        self.transcript.push(entry.clone());
-        Some(entry)
     }
 
     /// The state machine, as http.client moves it.
@@ -297,6 +236,87 @@ impl HttpState {
             }
             _ => {}
         }
+    }
+}
+
+impl ProtocolSlice for HttpState {
+    fn owns_op(op: &Op) -> bool {
+        op.is_http()
+    }
+
+    fn wants_event(event: &Event) -> bool {
+        matches!(
+            event,
+            Event::Wire {
+                channel: Channel::Http,
+                ..
+            }
+        )
+    }
+
+    fn awaits(&self, id: u64) -> bool {
+        self.pending.contains_key(&id)
+    }
+
+    fn on_hello(&mut self) {
+        self.conn = None;
+        self.target = None;
+        self.phase = Phase::Idle;
+        self.response = None;
+        self.pending.clear();
+        for c in self.calls.iter_mut().filter(|c| c.result.is_none()) {
+            c.result = Some(Err("the relay connection was lost".into()));
+        }
+    }
+
+    fn on_sent(&mut self, id: u64, op: &Op) {
+        self.pending.insert(id, op.clone());
+        self.calls.push(Call {
+            id,
+            python: python_http::call(op, self.conn.as_deref()),
+            result: None,
+            ms: None,
+        });
+        if let Op::HttpOpen { host, port, .. } = op {
+            self.target = Some((host.clone(), port.unwrap_or(80)));
+        }
+    }
+
+    fn on_event(&mut self, t: u64, event: &Event) {
+        if let Event::Wire {
+            handle,
+            channel: Channel::Http,
+            dir,
+            data,
+        } = event
+        {
+            if self.conn.as_deref() == Some(handle.as_str()) || self.conn.is_none() {
+                self.wire.push(WireChunk {
+                    t,
+                    dir: *dir,
+                    bytes: data.as_bytes().to_vec(),
+                });
+            }
+        }
+    }
+
+    fn on_replied(&mut self, id: u64, outcome: &Outcome) -> Option<PyEntry> {
+        let op = self.pending.remove(&id)?;
+        let result = match outcome {
+            Outcome::Ok(body) => Ok(python_http::result(&op, body)),
+            Outcome::Err(e) => Err(e.python()),
+        };
+        if let Some(c) = self.calls.iter_mut().rev().find(|c| c.id == id) {
+            c.result = Some(result);
+        }
+        let err_code = match outcome {
+            Outcome::Err(e) => Some(e.code.as_str()),
+            Outcome::Ok(_) => None,
+        };
+        self.advance(&op, outcome, err_code);
+        let entry = python_http::entry(&op, outcome)?;
+        self.transcript.push(entry.clone());
+        Some(entry)
     }
 }
 

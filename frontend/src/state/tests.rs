@@ -4,7 +4,7 @@
 //! timeline and the transcript.
 
 use super::*;
-use shared::{Limits, PolicySummary, RelayInfo};
+use shared::{Dir, Family, Limits, PolicySummary, RelayInfo, SockState, SockType};
 
 fn hello() -> Event {
     Event::Hello(Hello {

@@ -5,8 +5,8 @@
 //! reducer. Variables follow the handles: `h1` is `conn` and its response `r`,
 //! `h2` is `conn2` / `r2`, and so on.
 
+use super::PyEntry;
 use crate::bytes::{py_bytes, py_str};
-use crate::python::PyEntry;
 use shared::{OkBody, Op, Outcome};
 
 /// The variable of connection `handle` (`h1` → `conn`, `h2` → `conn2`).
@@ -158,18 +158,11 @@ pub fn entry(op: &Op, outcome: &Outcome) -> Option<PyEntry> {
     if code.is_empty() {
         return None;
     }
-    let mut e = PyEntry::new(code);
-    match outcome {
-        Outcome::Err(err) => e.record_error(err),
-        Outcome::Ok(OkBody::Response { status, reason, .. }) => {
-            e.output.push(format!("{status} {reason}"));
-        }
-        Outcome::Ok(OkBody::Data { data }) => {
-            e.note = Some(format!("{} bytes", data.len()));
-        }
-        Outcome::Ok(_) => {}
-    }
-    Some(e)
+    Some(PyEntry::answered(code, outcome, |e, body| match body {
+        OkBody::Response { status, reason, .. } => e.output.push(format!("{status} {reason}")),
+        OkBody::Data { data } => e.note = Some(format!("{} bytes", data.len())),
+        _ => {}
+    }))
 }
 
 #[cfg(test)]

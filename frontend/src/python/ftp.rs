@@ -4,8 +4,8 @@
 //! Pure: reads `shared` ops and outcomes, knows nothing of the DOM or the
 //! reducer. Variables follow the handles: `f1` is `ftp`, `f2` is `ftp2`, ….
 
+use super::PyEntry;
 use crate::bytes::{py_bytes, py_str};
-use crate::python::PyEntry;
 use shared::{OkBody, Op, Outcome};
 
 /// The variable of connection `handle` (`f1` → `ftp`).
@@ -185,18 +185,11 @@ pub fn entry(op: &Op, outcome: &Outcome) -> Option<PyEntry> {
     if code.is_empty() {
         return None;
     }
-    let mut e = PyEntry::new(code);
-    match outcome {
-        Outcome::Err(err) => e.record_error(err),
-        Outcome::Ok(body) => {
-            let printed = code_prints(op);
-            let text = result(op, body);
-            if printed {
-                e.output.extend(text.lines().map(str::to_owned));
-            }
+    Some(PyEntry::answered(code, outcome, |e, body| {
+        if code_prints(op) {
+            e.output.extend(result(op, body).lines().map(str::to_owned));
         }
-    }
-    Some(e)
+    }))
 }
 
 /// Whether the code of `op` prints its result.
