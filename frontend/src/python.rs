@@ -7,7 +7,8 @@
 
 use crate::bytes::{py_bytes, py_str};
 use shared::{
-    Addr, Data, ErrorBody, Family, How, OkBody, Op, OptLevel, OptName, Outcome, SockType,
+    Addr, ConnectArgs, Data, ErrorBody, Family, How, OkBody, Op, OptLevel, OptName, Outcome,
+    RecvArgs, SendArgs, SockType,
 };
 
 /// One transcript entry: the code of one call and what running it shows.
@@ -169,21 +170,23 @@ fn entry_code(op: &Op, new_sock: Option<&str>) -> Option<Vec<String>> {
             "{}, addr = {sock}.accept()",
             new_sock.unwrap_or("conn")
         )),
-        Op::Connect { sock, addr: a } => one(format!("{sock}.connect({})", addr(a))),
-        Op::ConnectEx { sock, addr: a } => one(format!("print({sock}.connect_ex({}))", addr(a))),
-        Op::Send { sock, data: d } => one(format!("{sock}.send({})", data(d))),
-        Op::Sendall { sock, data: d } => one(format!("{sock}.sendall({})", data(d))),
+        Op::Connect(ConnectArgs { sock, addr: a }) => one(format!("{sock}.connect({})", addr(a))),
+        Op::ConnectEx(ConnectArgs { sock, addr: a }) => {
+            one(format!("print({sock}.connect_ex({}))", addr(a)))
+        }
+        Op::Send(SendArgs { sock, data: d }) => one(format!("{sock}.send({})", data(d))),
+        Op::Sendall(SendArgs { sock, data: d }) => one(format!("{sock}.sendall({})", data(d))),
         Op::Sendto {
             sock,
             data: d,
             addr: a,
         } => one(format!("{sock}.sendto({}, {})", data(d), addr(a))),
-        Op::Recv {
+        Op::Recv(RecvArgs {
             sock,
             bufsize,
             flags,
             ..
-        } => Some(vec![
+        }) => Some(vec![
             if flags.is_empty() {
                 format!("data = {sock}.recv({bufsize})")
             } else {
@@ -191,7 +194,7 @@ fn entry_code(op: &Op, new_sock: Option<&str>) -> Option<Vec<String>> {
             },
             "print(data)".into(),
         ]),
-        Op::Recvfrom { sock, bufsize, .. } => Some(vec![
+        Op::Recvfrom(RecvArgs { sock, bufsize, .. }) => Some(vec![
             format!("data, addr = {sock}.recvfrom({bufsize})"),
             "print(data, addr)".into(),
         ]),
@@ -264,14 +267,14 @@ fn fill_result(e: &mut PyEntry, op: &Op, body: &OkBody) {
         (Op::Accept { .. }, OkBody::Accept { addr: a, .. }) => {
             e.note = Some(format!("addr = {a}"));
         }
-        (Op::ConnectEx { .. }, OkBody::Errno { errno }) => {
+        (Op::ConnectEx(_), OkBody::Errno { errno }) => {
             e.output.push(errno.to_string());
         }
-        (Op::Send { .. } | Op::Sendto { .. }, OkBody::Sent { n }) => {
+        (Op::Send(_) | Op::Sendto { .. }, OkBody::Sent { n }) => {
             e.note = Some(format!("-> {n}"));
         }
-        (Op::Recv { .. }, OkBody::Data { data: d }) => e.output.push(data(d)),
-        (Op::Recvfrom { .. }, OkBody::Recvfrom { data: d, addr: a }) => {
+        (Op::Recv(_), OkBody::Data { data: d }) => e.output.push(data(d)),
+        (Op::Recvfrom(_), OkBody::Recvfrom { data: d, addr: a }) => {
             e.output.push(format!("{} {a}", data(d)));
         }
         (Op::Getsockname { .. } | Op::Getpeername { .. }, OkBody::Addr { addr: a }) => {
@@ -369,20 +372,20 @@ mod tests {
 
     #[test]
     fn calls_read_like_python() {
-        let connect = Op::Connect {
+        let connect = Op::Connect(ConnectArgs {
             sock: "s1".into(),
             addr: Addr::new("127.0.0.1", 20007),
-        };
+        });
         assert_eq!(
             call(&connect).unwrap(),
             "s1.connect((\"127.0.0.1\", 20007))"
         );
-        let recv = Op::Recv {
+        let recv = Op::Recv(RecvArgs {
             sock: "s1".into(),
             bufsize: 100,
             flags: vec![],
             encoding: None,
-        };
+        });
         let e = entry(
             &recv,
             &ok(OkBody::Data {
@@ -417,10 +420,10 @@ mod tests {
 
     #[test]
     fn errors_are_raised_and_reported_like_python() {
-        let connect = Op::Connect {
+        let connect = Op::Connect(ConnectArgs {
             sock: "s1".into(),
             addr: Addr::new("127.0.0.1", 20009),
-        };
+        });
         let refused = Outcome::Err(ErrorBody::errno(Errno::ECONNREFUSED));
         let e = entry(&connect, &refused).unwrap();
         assert_eq!(

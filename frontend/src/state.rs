@@ -14,8 +14,8 @@ pub mod http;
 use crate::log::Log;
 use crate::python::{self, PyEntry};
 use shared::{
-    Addr, CloseReason, Data, Dir, ErrorBody, Event, EventFrame, Family, Hello, OkBody, Op, Outcome,
-    SockState, SockType,
+    Addr, CloseReason, ConnectArgs, Data, Dir, ErrorBody, Event, EventFrame, Family, Hello, OkBody,
+    Op, Outcome, RecvArgs, SockState, SockType,
 };
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -370,7 +370,9 @@ impl State {
             );
         }
         let connect_to = self.pending.values().find_map(|p| match &p.op {
-            Op::Connect { sock, addr } | Op::ConnectEx { sock, addr } if sock == handle => {
+            Op::Connect(ConnectArgs { sock, addr }) | Op::ConnectEx(ConnectArgs { sock, addr })
+                if sock == handle =>
+            {
                 Some(addr.clone())
             }
             _ => None,
@@ -563,12 +565,12 @@ impl State {
                     s.peer = Some(addr);
                 }
             }
-            (Op::Connect { sock, addr }, _) => {
+            (Op::Connect(ConnectArgs { sock, addr }), _) => {
                 if let Some(s) = self.socks.get_mut(&sock) {
                     s.peer = Some(addr);
                 }
             }
-            (Op::ConnectEx { sock, addr }, OkBody::Errno { errno }) => {
+            (Op::ConnectEx(ConnectArgs { sock, addr }), OkBody::Errno { errno }) => {
                 if let Some(s) = self.socks.get_mut(&sock) {
                     if errno == 0 || errno == 115 {
                         s.peer = Some(addr);
@@ -578,10 +580,10 @@ impl State {
             (Op::Accept { sock: listener }, OkBody::Accept { sock, addr }) => {
                 self.on_accepted(&listener, &sock, addr);
             }
-            (Op::Recv { sock, .. }, OkBody::Data { data }) => {
+            (Op::Recv(RecvArgs { sock, .. }), OkBody::Data { data }) => {
                 self.keep(&sock, data.into_bytes(), None);
             }
-            (Op::Recvfrom { sock, .. }, OkBody::Recvfrom { data, addr }) => {
+            (Op::Recvfrom(RecvArgs { sock, .. }), OkBody::Recvfrom { data, addr }) => {
                 self.keep(&sock, data.into_bytes(), Some(addr));
             }
             (Op::Setblocking { sock, flag }, _) => {
@@ -625,7 +627,9 @@ impl State {
         let Op::Accept { sock } = op else { return None };
         let local = self.socks.get(sock)?.local.as_ref()?;
         self.pending.iter().find_map(|(id, p)| match &p.op {
-            Op::Connect { addr, .. } | Op::ConnectEx { addr, .. } if same_addr(addr, local) => {
+            Op::Connect(ConnectArgs { addr, .. }) | Op::ConnectEx(ConnectArgs { addr, .. })
+                if same_addr(addr, local) =>
+            {
                 Some(*id)
             }
             _ => None,

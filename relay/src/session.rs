@@ -12,7 +12,8 @@
 
 use crate::budget::{Budget, Charge};
 use crate::io::{IoDone, IoFuture};
-use crate::oserror::{bad_handle, bad_request, cancelled, limit, timed_out};
+use crate::ops::{OpResult, Outcome};
+use crate::oserror::{bad_handle, bad_request, limit, timed_out};
 use crate::outbox::Outbox;
 use crate::sock::Sock;
 use crate::state::{RelayState, SessionPermit};
@@ -321,7 +322,7 @@ impl Session {
             Ok(r) => r,
             Err(e) => {
                 match e.id {
-                    Some(id) => self.out.err(id, bad_request(e.message)),
+                    Some(id) => self.answer(id, Err(bad_request(e.message))),
                     None => self.out.event(Event::Error {
                         code: codes::BAD_REQUEST.into(),
                         message: e.message,
@@ -331,23 +332,8 @@ impl Session {
             }
         };
         let id = request.id;
-        if self.pending.contains_key(&id) {
-            self.out.err(
-                id,
-                bad_request(format!(
-                    "id {id} is already used by a pending request; ids must be unique among pending requests"
-                )),
-            );
-            return;
-        }
-        if !self.authed && !matches!(request.op, Op::Auth { .. }) {
-            self.out.err(
-                id,
-                shared::ErrorBody::new(
-                    codes::UNAUTHORIZED,
-                    "this relay requires the class token: send {\"op\": \"auth\", \"token\": …} first",
-                ),
-            );
+        if let Err(e) = self.admit(id, &request.op) {
+            self.answer(id, Err(e));
             return;
         }
         tracing::debug!(session = %self.name, id, op = request.op.name(), "request");
@@ -355,27 +341,40 @@ impl Session {
         self.dispatch(id, request.op);
     }
 
-    pub fn op_auth(&mut self, id: u64, token: String) {
+    /// Whether a parsed request may run now: its id is not pending already, and
+    /// the session has authenticated (or the request is `auth`).
+    fn admit(&self, id: u64, op: &Op) -> Result<(), shared::ErrorBody> {
+        if self.pending.contains_key(&id) {
+            return Err(bad_request(format!(
+                "id {id} is already used by a pending request; ids must be unique among pending requests"
+            )));
+        }
+        if !self.authed && !matches!(op, Op::Auth { .. }) {
+            return Err(shared::ErrorBody::new(
+                codes::UNAUTHORIZED,
+                "this relay requires the class token: send {\"op\": \"auth\", \"token\": …} first",
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn op_auth(&mut self, token: &str) -> OpResult {
         let ok = match &self.relay.config.token {
             None => true,
             Some(expected) => constant_time_eq(expected.as_bytes(), token.as_bytes()),
         };
         if ok {
             self.authed = true;
-            self.out.empty_ok(id);
-            return;
+            return Ok(Outcome::empty());
         }
         self.auth_failures += 1;
-        self.out.err(
-            id,
-            shared::ErrorBody::new(
-                codes::UNAUTHORIZED,
-                "wrong token; ask your teacher for the class token",
-            ),
-        );
         if self.auth_failures >= MAX_AUTH_FAILURES {
             self.closing = Some((1008, "too many wrong tokens".into()));
         }
+        Err(shared::ErrorBody::new(
+            codes::UNAUTHORIZED,
+            "wrong token; ask your teacher for the class token",
+        ))
     }
 
     /// Named handles open now (sockets, HTTP and FTP connections).
@@ -470,11 +469,6 @@ impl Session {
         Some(p)
     }
 
-    pub fn op_cancel(&mut self, id: u64, target: u64) {
-        self.out.empty_ok(id);
-        self.abandon(target, cancelled(target));
-    }
-
     /// Removes a pending request from wherever it waits and answers it with `err`.
     pub fn abandon(&mut self, target: u64, err: shared::ErrorBody) {
         let Some(p) = self.take_pending(target) else {
@@ -486,15 +480,12 @@ impl Session {
         match p.loc {
             Loc::Read(h) => {
                 if let Some(s) = self.socks.get_mut(&h) {
-                    s.reads.retain(|w| w.id != target);
+                    s.forget_read(target);
                 }
             }
             Loc::Write(h) => {
                 if let Some(s) = self.socks.get_mut(&h) {
-                    s.writes.retain(|j| j.id != Some(target));
-                    if s.busy_id() == Some(target) {
-                        s.abort_write();
-                    }
+                    s.forget_write(target);
                 }
                 self.renew_after_failed_connect(&h);
                 self.start_writes(&h);
@@ -503,7 +494,7 @@ impl Session {
             Loc::FtpConnect(h) => self.budget.release_lab(&h),
             Loc::Bind(_) | Loc::Conn(_) => {}
         }
-        self.out.err(target, err);
+        self.complete(target, Err(err));
     }
 
     fn on_deadlines(&mut self, now: Instant) {
@@ -514,16 +505,15 @@ impl Session {
             self.deadlines.remove(&(t, id));
             let is_select = matches!(self.pending.get(&id), Some(p) if p.loc == Loc::Select);
             if is_select {
+                // A select that times out answers three empty lists.
                 self.take_pending(id);
                 self.selects.retain(|s| s.id != id);
-                self.out.ok(
-                    id,
-                    OkBody::Select {
-                        r: vec![],
-                        w: vec![],
-                        x: vec![],
-                    },
-                );
+                let nothing_ready = OkBody::Select {
+                    r: vec![],
+                    w: vec![],
+                    x: vec![],
+                };
+                self.complete(id, Ok(nothing_ready));
             } else {
                 self.abandon(id, timed_out());
             }
@@ -574,10 +564,8 @@ impl Session {
             }
             IoDone::BindResolved { id, sock, result } => {
                 if self.take_pending(id).is_some() {
-                    match result {
-                        Ok(addr) => self.finish_bind(id, &sock, addr),
-                        Err(e) => self.out.err(id, e),
-                    }
+                    let bound = result.and_then(|addr| self.finish_bind(&sock, addr));
+                    self.complete(id, bound);
                 }
             }
             IoDone::Http(done) => self.on_http(done),

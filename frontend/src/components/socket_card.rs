@@ -7,7 +7,7 @@ use super::data_entry::{DataEntry, Draft};
 use super::received::Received;
 use crate::state::{Mode, Sock};
 use shared::request::OptValue;
-use shared::{Addr, Data, How, Op, OptLevel, OptName, SockState};
+use shared::{Addr, ConnectArgs, Data, How, Op, OptLevel, OptName, RecvArgs, SendArgs, SockState};
 use yew::prelude::*;
 
 /// Every action a card can offer.
@@ -170,14 +170,14 @@ pub fn socket_card(props: &Props) -> Html {
                     sock,
                     addr: addr()?,
                 },
-                Act::Connect => Op::Connect {
+                Act::Connect => Op::Connect(ConnectArgs {
                     sock,
                     addr: addr()?,
-                },
-                Act::ConnectEx => Op::ConnectEx {
+                }),
+                Act::ConnectEx => Op::ConnectEx(ConnectArgs {
                     sock,
                     addr: addr()?,
-                },
+                }),
                 Act::Listen => Op::Listen {
                     sock,
                     backlog: match backlog.trim() {
@@ -189,31 +189,31 @@ pub fn socket_card(props: &Props) -> Html {
                     },
                 },
                 Act::Accept => Op::Accept { sock },
-                Act::Send => Op::Send {
+                Act::Send => Op::Send(SendArgs {
                     sock,
                     data: data()?,
-                },
-                Act::Sendall => Op::Sendall {
+                }),
+                Act::Sendall => Op::Sendall(SendArgs {
                     sock,
                     data: data()?,
-                },
+                }),
                 Act::Sendto => Op::Sendto {
                     sock,
                     data: data()?,
                     addr: addr()?,
                 },
-                Act::Recv => Op::Recv {
+                Act::Recv => Op::Recv(RecvArgs {
                     sock,
                     bufsize: size()?,
                     flags: vec![],
                     encoding: None,
-                },
-                Act::Recvfrom => Op::Recvfrom {
+                }),
+                Act::Recvfrom => Op::Recvfrom(RecvArgs {
                     sock,
                     bufsize: size()?,
                     flags: vec![],
                     encoding: None,
-                },
+                }),
                 Act::Shutdown => Op::Shutdown { sock, how },
                 Act::Getsockname => Op::Getsockname { sock },
                 Act::Getpeername => Op::Getpeername { sock },
