@@ -12,7 +12,7 @@
 
 use crate::budget::{Budget, Charge};
 use crate::io::{IoDone, IoFuture};
-use crate::ops::{OpResult, Outcome};
+use crate::ops::{OpResult, Outcome, PendingSelect};
 use crate::oserror::{bad_handle, bad_request, limit, timed_out};
 use crate::outbox::Outbox;
 use crate::sock::Sock;
@@ -60,6 +60,7 @@ pub enum Loc {
     FtpConnect(String),
 }
 
+/// A request that has not been answered yet.
 pub struct Pending {
     pub loc: Loc,
     pub deadline: Option<Instant>,
@@ -68,38 +69,38 @@ pub struct Pending {
     pub charge: Charge,
 }
 
-/// A `select` waiting for one of its handles to become ready. Each list is a
-/// [`crate::ops::WatchList`]: evaluated once per distinct handle, answered with
-/// the learner's duplicates as Python does.
-pub struct PendingSelect {
-    pub id: u64,
-    pub r: crate::ops::WatchList,
-    pub w: crate::ops::WatchList,
-    pub x: crate::ops::WatchList,
-}
-
+/// One session's state. The `pub(crate)` fields are what the operations in
+/// `ops/` (other modules, so they cannot see private fields) work on: the handle
+/// tables, the outbox, the I/O set, the budget and the waiting requests. The
+/// private ones belong to this file: naming handles, deadlines, authentication
+/// and the loop's own flags. Counters are changed only through their owners'
+/// methods ([`Budget`], [`Sock`]) and the pending table only through
+/// [`Session::add_pending`] / [`Session::take_pending`] (the engines in
+/// `ops/http.rs` and `ops/ftp.rs` still read it directly).
 pub struct Session {
-    pub relay: Arc<RelayState>,
-    pub name: String,
-    pub out: Outbox,
-    pub socks: HashMap<String, Sock>,
+    pub(crate) relay: Arc<RelayState>,
+    name: String,
+    pub(crate) out: Outbox,
+    /// Sockets (`s1…`).
+    pub(crate) socks: HashMap<String, Sock>,
     /// `http.client` connections (`h1…`).
-    pub http: HashMap<String, crate::http::HttpConn>,
+    pub(crate) http: HashMap<String, crate::http::HttpConn>,
     /// `ftplib` connections (`f1…`).
-    pub ftp: HashMap<String, crate::ftp::FtpConn>,
+    pub(crate) ftp: HashMap<String, crate::ftp::FtpConn>,
     next_handle: u64,
-    pub pending: HashMap<u64, Pending>,
-    pub deadlines: BTreeSet<(Instant, u64)>,
-    pub selects: Vec<PendingSelect>,
-    pub io: FuturesUnordered<IoFuture>,
-    pub authed: bool,
+    pub(crate) pending: HashMap<u64, Pending>,
+    deadlines: BTreeSet<(Instant, u64)>,
+    /// `select`s waiting for readiness (see `ops/select.rs`).
+    pub(crate) selects: Vec<PendingSelect>,
+    pub(crate) io: FuturesUnordered<IoFuture>,
+    authed: bool,
     auth_failures: u8,
     /// Handles, buffered bytes, select watch lists and lab shares (see `budget.rs`).
-    pub budget: Budget,
+    pub(crate) budget: Budget,
     /// Readiness may have changed: pending selects must be looked at again.
-    pub dirty: bool,
+    dirty: bool,
     /// Set when the session must end: close code and reason.
-    pub closing: Option<(u16, String)>,
+    closing: Option<(u16, String)>,
 }
 
 /// Runs a session to its end. `permit` is `Err` when admission was refused: the
@@ -252,7 +253,7 @@ impl Session {
                 }
             }
             let room = self.out.bytes() < OUTBOX_HIGH_WATER;
-            let read_ws = room && self.budget.piped < PIPE_HIGH_WATER;
+            let read_ws = room && self.budget.piped() < PIPE_HIGH_WATER;
             tokio::select! {
                 Some((s, r)) = OptionFuture::from(flush.as_mut()), if flush.is_some() => {
                     flush = None;
@@ -302,7 +303,7 @@ impl Session {
                 if !self.selects.is_empty() {
                     self.reevaluate_selects();
                 }
-                if self.budget.accept_stalled {
+                if self.budget.accept_stalled() {
                     self.resume_accepting();
                 }
             }
@@ -375,6 +376,17 @@ impl Session {
             codes::UNAUTHORIZED,
             "wrong token; ask your teacher for the class token",
         ))
+    }
+
+    /// The session's name, for logs.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Readiness may have changed outside a request or an I/O completion:
+    /// waiting selects and stalled listeners are looked at again.
+    pub fn mark_dirty(&mut self) {
+        self.dirty = true;
     }
 
     /// Named handles open now (sockets, HTTP and FTP connections).
@@ -469,6 +481,15 @@ impl Session {
         Some(p)
     }
 
+    /// The requests waiting at `loc`.
+    pub fn pending_at(&self, loc: &Loc) -> Vec<u64> {
+        self.pending
+            .iter()
+            .filter(|(_, p)| p.loc == *loc)
+            .map(|(id, _)| *id)
+            .collect()
+    }
+
     /// Removes a pending request from wherever it waits and answers it with `err`.
     pub fn abandon(&mut self, target: u64, err: shared::ErrorBody) {
         let Some(p) = self.take_pending(target) else {
@@ -490,7 +511,7 @@ impl Session {
                 self.renew_after_failed_connect(&h);
                 self.start_writes(&h);
             }
-            Loc::Select => self.selects.retain(|s| s.id != target),
+            Loc::Select => self.forget_select(target),
             Loc::FtpConnect(h) => self.budget.release_lab(&h),
             Loc::Bind(_) | Loc::Conn(_) => {}
         }
@@ -507,7 +528,7 @@ impl Session {
             if is_select {
                 // A select that times out answers three empty lists.
                 self.take_pending(id);
-                self.selects.retain(|s| s.id != id);
+                self.forget_select(id);
                 let nothing_ready = OkBody::Select {
                     r: vec![],
                     w: vec![],

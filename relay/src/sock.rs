@@ -189,7 +189,7 @@ pub struct Sock {
     pub w_watch: Option<AbortHandle>,
     pub piped: Option<PipeMode>,
     /// Bytes of piped client frames queued for this socket.
-    pub pipe_queued: usize,
+    pipe_queued: usize,
     /// The address an explicit `bind` chose (kept to rebind after a failed connect).
     pub bound: Option<SocketAddr>,
     /// This socket's entry in the relay's registry of session-bound addresses
@@ -249,6 +249,41 @@ impl Sock {
         if let Some(b) = self.write_busy.take() {
             b.abort.abort();
         }
+    }
+
+    /// Queues a piped client frame, to be written completely.
+    pub fn queue_pipe(&mut self, data: Bytes) {
+        self.pipe_queued += data.len();
+        self.writes.push_back(WriteJob {
+            id: None,
+            kind: WriteKind::Pipe { data },
+        });
+    }
+
+    /// `len` piped bytes left the queue (written, or their write failed).
+    pub fn pipe_written(&mut self, len: usize) {
+        self.pipe_queued = self.pipe_queued.saturating_sub(len);
+    }
+
+    /// Drops the piped frames still queued (writing failed); the bytes they held.
+    pub fn drop_pipe_jobs(&mut self) -> usize {
+        let dropped: usize = self
+            .writes
+            .iter()
+            .map(|j| match &j.kind {
+                WriteKind::Pipe { data } => data.len(),
+                _ => 0,
+            })
+            .sum();
+        self.writes
+            .retain(|j| !matches!(j.kind, WriteKind::Pipe { .. }));
+        self.pipe_written(dropped);
+        dropped
+    }
+
+    /// Bytes of piped client frames queued for this socket.
+    pub fn pipe_queued(&self) -> usize {
+        self.pipe_queued
     }
 
     /// Aborts every future of the socket and empties its request queues (it is

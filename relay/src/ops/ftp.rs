@@ -283,7 +283,7 @@ impl Session {
         if let Some(b) = inline {
             if !b.is_empty() {
                 upload.buffered = b.len();
-                self.budget.piped += b.len();
+                self.budget.hold_piped(b.len());
                 upload.buf.push_back(b);
             }
         }
@@ -684,7 +684,7 @@ impl Session {
                     };
                     if let Some(chunk) = up.buf.pop_front() {
                         up.buffered -= chunk.len();
-                        self.budget.piped = self.budget.piped.saturating_sub(chunk.len());
+                        self.budget.release_piped(chunk.len());
                         let out = if *lines {
                             let mut out = Vec::new();
                             for line in crate::ftp::lines::take_lines(partial, &chunk) {
@@ -732,7 +732,7 @@ impl Session {
                         crlf_line(std::mem::take(partial), &mut out);
                         up.buf.push_back(Bytes::from(out.clone()));
                         up.buffered += out.len();
-                        self.budget.piped += out.len();
+                        self.budget.hold_piped(out.len());
                         t.data = Some(data);
                         // The pushed bytes are already CRLF-terminated.
                         *lines = false;
@@ -985,7 +985,7 @@ impl Session {
         let Some(up) = c.uploads.get_mut(i) else {
             return;
         };
-        self.budget.piped = self.budget.piped.saturating_sub(up.buffered);
+        self.budget.release_piped(up.buffered);
         up.buffered = 0;
         up.buf.clear();
         up.discard = true;
@@ -1051,7 +1051,7 @@ impl Session {
             }
         }
         for up in c.uploads.drain(..) {
-            self.budget.piped = self.budget.piped.saturating_sub(up.buffered);
+            self.budget.release_piped(up.buffered);
         }
     }
 
@@ -1067,7 +1067,7 @@ impl Session {
         let mut added = 0;
         while !payload.is_empty() {
             let Some(up) = c.uploads.iter_mut().find(|u| u.left > 0) else {
-                self.budget.piped += added;
+                self.budget.hold_piped(added);
                 return self.out.event(Event::Error {
                     code: codes::BAD_REQUEST.into(),
                     message: format!(
@@ -1087,7 +1087,7 @@ impl Session {
             }
         }
         c.uploads.retain(|u| !(u.discard && u.left == 0));
-        self.budget.piped += added;
+        self.budget.hold_piped(added);
         if busy_id.is_some() {
             self.ftp_pump(h);
         }

@@ -23,7 +23,7 @@ mod send;
 mod socket;
 
 pub use outcome::{OpResult, Outcome, Then};
-pub use select::WatchList;
+pub use select::PendingSelect;
 
 use crate::session::Session;
 use shared::{ErrorBody, Op};

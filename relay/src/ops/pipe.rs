@@ -8,9 +8,9 @@
 
 use crate::ops::{OpResult, Outcome, Then};
 use crate::session::Session;
-use crate::sock::{Os, PipeMode, WriteJob, WriteKind};
+use crate::sock::{Os, PipeMode};
 use bytes::Bytes;
-use shared::{codes, Data, Dir, Encoding, Errno, ErrorBody, Event};
+use shared::{codes, CloseReason, Data, Dir, Encoding, Errno, ErrorBody, Event};
 
 impl Session {
     pub fn op_pipe(&mut self, h: &str, encoding: Option<Encoding>) -> OpResult {
@@ -92,13 +92,35 @@ impl Session {
         }
         let len = payload.len();
         if let Some(s) = self.socks.get_mut(h) {
-            s.pipe_queued += len;
-            s.writes.push_back(WriteJob {
-                id: None,
-                kind: WriteKind::Pipe { data: payload },
-            });
+            s.queue_pipe(payload);
+            self.budget.hold_piped(len);
         }
-        self.budget.piped += len;
         self.start_writes(h);
+    }
+
+    /// `len` piped bytes left the socket's queue (written, or failed).
+    pub fn pipe_written(&mut self, h: &str, len: usize) {
+        if let Some(s) = self.socks.get_mut(h) {
+            s.pipe_written(len);
+        }
+        self.budget.release_piped(len);
+    }
+
+    /// Writing piped bytes failed: drop the rest and tell the client.
+    pub fn pipe_failed(&mut self, h: &str, e: ErrorBody) {
+        let Some(s) = self.socks.get_mut(h) else {
+            return;
+        };
+        let dropped = s.drop_pipe_jobs();
+        self.budget.release_piped(dropped);
+        let reason = if e.os_errno() == Some(Errno::ECONNRESET) {
+            CloseReason::Reset
+        } else {
+            CloseReason::Error
+        };
+        self.out.event(Event::Closed {
+            sock: h.to_owned(),
+            reason,
+        });
     }
 }

@@ -192,7 +192,7 @@ impl Session {
                 // relay's descriptors) full, connections wait in the kernel's
                 // backlog, as for a real server that stops calling accept().
                 if !accept_room || crate::descriptors::reserve(1).is_err() {
-                    self.budget.accept_stalled = true;
+                    self.budget.stall_accepting();
                     return;
                 }
                 io::abortable(io::accept(name, Arc::clone(&l.io)))
@@ -301,7 +301,7 @@ impl Session {
                     addr: addr.into(),
                 });
             }
-            Err(e) => tracing::warn!(session = %self.name, sock = h, "accept failed: {e}"),
+            Err(e) => tracing::warn!(session = %self.name(), sock = h, "accept failed: {e}"),
         }
         self.serve_readers(h);
     }
@@ -313,7 +313,7 @@ impl Session {
             if matches!(s.os, Os::Listening(_)) {
                 if let Some(p) = s.pump.take() {
                     p.abort();
-                    self.budget.accept_stalled = true;
+                    self.budget.stall_accepting();
                 }
             }
         }
@@ -325,7 +325,7 @@ impl Session {
         if !self.budget.has_handle_room(self.open_handles()) {
             return;
         }
-        self.budget.accept_stalled = false;
+        self.budget.unstall_accepting();
         let idle: Vec<String> = self
             .socks
             .iter()

@@ -9,7 +9,7 @@ use crate::budget::Charge;
 use crate::io;
 use crate::ops::{OpResult, Outcome};
 use crate::oserror::bad_handle;
-use crate::session::{Loc, PendingSelect, Session};
+use crate::session::{Loc, Session};
 use crate::sock::{Os, Sock};
 use shared::{Errno, ErrorBody, OkBody};
 use std::collections::HashMap;
@@ -54,6 +54,16 @@ impl WatchList {
             .filter_map(|i| self.distinct.get(*i as usize).cloned())
             .collect()
     }
+}
+
+/// A `select` waiting for one of its handles to become ready. Each list is a
+/// [`WatchList`]: evaluated once per distinct handle, answered with the learner's
+/// duplicates as Python does.
+pub struct PendingSelect {
+    pub id: u64,
+    pub r: WatchList,
+    pub w: WatchList,
+    pub x: WatchList,
 }
 
 impl Session {
@@ -105,6 +115,11 @@ impl Session {
             }
         }
         self.selects.extend(still);
+    }
+
+    /// Stops waiting for select `id` (answered by a deadline, or abandoned).
+    pub fn forget_select(&mut self, id: u64) {
+        self.selects.retain(|s| s.id != id);
     }
 
     fn select_ready(

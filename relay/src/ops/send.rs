@@ -12,8 +12,7 @@ use crate::session::{Loc, Session};
 use crate::sock::{self, Busy, BusyKind, Mode, Os, StreamSock, WriteJob, WriteKind};
 use bytes::Bytes;
 use shared::{
-    Addr, CloseReason, ConnectArgs, Data, Dir, Errno, ErrorBody, Event, OkBody, SendArgs,
-    SockState, SockType,
+    Addr, ConnectArgs, Data, Dir, Errno, ErrorBody, Event, OkBody, SendArgs, SockState, SockType,
 };
 use std::sync::Arc;
 use tokio::net::TcpStream;
@@ -535,41 +534,6 @@ impl Session {
             n: bytes.len() as u64,
             preview: Some(Data::preview(bytes, super::recv::PREVIEW_BYTES)),
             data: None,
-        });
-    }
-
-    fn pipe_written(&mut self, h: &str, len: usize) {
-        if let Some(s) = self.socks.get_mut(h) {
-            s.pipe_queued = s.pipe_queued.saturating_sub(len);
-        }
-        self.budget.piped = self.budget.piped.saturating_sub(len);
-    }
-
-    /// Writing piped bytes failed: drop the rest and tell the client.
-    fn pipe_failed(&mut self, h: &str, e: ErrorBody) {
-        let Some(s) = self.socks.get_mut(h) else {
-            return;
-        };
-        let dropped: usize = s
-            .writes
-            .iter()
-            .map(|j| match &j.kind {
-                WriteKind::Pipe { data } => data.len(),
-                _ => 0,
-            })
-            .sum();
-        s.writes
-            .retain(|j| !matches!(j.kind, WriteKind::Pipe { .. }));
-        s.pipe_queued = s.pipe_queued.saturating_sub(dropped);
-        self.budget.piped = self.budget.piped.saturating_sub(dropped);
-        let reason = if e.os_errno() == Some(Errno::ECONNRESET) {
-            CloseReason::Reset
-        } else {
-            CloseReason::Error
-        };
-        self.out.event(Event::Closed {
-            sock: h.to_owned(),
-            reason,
         });
     }
 }

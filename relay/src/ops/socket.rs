@@ -236,7 +236,7 @@ impl Session {
         };
         let ids = s.close_requests();
         let was_connected = matches!(s.os, Os::Stream(_) | Os::Connecting);
-        let piped_bytes = s.pipe_queued;
+        let piped_bytes = s.pipe_queued();
         let queued_accepts = match &s.os {
             Os::Listening(l) => l.queue.len(),
             _ => 0,
@@ -245,16 +245,10 @@ impl Session {
             self.take_pending(pid);
             self.complete(pid, Err(closed(h)));
         }
-        let bind_ids: Vec<u64> = self
-            .pending
-            .iter()
-            .filter(|(_, p)| p.loc == Loc::Bind(h.to_owned()))
-            .map(|(k, _)| *k)
-            .collect();
-        for pid in bind_ids {
+        for pid in self.pending_at(&Loc::Bind(h.to_owned())) {
             self.abandon(pid, closed(h));
         }
-        self.budget.piped = self.budget.piped.saturating_sub(piped_bytes);
+        self.budget.release_piped(piped_bytes);
         self.budget.accept_dequeued(queued_accepts);
         self.budget.release_lab(h);
         self.set_state(h, SockState::Closed);
@@ -265,7 +259,7 @@ impl Session {
             });
         }
         self.socks.remove(h);
-        self.dirty = true;
+        self.mark_dirty();
         Ok(())
     }
 
