@@ -6,13 +6,15 @@
 //! futures ([`crate::io`]), the earliest request deadline, the auth deadline
 //! (until `auth` succeeds), the idle timer and relay shutdown; it also writes
 //! queued frames to the WebSocket. Operations are implemented in `ops/` as
-//! methods on [`Session`]; this file owns the loop, the request bookkeeping
-//! (pending ids, deadlines, cancel, what each pending request holds of the
-//! budget) and frame intake.
+//! methods on [`Session`] that return an [`crate::ops::OpResult`]; the reply is
+//! written in one place (`ops/outcome.rs`). This file owns the loop, the request
+//! bookkeeping (pending ids, deadlines, cancel, what each pending request holds of
+//! the budget) and frame intake; `session/auth.rs` owns the class token and the
+//! admission of each request.
 
 use crate::budget::{Budget, Charge};
 use crate::io::{IoDone, IoFuture};
-use crate::ops::{OpResult, Outcome, PendingSelect};
+use crate::ops::PendingSelect;
 use crate::oserror::{bad_handle, bad_request, limit, timed_out};
 use crate::outbox::Outbox;
 use crate::sock::Sock;
@@ -22,7 +24,7 @@ use bytes::Bytes;
 use futures::future::{AbortHandle, BoxFuture, OptionFuture};
 use futures::stream::{FuturesUnordered, SplitSink};
 use futures::{FutureExt, SinkExt, StreamExt};
-use shared::{codes, parse_request, Event, OkBody, Op};
+use shared::{codes, parse_request, Event, OkBody};
 use std::collections::{BTreeSet, HashMap};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -37,8 +39,8 @@ const PIPE_HIGH_WATER: usize = 2 << 20;
 const FLUSH_BATCH: usize = 1 << 20;
 /// How long a closing session may take to deliver its last frames.
 const CLOSE_GRACE: Duration = Duration::from_secs(2);
-/// Wrong tokens before the session is closed.
-const MAX_AUTH_FAILURES: u8 = 3;
+
+mod auth;
 
 type Sink = SplitSink<WebSocket, Message>;
 type Flush = BoxFuture<'static, (Sink, Result<(), axum::Error>)>;
@@ -342,42 +344,6 @@ impl Session {
         self.dispatch(id, request.op);
     }
 
-    /// Whether a parsed request may run now: its id is not pending already, and
-    /// the session has authenticated (or the request is `auth`).
-    fn admit(&self, id: u64, op: &Op) -> Result<(), shared::ErrorBody> {
-        if self.pending.contains_key(&id) {
-            return Err(bad_request(format!(
-                "id {id} is already used by a pending request; ids must be unique among pending requests"
-            )));
-        }
-        if !self.authed && !matches!(op, Op::Auth { .. }) {
-            return Err(shared::ErrorBody::new(
-                codes::UNAUTHORIZED,
-                "this relay requires the class token: send {\"op\": \"auth\", \"token\": …} first",
-            ));
-        }
-        Ok(())
-    }
-
-    pub fn op_auth(&mut self, token: &str) -> OpResult {
-        let ok = match &self.relay.config.token {
-            None => true,
-            Some(expected) => constant_time_eq(expected.as_bytes(), token.as_bytes()),
-        };
-        if ok {
-            self.authed = true;
-            return Ok(Outcome::empty());
-        }
-        self.auth_failures += 1;
-        if self.auth_failures >= MAX_AUTH_FAILURES {
-            self.closing = Some((1008, "too many wrong tokens".into()));
-        }
-        Err(shared::ErrorBody::new(
-            codes::UNAUTHORIZED,
-            "wrong token; ask your teacher for the class token",
-        ))
-    }
-
     /// The session's name, for logs.
     pub fn name(&self) -> &str {
         &self.name
@@ -599,11 +565,4 @@ impl Session {
     pub fn sock(&mut self, h: &str) -> Result<&mut Sock, shared::ErrorBody> {
         self.socks.get_mut(h).ok_or_else(|| bad_handle(h))
     }
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
