@@ -13,7 +13,8 @@ use crate::session::{Loc, Session};
 use crate::sock::{Mode, Os, PipeMode, ReadKind, ReadWaiter, Sock, StreamSock};
 use bytes::BytesMut;
 use shared::{
-    CloseReason, Data, Dir, Encoding, Errno, ErrorBody, Event, OkBody, RecvArgs, SockState,
+    CloseReason, Data, Dir, Encoding, Errno, ErrorBody, Event, Family, OkBody, RecvArgs, SockState,
+    SockType,
 };
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -32,10 +33,13 @@ enum Take {
     Wait,
 }
 
-/// A connection taken off a listener's queue, as the socket it becomes.
+/// A connection taken off a listener's queue, with the listener's family and
+/// type for the socket it becomes.
 struct Accepted {
-    sock: Sock,
+    stream: TcpStream,
     peer: SocketAddr,
+    family: Family,
+    kind: SockType,
 }
 
 impl Session {
@@ -126,14 +130,20 @@ impl Session {
     fn finish_accept(&mut self, listener: &str, accepted: Accepted) -> OkBody {
         self.budget.accept_dequeued(1);
         let new = self.next_name('s');
-        let addr = accepted.peer;
-        self.socks.insert(new.clone(), accepted.sock);
+        let Accepted {
+            stream,
+            peer,
+            family,
+            kind,
+        } = accepted;
+        let sock = Sock::new(family, kind, Os::Stream(StreamSock::new(stream, peer)));
+        self.socks.insert(new.clone(), sock);
         self.set_state(&new, SockState::Established);
         self.arm_reader(&new);
         self.arm_reader(listener);
         OkBody::Accept {
             sock: new,
-            addr: addr.into(),
+            addr: peer.into(),
         }
     }
 
@@ -371,8 +381,10 @@ fn take(s: &mut Sock, kind: ReadKind) -> Take {
     match (kind, &mut s.os) {
         (ReadKind::Accept, Os::Listening(l)) => match l.queue.pop_front() {
             Some((stream, peer)) => Take::Accept(Accepted {
-                sock: Sock::new(s.family, s.kind, Os::Stream(StreamSock::new(stream, peer))),
+                stream,
                 peer,
+                family: s.family,
+                kind: s.kind,
             }),
             None => Take::Wait,
         },
