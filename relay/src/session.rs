@@ -76,9 +76,10 @@ pub struct Pending {
 /// tables, the outbox, the I/O set, the budget and the waiting requests. The
 /// private ones belong to this file: naming handles, deadlines, authentication
 /// and the loop's own flags. Counters are changed only through their owners'
-/// methods ([`Budget`], [`Sock`]) and the pending table only through
-/// [`Session::add_pending`] / [`Session::take_pending`] (the engines in
-/// `ops/http.rs` and `ops/ftp.rs` still read it directly).
+/// methods ([`Budget`], [`Sock`]); requests enter and leave the pending table
+/// only through [`Session::add_pending`] and [`Session::take_pending`], which keep
+/// deadlines and budget charges in step (the HTTP and FTP engines also look up
+/// their pending calls in it).
 pub struct Session {
     pub(crate) relay: Arc<RelayState>,
     name: String,
