@@ -18,7 +18,10 @@
 use bytes::Bytes;
 use futures::{SinkExt, StreamExt};
 use relay::config::Config;
-use shared::{binary, Addr, Data, Family, OkBody, Op, Outcome, Request, ServerFrame, SockType};
+use shared::{
+    binary, Addr, ConnectArgs, Data, Family, OkBody, Op, Outcome, RecvArgs, Request, SendArgs,
+    ServerFrame, SockType,
+};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -362,10 +365,10 @@ impl Session {
         else {
             return Err("socket: unexpected reply".into());
         };
-        self.call(Op::Connect {
+        self.call(Op::Connect(ConnectArgs {
             sock: sock.clone(),
             addr: Addr::new(echo.ip().to_string(), echo.port()),
-        })
+        }))
         .await?;
         Ok(sock)
     }
@@ -426,20 +429,20 @@ async fn relay_round_trips(relay: SocketAddr, echo: SocketAddr, count: usize) ->
     for i in 0..count + count / 10 {
         let start = Instant::now();
         session
-            .call(Op::Send {
+            .call(Op::Send(SendArgs {
                 sock: sock.clone(),
                 data: Data::text(PING),
-            })
+            }))
             .await?;
         let mut got = 0;
         while got < PING.len() {
             let OkBody::Data { data } = session
-                .call(Op::Recv {
+                .call(Op::Recv(RecvArgs {
                     sock: sock.clone(),
                     bufsize: PING.len() - got,
                     flags: Vec::new(),
                     encoding: None,
-                })
+                }))
                 .await?
             else {
                 return Err("recv: unexpected reply".into());

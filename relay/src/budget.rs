@@ -57,7 +57,7 @@ pub struct Budget {
     limits: SessionBudget,
     max_handles: usize,
     /// Piped client bytes and FTP upload bytes not yet written to their sockets.
-    pub piped: usize,
+    piped: usize,
     /// Bytes held by pending requests ([`Charge::Bytes`]).
     queued: usize,
     /// Connections accepted from the kernel, waiting in listen queues.
@@ -67,7 +67,7 @@ pub struct Budget {
     /// Distinct handles watched by waiting selects.
     watched: usize,
     /// A listener stopped accepting from the kernel because the handles were full.
-    pub accept_stalled: bool,
+    accept_stalled: bool,
     labs: Vec<(String, SocketAddr)>,
     lab_counts: Vec<u32>,
     /// Handle → index in `labs` of the lab it is connected (or connecting) to.
@@ -149,6 +149,21 @@ impl Budget {
         self.accept_queued = self.accept_queued.saturating_sub(n);
     }
 
+    /// A listener stopped taking connections from the kernel for lack of handles.
+    pub fn stall_accepting(&mut self) {
+        self.accept_stalled = true;
+    }
+
+    /// Whether some listener waits for a free handle to accept again.
+    pub fn accept_stalled(&self) -> bool {
+        self.accept_stalled
+    }
+
+    /// The stalled listeners are being re-armed.
+    pub fn unstall_accepting(&mut self) {
+        self.accept_stalled = false;
+    }
+
     // ---- bytes ----
 
     /// Bytes buffered now, with `outbox` bytes waiting for the browser.
@@ -169,6 +184,22 @@ impl Budget {
             human_bytes(more),
             human_bytes(max)
         )))
+    }
+
+    /// Piped client bytes and FTP upload bytes waiting for their sockets.
+    pub fn piped(&self) -> usize {
+        self.piped
+    }
+
+    /// `n` piped or upload bytes arrived from the client (binary frames are never
+    /// refused: the session stops reading the WebSocket instead).
+    pub fn hold_piped(&mut self, n: usize) {
+        self.piped += n;
+    }
+
+    /// `n` piped or upload bytes were written, or dropped with their socket.
+    pub fn release_piped(&mut self, n: usize) {
+        self.piped = self.piped.saturating_sub(n);
     }
 
     // ---- select ----

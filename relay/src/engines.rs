@@ -91,7 +91,8 @@ impl Session {
         let mut fx = Effects::default();
         let r = f(engine, &mut fx);
         let (after, closed) = (engine.buffered(), engine.is_closed());
-        self.budget.piped = self.budget.piped.saturating_sub(before) + after;
+        self.budget.release_piped(before);
+        self.budget.hold_piped(after);
         if closed {
             table(self).remove(h);
             self.budget.release_lab(h);

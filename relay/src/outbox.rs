@@ -73,10 +73,6 @@ impl Outbox {
         self.reply(Reply::err(id, err));
     }
 
-    pub fn empty_ok(&mut self, id: u64) {
-        self.ok(id, OkBody::Empty {});
-    }
-
     pub fn binary(&mut self, frame: Bytes) {
         self.bytes += frame.len();
         self.frames.push_back(Message::Binary(frame));

@@ -6,13 +6,16 @@
 //! futures ([`crate::io`]), the earliest request deadline, the auth deadline
 //! (until `auth` succeeds), the idle timer and relay shutdown; it also writes
 //! queued frames to the WebSocket. Operations are implemented in `ops/` as
-//! methods on [`Session`]; this file owns the loop, the request bookkeeping
-//! (pending ids, deadlines, cancel, what each pending request holds of the
-//! budget) and frame intake.
+//! methods on [`Session`] that return an [`crate::ops::OpResult`]; the reply is
+//! written in one place (`ops/outcome.rs`). This file owns the loop, the request
+//! bookkeeping (pending ids, deadlines, cancel, what each pending request holds of
+//! the budget) and frame intake; `session/auth.rs` owns the class token and the
+//! admission of each request.
 
 use crate::budget::{Budget, Charge};
 use crate::io::{IoDone, IoFuture};
-use crate::oserror::{bad_handle, bad_request, cancelled, limit, timed_out};
+use crate::ops::PendingSelect;
+use crate::oserror::{bad_handle, bad_request, limit, timed_out};
 use crate::outbox::Outbox;
 use crate::sock::Sock;
 use crate::state::{RelayState, SessionPermit};
@@ -21,7 +24,7 @@ use bytes::Bytes;
 use futures::future::{AbortHandle, BoxFuture, OptionFuture};
 use futures::stream::{FuturesUnordered, SplitSink};
 use futures::{FutureExt, SinkExt, StreamExt};
-use shared::{codes, parse_request, Event, OkBody, Op};
+use shared::{codes, parse_request, Event, OkBody};
 use std::collections::{BTreeSet, HashMap};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -36,8 +39,8 @@ const PIPE_HIGH_WATER: usize = 2 << 20;
 const FLUSH_BATCH: usize = 1 << 20;
 /// How long a closing session may take to deliver its last frames.
 const CLOSE_GRACE: Duration = Duration::from_secs(2);
-/// Wrong tokens before the session is closed.
-const MAX_AUTH_FAILURES: u8 = 3;
+
+mod auth;
 
 type Sink = SplitSink<WebSocket, Message>;
 type Flush = BoxFuture<'static, (Sink, Result<(), axum::Error>)>;
@@ -59,6 +62,7 @@ pub enum Loc {
     FtpConnect(String),
 }
 
+/// A request that has not been answered yet.
 pub struct Pending {
     pub loc: Loc,
     pub deadline: Option<Instant>,
@@ -67,38 +71,39 @@ pub struct Pending {
     pub charge: Charge,
 }
 
-/// A `select` waiting for one of its handles to become ready. Each list is a
-/// [`crate::ops::WatchList`]: evaluated once per distinct handle, answered with
-/// the learner's duplicates as Python does.
-pub struct PendingSelect {
-    pub id: u64,
-    pub r: crate::ops::WatchList,
-    pub w: crate::ops::WatchList,
-    pub x: crate::ops::WatchList,
-}
-
+/// One session's state. The `pub(crate)` fields are what the operations in
+/// `ops/` (other modules, so they cannot see private fields) work on: the handle
+/// tables, the outbox, the I/O set, the budget and the waiting requests. The
+/// private ones belong to this file: naming handles, deadlines, authentication
+/// and the loop's own flags. Counters are changed only through their owners'
+/// methods ([`Budget`], [`Sock`]); requests enter and leave the pending table
+/// only through [`Session::add_pending`] and [`Session::take_pending`], which keep
+/// deadlines and budget charges in step (the HTTP and FTP engines also look up
+/// their pending calls in it).
 pub struct Session {
-    pub relay: Arc<RelayState>,
-    pub name: String,
-    pub out: Outbox,
-    pub socks: HashMap<String, Sock>,
+    pub(crate) relay: Arc<RelayState>,
+    name: String,
+    pub(crate) out: Outbox,
+    /// Sockets (`s1…`).
+    pub(crate) socks: HashMap<String, Sock>,
     /// `http.client` connections (`h1…`).
-    pub http: HashMap<String, crate::http::HttpEngine>,
+    pub(crate) http: HashMap<String, crate::http::HttpEngine>,
     /// `ftplib` connections (`f1…`).
-    pub ftp: HashMap<String, crate::ftp::FtpConn>,
+    pub(crate) ftp: HashMap<String, crate::ftp::FtpConn>,
     next_handle: u64,
-    pub pending: HashMap<u64, Pending>,
-    pub deadlines: BTreeSet<(Instant, u64)>,
-    pub selects: Vec<PendingSelect>,
-    pub io: FuturesUnordered<IoFuture>,
-    pub authed: bool,
+    pub(crate) pending: HashMap<u64, Pending>,
+    deadlines: BTreeSet<(Instant, u64)>,
+    /// `select`s waiting for readiness (see `ops/select.rs`).
+    pub(crate) selects: Vec<PendingSelect>,
+    pub(crate) io: FuturesUnordered<IoFuture>,
+    authed: bool,
     auth_failures: u8,
     /// Handles, buffered bytes, select watch lists and lab shares (see `budget.rs`).
-    pub budget: Budget,
+    pub(crate) budget: Budget,
     /// Readiness may have changed: pending selects must be looked at again.
-    pub dirty: bool,
+    dirty: bool,
     /// Set when the session must end: close code and reason.
-    pub closing: Option<(u16, String)>,
+    closing: Option<(u16, String)>,
 }
 
 /// Runs a session to its end. `permit` is `Err` when admission was refused: the
@@ -251,7 +256,7 @@ impl Session {
                 }
             }
             let room = self.out.bytes() < OUTBOX_HIGH_WATER;
-            let read_ws = room && self.budget.piped < PIPE_HIGH_WATER;
+            let read_ws = room && self.budget.piped() < PIPE_HIGH_WATER;
             tokio::select! {
                 Some((s, r)) = OptionFuture::from(flush.as_mut()), if flush.is_some() => {
                     flush = None;
@@ -301,7 +306,7 @@ impl Session {
                 if !self.selects.is_empty() {
                     self.reevaluate_selects();
                 }
-                if self.budget.accept_stalled {
+                if self.budget.accept_stalled() {
                     self.resume_accepting();
                 }
             }
@@ -321,7 +326,7 @@ impl Session {
             Ok(r) => r,
             Err(e) => {
                 match e.id {
-                    Some(id) => self.out.err(id, bad_request(e.message)),
+                    Some(id) => self.answer(id, Err(bad_request(e.message))),
                     None => self.out.event(Event::Error {
                         code: codes::BAD_REQUEST.into(),
                         message: e.message,
@@ -331,23 +336,8 @@ impl Session {
             }
         };
         let id = request.id;
-        if self.pending.contains_key(&id) {
-            self.out.err(
-                id,
-                bad_request(format!(
-                    "id {id} is already used by a pending request; ids must be unique among pending requests"
-                )),
-            );
-            return;
-        }
-        if !self.authed && !matches!(request.op, Op::Auth { .. }) {
-            self.out.err(
-                id,
-                shared::ErrorBody::new(
-                    codes::UNAUTHORIZED,
-                    "this relay requires the class token: send {\"op\": \"auth\", \"token\": …} first",
-                ),
-            );
+        if let Err(e) = self.admit(id, &request.op) {
+            self.answer(id, Err(e));
             return;
         }
         tracing::debug!(session = %self.name, id, op = request.op.name(), "request");
@@ -355,27 +345,15 @@ impl Session {
         self.dispatch(id, request.op);
     }
 
-    pub fn op_auth(&mut self, id: u64, token: String) {
-        let ok = match &self.relay.config.token {
-            None => true,
-            Some(expected) => constant_time_eq(expected.as_bytes(), token.as_bytes()),
-        };
-        if ok {
-            self.authed = true;
-            self.out.empty_ok(id);
-            return;
-        }
-        self.auth_failures += 1;
-        self.out.err(
-            id,
-            shared::ErrorBody::new(
-                codes::UNAUTHORIZED,
-                "wrong token; ask your teacher for the class token",
-            ),
-        );
-        if self.auth_failures >= MAX_AUTH_FAILURES {
-            self.closing = Some((1008, "too many wrong tokens".into()));
-        }
+    /// The session's name, for logs.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Readiness may have changed outside a request or an I/O completion:
+    /// waiting selects and stalled listeners are looked at again.
+    pub fn mark_dirty(&mut self) {
+        self.dirty = true;
     }
 
     /// Named handles open now (sockets, HTTP and FTP connections).
@@ -470,9 +448,13 @@ impl Session {
         Some(p)
     }
 
-    pub fn op_cancel(&mut self, id: u64, target: u64) {
-        self.out.empty_ok(id);
-        self.abandon(target, cancelled(target));
+    /// The requests waiting at `loc`.
+    pub fn pending_at(&self, loc: &Loc) -> Vec<u64> {
+        self.pending
+            .iter()
+            .filter(|(_, p)| p.loc == *loc)
+            .map(|(id, _)| *id)
+            .collect()
     }
 
     /// Removes a pending request from wherever it waits and answers it with `err`.
@@ -486,25 +468,22 @@ impl Session {
         match p.loc {
             Loc::Read(h) => {
                 if let Some(s) = self.socks.get_mut(&h) {
-                    s.reads.retain(|w| w.id != target);
+                    s.forget_read(target);
                 }
             }
             Loc::Write(h) => {
                 if let Some(s) = self.socks.get_mut(&h) {
-                    s.writes.retain(|j| j.id != Some(target));
-                    if s.busy_id() == Some(target) {
-                        s.abort_write();
-                    }
+                    s.forget_write(target);
                 }
                 self.renew_after_failed_connect(&h);
                 self.start_writes(&h);
             }
-            Loc::Select => self.selects.retain(|s| s.id != target),
+            Loc::Select => self.forget_select(target),
             Loc::FtpConnect(h) => self.budget.release_lab(&h),
             Loc::Bind(_) => {}
             Loc::Conn(h) => return self.abandon_conn_call(&h, target, err),
         }
-        self.out.err(target, err);
+        self.complete(target, Err(err));
     }
 
     fn on_deadlines(&mut self, now: Instant) {
@@ -515,16 +494,15 @@ impl Session {
             self.deadlines.remove(&(t, id));
             let is_select = matches!(self.pending.get(&id), Some(p) if p.loc == Loc::Select);
             if is_select {
+                // A select that times out answers three empty lists.
                 self.take_pending(id);
-                self.selects.retain(|s| s.id != id);
-                self.out.ok(
-                    id,
-                    OkBody::Select {
-                        r: vec![],
-                        w: vec![],
-                        x: vec![],
-                    },
-                );
+                self.forget_select(id);
+                let nothing_ready = OkBody::Select {
+                    r: vec![],
+                    w: vec![],
+                    x: vec![],
+                };
+                self.complete(id, Ok(nothing_ready));
             } else {
                 self.abandon(id, timed_out());
             }
@@ -573,10 +551,8 @@ impl Session {
             }
             IoDone::BindResolved { id, sock, result } => {
                 if self.take_pending(id).is_some() {
-                    match result {
-                        Ok(addr) => self.finish_bind(id, &sock, addr),
-                        Err(e) => self.out.err(id, e),
-                    }
+                    let bound = result.and_then(|addr| self.finish_bind(&sock, addr));
+                    self.complete(id, bound);
                 }
             }
             IoDone::Http(done) => self.on_http(done),
@@ -589,11 +565,4 @@ impl Session {
     pub fn sock(&mut self, h: &str) -> Result<&mut Sock, shared::ErrorBody> {
         self.socks.get_mut(h).ok_or_else(|| bad_handle(h))
     }
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

@@ -125,6 +125,22 @@ pub struct StreamSock {
     pub reset: bool,
 }
 
+impl StreamSock {
+    /// A freshly connected (or accepted) stream to `peer`, nothing read yet.
+    pub fn new(io: TcpStream, peer: SocketAddr) -> StreamSock {
+        StreamSock {
+            io: Arc::new(io),
+            buf: BytesMut::new(),
+            peer,
+            eof: false,
+            rd_shut: false,
+            wr_shut: false,
+            error: None,
+            reset: false,
+        }
+    }
+}
+
 /// A listening socket with its accept queue (bounded by the backlog).
 pub struct ListenSock {
     pub io: Arc<TcpListener>,
@@ -173,7 +189,7 @@ pub struct Sock {
     pub w_watch: Option<AbortHandle>,
     pub piped: Option<PipeMode>,
     /// Bytes of piped client frames queued for this socket.
-    pub pipe_queued: usize,
+    pipe_queued: usize,
     /// The address an explicit `bind` chose (kept to rebind after a failed connect).
     pub bound: Option<SocketAddr>,
     /// This socket's entry in the relay's registry of session-bound addresses
@@ -232,6 +248,70 @@ impl Sock {
     pub fn abort_write(&mut self) {
         if let Some(b) = self.write_busy.take() {
             b.abort.abort();
+        }
+    }
+
+    /// Queues a piped client frame, to be written completely.
+    pub fn queue_pipe(&mut self, data: Bytes) {
+        self.pipe_queued += data.len();
+        self.writes.push_back(WriteJob {
+            id: None,
+            kind: WriteKind::Pipe { data },
+        });
+    }
+
+    /// `len` piped bytes left the queue (written, or their write failed).
+    pub fn pipe_written(&mut self, len: usize) {
+        self.pipe_queued = self.pipe_queued.saturating_sub(len);
+    }
+
+    /// Drops the piped frames still queued (writing failed); the bytes they held.
+    pub fn drop_pipe_jobs(&mut self) -> usize {
+        let dropped: usize = self
+            .writes
+            .iter()
+            .map(|j| match &j.kind {
+                WriteKind::Pipe { data } => data.len(),
+                _ => 0,
+            })
+            .sum();
+        self.writes
+            .retain(|j| !matches!(j.kind, WriteKind::Pipe { .. }));
+        self.pipe_written(dropped);
+        dropped
+    }
+
+    /// Bytes of piped client frames queued for this socket.
+    pub fn pipe_queued(&self) -> usize {
+        self.pipe_queued
+    }
+
+    /// Aborts every future of the socket and empties its request queues (it is
+    /// being closed): the ids of the requests that were waiting, the in-flight
+    /// write's included.
+    pub fn close_requests(&mut self) -> Vec<u64> {
+        // Taken before `abort_all` drops the in-flight write.
+        let busy = self.busy_id();
+        self.abort_all();
+        self.reads
+            .drain(..)
+            .map(|w| w.id)
+            .chain(self.writes.drain(..).filter_map(|j| j.id))
+            .chain(busy)
+            .collect()
+    }
+
+    /// Drops read-side request `id` from the queue (cancelled or timed out).
+    pub fn forget_read(&mut self, id: u64) {
+        self.reads.retain(|w| w.id != id);
+    }
+
+    /// Drops write-side request `id`: from the queue, or as the in-flight write,
+    /// whose future is aborted.
+    pub fn forget_write(&mut self, id: u64) {
+        self.writes.retain(|j| j.id != Some(id));
+        if self.busy_id() == Some(id) {
+            self.abort_write();
         }
     }
 

@@ -123,7 +123,7 @@ mod tests {
         }
     }
 
-    use crate::request::OP_NAMES as OPS;
+    use crate::op::OP_NAMES as OPS;
 
     #[test]
     fn the_table_matches_what_serde_reads() {

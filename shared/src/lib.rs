@@ -1,8 +1,9 @@
 //! The socklab wire protocol (version 1, specified in `docs/protocol.md`) as serde types.
 //!
 //! This crate owns every message that crosses the WebSocket between the browser
-//! frontend and the native relay: requests ([`Request`], [`Op`]), replies
-//! ([`Reply`], [`OkBody`], [`ErrorBody`]), events ([`EventFrame`], [`Event`]),
+//! frontend and the native relay: requests ([`Request`], [`Op`] and the argument
+//! structs of [`op_args`]), replies ([`Reply`], [`OkBody`], [`ErrorBody`]), events
+//! ([`EventFrame`], [`Event`]),
 //! the byte carrier [`Data`], addresses ([`Addr`]) and the binary frame layout
 //! ([`binary`]). It performs no I/O and compiles for native targets and for
 //! `wasm32-unknown-unknown`; nothing else in the workspace may declare a wire type.
@@ -22,8 +23,11 @@ pub mod error;
 pub mod event;
 pub mod field_error;
 pub mod health;
+pub mod op;
+pub mod op_args;
 pub mod reply;
 pub mod request;
+pub mod socket_consts;
 
 pub use addr::Addr;
 pub use data::{Data, Encoding};
@@ -33,10 +37,11 @@ pub use event::{
     SockState,
 };
 pub use health::Health;
+pub use op::Op;
+pub use op_args::{ConnectArgs, FtpStore, RecvArgs, SendArgs};
 pub use reply::{OkBody, Outcome, Reply, ServerFrame, TcpInfo};
-pub use request::{
-    parse_request, Family, How, Op, OptLevel, OptName, RecvFlag, Request, RequestError, SockType,
-};
+pub use request::{parse_request, Request, RequestError};
+pub use socket_consts::{Family, How, OptLevel, OptName, OptValue, RecvFlag, SockType};
 
 /// The protocol version this crate implements (`hello.protocol`).
 pub const PROTOCOL_VERSION: u32 = 1;

@@ -113,12 +113,12 @@ fn optional_arguments_are_absent_not_guessed() {
     );
     assert_eq!(
         op(r#"{"id": 1, "op": "recv", "sock": "s1", "bufsize": 10}"#),
-        Op::Recv {
+        Op::Recv(RecvArgs {
             sock: "s1".into(),
             bufsize: 10,
             flags: vec![],
             encoding: None
-        }
+        })
     );
     assert_eq!(
         op(r#"{"id": 1, "op": "http.open", "host": "127.0.0.1"}"#),

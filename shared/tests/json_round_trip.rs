@@ -74,10 +74,10 @@ fn protocol_md_examples() {
     request(
         r#"{"id": 7, "op": "connect", "sock": "s1", "addr": ["127.0.0.1", 20007]}"#,
         7,
-        Op::Connect {
+        Op::Connect(ConnectArgs {
             sock: s("s1"),
             addr: addr("127.0.0.1", 20007),
-        },
+        }),
     );
     ok(r#"{"re": 7, "ok": {}}"#, 7, OkBody::Empty {});
     reply(
@@ -320,18 +320,18 @@ fn bind_listen_accept_connect() {
     request(
         r#"{"id": 6, "op": "connect", "sock": "s2", "addr": ["localhost", 20007]}"#,
         6,
-        Op::Connect {
+        Op::Connect(ConnectArgs {
             sock: s("s2"),
             addr: addr("localhost", 20007),
-        },
+        }),
     );
     request(
         r#"{"id": 7, "op": "connect_ex", "sock": "s2", "addr": ["127.0.0.1", 1051]}"#,
         7,
-        Op::ConnectEx {
+        Op::ConnectEx(ConnectArgs {
             sock: s("s2"),
             addr: addr("127.0.0.1", 1051),
-        },
+        }),
     );
     ok(
         r#"{"re": 7, "ok": {"errno": 0}}"#,
@@ -360,18 +360,18 @@ fn send_family() {
     request(
         r#"{"id": 1, "op": "send", "sock": "s1", "data": {"text": "hello\n"}}"#,
         1,
-        Op::Send {
+        Op::Send(SendArgs {
             sock: s("s1"),
             data: Data::text("hello\n"),
-        },
+        }),
     );
     request(
         r#"{"id": 2, "op": "sendall", "sock": "s1", "data": {"b64": "AAEC/w=="}}"#,
         2,
-        Op::Sendall {
+        Op::Sendall(SendArgs {
             sock: s("s1"),
             data: Data::B64(vec![0, 1, 2, 255]),
-        },
+        }),
     );
     request(
         r#"{"id": 3, "op": "sendto", "sock": "s2", "data": {"text": "ping"}, "addr": ["127.0.0.1", 20007]}"#,
@@ -390,32 +390,32 @@ fn recv_family() {
     request(
         r#"{"id": 1, "op": "recv", "sock": "s1", "bufsize": 1024}"#,
         1,
-        Op::Recv {
+        Op::Recv(RecvArgs {
             sock: s("s1"),
             bufsize: 1024,
             flags: vec![],
             encoding: None,
-        },
+        }),
     );
     request(
         r#"{"id": 2, "op": "recv", "sock": "s1", "bufsize": 4, "flags": ["MSG_PEEK"], "encoding": "b64"}"#,
         2,
-        Op::Recv {
+        Op::Recv(RecvArgs {
             sock: s("s1"),
             bufsize: 4,
             flags: vec![RecvFlag::MsgPeek],
             encoding: Some(Encoding::B64),
-        },
+        }),
     );
     request(
         r#"{"id": 3, "op": "recv", "sock": "s1", "bufsize": 4, "encoding": "text"}"#,
         3,
-        Op::Recv {
+        Op::Recv(RecvArgs {
             sock: s("s1"),
             bufsize: 4,
             flags: vec![],
             encoding: Some(Encoding::Text),
-        },
+        }),
     );
     ok(
         r#"{"re": 1, "ok": {"data": {"text": "hello\n"}}}"#,
@@ -442,12 +442,12 @@ fn recv_family() {
     request(
         r#"{"id": 4, "op": "recvfrom", "sock": "s2", "bufsize": 2048, "encoding": "text"}"#,
         4,
-        Op::Recvfrom {
+        Op::Recvfrom(RecvArgs {
             sock: s("s2"),
             bufsize: 2048,
             flags: vec![],
             encoding: Some(Encoding::Text),
-        },
+        }),
     );
     ok(
         r#"{"re": 4, "ok": {"data": {"text": "ping"}, "addr": ["127.0.0.1", 20007]}}"#,

@@ -160,7 +160,7 @@ pub fn expected_output(entries: &[PyEntry]) -> Vec<String> {
 mod tests {
     use super::socket::{call, entry};
     use super::*;
-    use shared::{Addr, Data, Errno, Family, Op, SockType};
+    use shared::{Addr, ConnectArgs, Data, Errno, Family, Op, RecvArgs, SockType};
 
     fn ok(body: OkBody) -> Outcome {
         Outcome::Ok(body)
@@ -168,20 +168,20 @@ mod tests {
 
     #[test]
     fn calls_read_like_python() {
-        let connect = Op::Connect {
+        let connect = Op::Connect(ConnectArgs {
             sock: "s1".into(),
             addr: Addr::new("127.0.0.1", 20007),
-        };
+        });
         assert_eq!(
             call(&connect).unwrap(),
             "s1.connect((\"127.0.0.1\", 20007))"
         );
-        let recv = Op::Recv {
+        let recv = Op::Recv(RecvArgs {
             sock: "s1".into(),
             bufsize: 100,
             flags: vec![],
             encoding: None,
-        };
+        });
         let e = entry(
             &recv,
             &ok(OkBody::Data {
@@ -216,10 +216,10 @@ mod tests {
 
     #[test]
     fn errors_are_raised_and_reported_like_python() {
-        let connect = Op::Connect {
+        let connect = Op::Connect(ConnectArgs {
             sock: "s1".into(),
             addr: Addr::new("127.0.0.1", 20009),
-        };
+        });
         let refused = Outcome::Err(ErrorBody::errno(Errno::ECONNREFUSED));
         let e = entry(&connect, &refused).unwrap();
         assert_eq!(

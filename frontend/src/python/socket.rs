@@ -7,7 +7,10 @@
 
 use super::PyEntry;
 use crate::bytes::{py_bytes, py_str};
-use shared::{Addr, Data, Family, How, OkBody, Op, OptLevel, OptName, Outcome, SockType};
+use shared::{
+    Addr, ConnectArgs, Data, Family, How, OkBody, Op, OptLevel, OptName, Outcome, RecvArgs,
+    SendArgs, SockType,
+};
 
 /// Python's spelling of an address tuple.
 pub fn addr(a: &Addr) -> String {
@@ -122,21 +125,23 @@ fn entry_code(op: &Op, new_sock: Option<&str>) -> Option<Vec<String>> {
             "{}, addr = {sock}.accept()",
             new_sock.unwrap_or("conn")
         )),
-        Op::Connect { sock, addr: a } => one(format!("{sock}.connect({})", addr(a))),
-        Op::ConnectEx { sock, addr: a } => one(format!("print({sock}.connect_ex({}))", addr(a))),
-        Op::Send { sock, data: d } => one(format!("{sock}.send({})", data(d))),
-        Op::Sendall { sock, data: d } => one(format!("{sock}.sendall({})", data(d))),
+        Op::Connect(ConnectArgs { sock, addr: a }) => one(format!("{sock}.connect({})", addr(a))),
+        Op::ConnectEx(ConnectArgs { sock, addr: a }) => {
+            one(format!("print({sock}.connect_ex({}))", addr(a)))
+        }
+        Op::Send(SendArgs { sock, data: d }) => one(format!("{sock}.send({})", data(d))),
+        Op::Sendall(SendArgs { sock, data: d }) => one(format!("{sock}.sendall({})", data(d))),
         Op::Sendto {
             sock,
             data: d,
             addr: a,
         } => one(format!("{sock}.sendto({}, {})", data(d), addr(a))),
-        Op::Recv {
+        Op::Recv(RecvArgs {
             sock,
             bufsize,
             flags,
             ..
-        } => Some(vec![
+        }) => Some(vec![
             if flags.is_empty() {
                 format!("data = {sock}.recv({bufsize})")
             } else {
@@ -144,7 +149,7 @@ fn entry_code(op: &Op, new_sock: Option<&str>) -> Option<Vec<String>> {
             },
             "print(data)".into(),
         ]),
-        Op::Recvfrom { sock, bufsize, .. } => Some(vec![
+        Op::Recvfrom(RecvArgs { sock, bufsize, .. }) => Some(vec![
             format!("data, addr = {sock}.recvfrom({bufsize})"),
             "print(data, addr)".into(),
         ]),

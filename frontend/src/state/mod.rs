@@ -21,7 +21,7 @@ pub use timeline::{Entry, Kind, Lane};
 
 use crate::log::Log;
 use crate::python::{self, PyEntry};
-use shared::{Addr, Data, ErrorBody, Event, EventFrame, Hello, OkBody, Op, Outcome};
+use shared::{Addr, ConnectArgs, Data, ErrorBody, Event, EventFrame, Hello, OkBody, Op, Outcome};
 use sockets::{connect_target, op_sock, Socks};
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -312,7 +312,9 @@ impl State {
         let Op::Accept { sock } = op else { return None };
         let local = self.socks.get(sock)?.local.as_ref()?;
         self.pending.iter().find_map(|(id, p)| match &p.op {
-            Op::Connect { addr, .. } | Op::ConnectEx { addr, .. } if same_addr(addr, local) => {
+            Op::Connect(ConnectArgs { addr, .. }) | Op::ConnectEx(ConnectArgs { addr, .. })
+                if same_addr(addr, local) =>
+            {
                 Some(*id)
             }
             _ => None,

@@ -8,7 +8,7 @@
 //! socket did not change is not rendered again.
 
 use super::same_addr;
-use shared::{Addr, CloseReason, Family, OkBody, Op, SockState, SockType};
+use shared::{Addr, CloseReason, ConnectArgs, Family, OkBody, Op, RecvArgs, SockState, SockType};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -114,7 +114,9 @@ pub fn op_sock(op: &Op) -> Option<&str> {
 /// The address a pending `connect`/`connect_ex` of `handle` goes to.
 pub fn connect_target(pending: &BTreeMap<u64, Pending>, handle: &str) -> Option<Addr> {
     pending.values().find_map(|p| match &p.op {
-        Op::Connect { sock, addr } | Op::ConnectEx { sock, addr } if sock == handle => {
+        Op::Connect(ConnectArgs { sock, addr }) | Op::ConnectEx(ConnectArgs { sock, addr })
+            if sock == handle =>
+        {
             Some(addr.clone())
         }
         _ => None,
@@ -241,16 +243,18 @@ impl Socks {
             (Op::Getpeername { sock }, OkBody::Addr { addr }) => {
                 self.update(&sock, |s| s.peer = Some(addr));
             }
-            (Op::Connect { sock, addr }, _) => self.update(&sock, |s| s.peer = Some(addr)),
-            (Op::ConnectEx { sock, addr }, OkBody::Errno { errno })
+            (Op::Connect(ConnectArgs { sock, addr }), _) => {
+                self.update(&sock, |s| s.peer = Some(addr))
+            }
+            (Op::ConnectEx(ConnectArgs { sock, addr }), OkBody::Errno { errno })
                 if errno == 0 || errno == 115 =>
             {
                 self.update(&sock, |s| s.peer = Some(addr));
             }
-            (Op::Recv { sock, .. }, OkBody::Data { data }) => {
+            (Op::Recv(RecvArgs { sock, .. }), OkBody::Data { data }) => {
                 self.keep(&sock, data.into_bytes(), None);
             }
-            (Op::Recvfrom { sock, .. }, OkBody::Recvfrom { data, addr }) => {
+            (Op::Recvfrom(RecvArgs { sock, .. }), OkBody::Recvfrom { data, addr }) => {
                 self.keep(&sock, data.into_bytes(), Some(addr));
             }
             (Op::Setblocking { sock, flag }, _) => {
@@ -375,10 +379,10 @@ mod tests {
         let mut after = before.clone();
         after.set_error("s1", None);
         after.on_reply(
-            Op::Send {
+            Op::Send(shared::SendArgs {
                 sock: "s1".into(),
                 data: shared::Data::text("x"),
-            },
+            }),
             OkBody::Sent { n: 1 },
         );
         assert!(Rc::ptr_eq(&before["s1"], &after["s1"]));

@@ -4,7 +4,10 @@
 //! timeline and the transcript.
 
 use super::*;
-use shared::{Dir, Family, Limits, PolicySummary, RelayInfo, SockState, SockType};
+use shared::{
+    ConnectArgs, Dir, Family, Limits, PolicySummary, RecvArgs, RelayInfo, SendArgs, SockState,
+    SockType,
+};
 
 fn hello() -> Event {
     Event::Hello(Hello {
@@ -106,10 +109,10 @@ fn echo_exercise_between_two_of_our_sockets() {
     b.reply(id, OkBody::Empty {});
     let accept = b.send(Op::Accept { sock: "s1".into() });
     assert_eq!(b.s.pending_on("s1").count(), 1, "accept is visibly pending");
-    let connect = b.send(Op::Connect {
+    let connect = b.send(Op::Connect(ConnectArgs {
         sock: "s2".into(),
         addr: server.clone(),
-    });
+    }));
     b.state("s2", Closed, SynSent);
     b.state("s2", SynSent, Established);
     b.ev(Event::Incoming {
@@ -131,10 +134,10 @@ fn echo_exercise_between_two_of_our_sockets() {
     assert_eq!(s3.state, Established);
     assert_eq!(b.s.socks["s2"].partner.as_deref(), Some("s3"));
 
-    let id = b.send(Op::Send {
+    let id = b.send(Op::Send(SendArgs {
         sock: "s2".into(),
         data: Data::text("data"),
-    });
+    }));
     b.ev(Event::Data {
         sock: "s2".into(),
         dir: Dir::Out,
@@ -151,12 +154,12 @@ fn echo_exercise_between_two_of_our_sockets() {
         data: None,
     });
     b.call(
-        Op::Recv {
+        Op::Recv(RecvArgs {
             sock: "s3".into(),
             bufsize: 100,
             flags: vec![],
             encoding: None,
-        },
+        }),
         OkBody::Data {
             data: Data::text("data"),
         },
@@ -226,10 +229,10 @@ fn refused_connect_shows_python_error_and_rst() {
     use SockState::*;
     let mut b = Bench::new();
     b.call(tcp(), OkBody::Sock { sock: "s1".into() });
-    let id = b.send(Op::Connect {
+    let id = b.send(Op::Connect(ConnectArgs {
         sock: "s1".into(),
         addr: Addr::new("127.0.0.1", 20009),
-    });
+    }));
     b.state("s1", Closed, SynSent);
     b.state("s1", SynSent, Closed);
     b.s.apply(Action::Replied {
@@ -255,10 +258,10 @@ fn lab_peer_gets_a_named_lane() {
     use SockState::*;
     let mut b = Bench::new();
     b.call(tcp(), OkBody::Sock { sock: "s1".into() });
-    let id = b.send(Op::Connect {
+    let id = b.send(Op::Connect(ConnectArgs {
         sock: "s1".into(),
         addr: Addr::new("127.0.0.1", 20007),
-    });
+    }));
     b.state("s1", Closed, SynSent);
     b.state("s1", SynSent, Established);
     b.reply(id, OkBody::Empty {});
@@ -314,10 +317,10 @@ fn accept_that_beats_connect_is_transcribed_after_it() {
         },
     );
     let accept = b.send(Op::Accept { sock: "s1".into() });
-    let connect = b.send(Op::Connect {
+    let connect = b.send(Op::Connect(ConnectArgs {
         sock: "s2".into(),
         addr: server,
-    });
+    }));
     b.state("s2", Closed, SynSent);
     b.state("s3", Closed, Established);
     b.reply(

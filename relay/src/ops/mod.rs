@@ -1,5 +1,6 @@
 //! Operations, one file per family, as methods on [`Session`]. This file only
-//! dispatches a parsed [`Op`] to its implementation.
+//! dispatches a parsed [`Op`] to its implementation and hands the [`OpResult`] it
+//! returns to the one reply point (`outcome.rs`).
 //!
 //! - `socket.rs`: creating sockets, options, modes, bind/listen, addresses,
 //!   shutdown, close, `tcp_info`;
@@ -7,6 +8,7 @@
 //!   fill the bounded buffers;
 //! - `send.rs`: the write side (`send`, `sendall`, `sendto`, `connect`, `connect_ex`);
 //! - `select.rs`: `select`;
+//! - `outcome.rs`: what an op returns, and the one place a reply is written;
 //! - `pipe.rs`: streaming mode;
 //! - `http.rs`: `http.*` (http.client), on top of `crate::http`;
 //! - `ftp.rs`: `ftp.*` (ftplib), on top of `crate::ftp`.
@@ -20,96 +22,90 @@ mod select;
 mod send;
 mod socket;
 
-#[allow(unused_imports)] // until the ops are converted (issue 10)
-pub use outcome::{OpResult, Outcome};
-pub use select::WatchList;
+pub use outcome::{OpResult, Outcome, Then};
+pub use select::PendingSelect;
 
 use crate::session::Session;
-use shared::{ErrorBody, Op, RecvFlag};
+use shared::{ErrorBody, Op};
 
 impl Session {
+    /// Performs one request and writes its reply through [`Session::answer`]: the
+    /// match names every op, so a new one must be added here to compile.
     pub fn dispatch(&mut self, id: u64, op: Op) {
-        match op {
-            Op::Auth { token } => self.op_auth(id, token),
-            Op::Ping => self.out.empty_ok(id),
-            Op::Cancel { target } => self.op_cancel(id, target),
+        let result = match op {
+            Op::Auth { token } => self.op_auth(&token),
+            Op::Ping => Ok(Outcome::empty()),
+            Op::Cancel { target } => Ok(Outcome::then_empty(Then::Cancel(target))),
             Op::Socket {
                 family,
                 kind,
                 proto,
-            } => self.op_socket(id, family, kind, proto),
+            } => self.op_socket(family, kind, proto),
             Op::Setsockopt {
                 sock,
                 level,
                 name,
                 value,
-            } => self.op_setsockopt(id, &sock, level, name, value.as_i64()),
-            Op::Getsockopt { sock, level, name } => self.op_getsockopt(id, &sock, level, name),
-            Op::Setblocking { sock, flag } => self.op_setblocking(id, &sock, flag),
-            Op::Settimeout { sock, timeout } => self.op_settimeout(id, &sock, timeout),
+            } => self.op_setsockopt(&sock, level, name, value.as_i64()),
+            Op::Getsockopt { sock, level, name } => self.op_getsockopt(&sock, level, name),
+            Op::Setblocking { sock, flag } => self.op_setblocking(&sock, flag),
+            Op::Settimeout { sock, timeout } => self.op_settimeout(&sock, timeout),
             Op::Bind { sock, addr } => self.op_bind(id, &sock, addr),
-            Op::Listen { sock, backlog } => self.op_listen(id, &sock, backlog),
+            Op::Listen { sock, backlog } => self.op_listen(&sock, backlog),
             Op::Accept { sock } => self.op_accept(id, &sock),
-            Op::Connect { sock, addr } => self.op_connect(id, &sock, addr, false),
-            Op::ConnectEx { sock, addr } => self.op_connect(id, &sock, addr, true),
-            Op::Send { sock, data } => self.op_send(id, &sock, data.into_bytes(), false),
-            Op::Sendall { sock, data } => self.op_send(id, &sock, data.into_bytes(), true),
+            Op::Connect(args) => self.op_connect(id, args, false),
+            Op::ConnectEx(args) => self.op_connect(id, args, true),
+            Op::Send(args) => self.op_send(id, args, false),
+            Op::Sendall(args) => self.op_send(id, args, true),
             Op::Sendto { sock, data, addr } => self.op_sendto(id, &sock, data.into_bytes(), addr),
-            Op::Recv {
-                sock,
-                bufsize,
-                flags,
-                encoding,
-            } => self.op_recv(
-                id,
-                &sock,
-                bufsize,
-                flags.contains(&RecvFlag::MsgPeek),
-                encoding.unwrap_or_default(),
-                false,
-            ),
-            Op::Recvfrom {
-                sock,
-                bufsize,
-                flags,
-                encoding,
-            } => self.op_recv(
-                id,
-                &sock,
-                bufsize,
-                flags.contains(&RecvFlag::MsgPeek),
-                encoding.unwrap_or_default(),
-                true,
-            ),
-            Op::Getsockname { sock } => self.op_getsockname(id, &sock),
-            Op::Getpeername { sock } => self.op_getpeername(id, &sock),
-            Op::Shutdown { sock, how } => self.op_shutdown(id, &sock, how),
-            Op::Close { sock } => self.op_close(id, &sock),
+            Op::Recv(args) => self.op_recv(id, args, false),
+            Op::Recvfrom(args) => self.op_recv(id, args, true),
+            Op::Getsockname { sock } => self.op_getsockname(&sock),
+            Op::Getpeername { sock } => self.op_getpeername(&sock),
+            Op::Shutdown { sock, how } => self.op_shutdown(&sock, how),
+            Op::Close { sock } => self.op_close(&sock),
             Op::Select {
                 rlist,
                 wlist,
                 xlist,
                 timeout,
             } => self.op_select(id, rlist, wlist, xlist, timeout),
-            Op::TcpInfo { sock } => self.op_tcp_info(id, &sock),
-            Op::Pipe { sock, encoding } => self.op_pipe(id, &sock, encoding),
-            op if op.is_http() => {
-                let r = self.op_http(id, op);
-                self.answer(id, r)
-            }
-            op if op.is_ftp() => {
-                let r = self.op_ftp(id, op);
-                self.answer(id, r)
-            }
-            // Every op is one of the above; a new one must be added here.
-            other => self.out.err(
-                id,
-                crate::oserror::bad_request(format!(
-                    "`{}` is not performed by this relay",
-                    other.name()
-                )),
-            ),
-        }
+            Op::TcpInfo { sock } => self.op_tcp_info(&sock),
+            Op::Pipe { sock, encoding } => self.op_pipe(&sock, encoding),
+            op @ (Op::HttpOpen { .. }
+            | Op::HttpRequest { .. }
+            | Op::HttpPutrequest { .. }
+            | Op::HttpPutheader { .. }
+            | Op::HttpEndheaders { .. }
+            | Op::HttpSend { .. }
+            | Op::HttpGetresponse { .. }
+            | Op::HttpRead { .. }
+            | Op::HttpClose { .. }) => self.op_http(id, op),
+            op @ (Op::FtpConnect { .. }
+            | Op::FtpLogin { .. }
+            | Op::FtpGetwelcome { .. }
+            | Op::FtpSendcmd { .. }
+            | Op::FtpVoidcmd { .. }
+            | Op::FtpSetPasv { .. }
+            | Op::FtpRetrbinary { .. }
+            | Op::FtpRetrlines { .. }
+            | Op::FtpStorbinary(_)
+            | Op::FtpStorlines(_)
+            | Op::FtpDir { .. }
+            | Op::FtpNlst { .. }
+            | Op::FtpRename { .. }
+            | Op::FtpDelete { .. }
+            | Op::FtpSize { .. }
+            | Op::FtpCwd { .. }
+            | Op::FtpMkd { .. }
+            | Op::FtpRmd { .. }
+            | Op::FtpPwd { .. }
+            | Op::FtpAbort { .. }
+            | Op::FtpQuit { .. }
+            | Op::FtpClose { .. }
+            | Op::FtpSetDebuglevel { .. }) => self.op_ftp(id, op),
+        };
+        self.answer(id, result);
     }
 }
 

@@ -5,10 +5,14 @@
 //! (`Err(error)`), or has registered a pending request that a later event will
 //! answer (`Ok(Outcome::Later)`). Only [`Session::answer`] turns an outcome into
 //! a reply frame: the dispatcher for calls that finish at once, the completion
-//! paths (socket I/O, HTTP and FTP engines, deadlines, cancel) for the others.
+//! paths (socket I/O, HTTP and FTP engines, deadlines, cancel, close) through
+//! [`Session::complete`] for the others.
+//!
+//! A few calls must be followed by frames the client sees after their reply
+//! ([`Then`]): they return `Outcome::DoneThen`, and `answer` performs the
+//! follow-up right after writing the reply.
 
-#![allow(dead_code)] // until the ops are converted (issue 10); remove with the last conversion
-
+use crate::oserror::cancelled;
 use crate::session::Session;
 use shared::{ErrorBody, OkBody};
 
@@ -17,14 +21,32 @@ use shared::{ErrorBody, OkBody};
 pub enum Outcome {
     /// Answered now with this body (`OkBody::Empty {}` for Python's `None`).
     Done(OkBody),
+    /// Answered now with this body, then [`Then`] runs.
+    DoneThen(OkBody, Then),
     /// A pending request was registered; its reply comes from a later event.
     Later,
+}
+
+/// Work that must follow a call's reply on the wire.
+#[derive(Debug)]
+pub enum Then {
+    /// `cancel`: the target request replies `cancelled` after the cancel's own
+    /// `ok` (docs/protocol.md "Session operations").
+    Cancel(u64),
+    /// `pipe`: bytes the socket had buffered go out as frames after the `ok`
+    /// (docs/protocol.md "Streaming mode (`pipe`) and binary frames").
+    PushBuffered(String),
 }
 
 impl Outcome {
     /// Python's `None`: an `ok` reply with an empty body.
     pub fn empty() -> Outcome {
         Outcome::Done(OkBody::Empty {})
+    }
+
+    /// An empty `ok` reply followed by `then`.
+    pub fn then_empty(then: Then) -> Outcome {
+        Outcome::DoneThen(OkBody::Empty {}, then)
     }
 }
 
@@ -37,13 +59,20 @@ impl Session {
     pub fn answer(&mut self, id: u64, result: OpResult) {
         match result {
             Ok(Outcome::Done(body)) => self.out.ok(id, body),
+            Ok(Outcome::DoneThen(body, then)) => {
+                self.out.ok(id, body);
+                match then {
+                    Then::Cancel(target) => self.abandon(target, cancelled(target)),
+                    Then::PushBuffered(h) => self.push_buffered(&h),
+                }
+            }
             Ok(Outcome::Later) => {}
             Err(e) => self.out.err(id, e),
         }
     }
 
     /// Answers a request that completes now with a body or an error (the
-    /// completion paths: I/O done, engine step finished).
+    /// completion paths: I/O done, engine step finished, deadline, close).
     pub fn complete(&mut self, id: u64, result: Result<OkBody, ErrorBody>) {
         self.answer(id, result.map(Outcome::Done));
     }

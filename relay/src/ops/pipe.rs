@@ -6,50 +6,56 @@
 //! for their sockets (see `session.rs`), and stops reading sockets while frames
 //! wait for the browser.
 
+use crate::ops::{OpResult, Outcome, Then};
 use crate::session::Session;
-use crate::sock::{Os, PipeMode, WriteJob, WriteKind};
+use crate::sock::{Os, PipeMode};
 use bytes::Bytes;
-use shared::{codes, Data, Dir, Encoding, Errno, ErrorBody, Event};
+use shared::{codes, CloseReason, Data, Dir, Encoding, Errno, ErrorBody, Event};
 
 impl Session {
-    pub fn op_pipe(&mut self, id: u64, h: &str, encoding: Option<Encoding>) {
+    pub fn op_pipe(&mut self, h: &str, encoding: Option<Encoding>) -> OpResult {
         let mode = match encoding {
             None => PipeMode::Binary,
             Some(e) => PipeMode::Events(e),
         };
-        let s = match self.sock(h) {
-            Ok(s) => s,
-            Err(e) => return self.out.err(id, e),
-        };
-        let Os::Stream(st) = &mut s.os else {
-            return self.out.err(
-                id,
-                ErrorBody::errno_with(
-                    Errno::EINVAL,
-                    format!("Invalid argument (pipe needs a connected TCP socket; {h} is not one)"),
-                ),
-            );
-        };
-        let buffered = st.buf.split().freeze();
+        let s = self.sock(h)?;
+        if !matches!(s.os, Os::Stream(_)) {
+            return Err(ErrorBody::errno_with(
+                Errno::EINVAL,
+                format!("Invalid argument (pipe needs a connected TCP socket; {h} is not one)"),
+            ));
+        }
         s.piped = Some(mode);
         // A reader armed before the switch still reads into a plain buffer; its
         // bytes are framed when they arrive.
         let waiting: Vec<u64> = s.reads.drain(..).map(|w| w.id).collect();
         for wid in waiting {
             self.take_pending(wid);
-            self.out.err(
+            self.complete(
                 wid,
-                ErrorBody::errno_with(
+                Err(ErrorBody::errno_with(
                     Errno::EINVAL,
                     format!("Invalid argument ({h} was switched to pipe mode)"),
-                ),
+                )),
             );
         }
-        self.out.empty_ok(id);
+        self.arm_reader(h);
+        // What the socket had buffered follows the reply.
+        Ok(Outcome::then_empty(Then::PushBuffered(h.to_owned())))
+    }
+
+    /// Sends the bytes a newly piped socket had buffered, as its mode says.
+    pub fn push_buffered(&mut self, h: &str) {
+        let Some(s) = self.socks.get_mut(h) else {
+            return;
+        };
+        let (Some(mode), Os::Stream(st)) = (s.piped, &mut s.os) else {
+            return;
+        };
+        let buffered = st.buf.split().freeze();
         if !buffered.is_empty() {
             self.push_piped(h, mode, buffered);
         }
-        self.arm_reader(h);
     }
 
     fn push_piped(&mut self, h: &str, mode: PipeMode, bytes: Bytes) {
@@ -86,13 +92,35 @@ impl Session {
         }
         let len = payload.len();
         if let Some(s) = self.socks.get_mut(h) {
-            s.pipe_queued += len;
-            s.writes.push_back(WriteJob {
-                id: None,
-                kind: WriteKind::Pipe { data: payload },
-            });
+            s.queue_pipe(payload);
+            self.budget.hold_piped(len);
         }
-        self.budget.piped += len;
         self.start_writes(h);
+    }
+
+    /// `len` piped bytes left the socket's queue (written, or failed).
+    pub fn pipe_written(&mut self, h: &str, len: usize) {
+        if let Some(s) = self.socks.get_mut(h) {
+            s.pipe_written(len);
+        }
+        self.budget.release_piped(len);
+    }
+
+    /// Writing piped bytes failed: drop the rest and tell the client.
+    pub fn pipe_failed(&mut self, h: &str, e: ErrorBody) {
+        let Some(s) = self.socks.get_mut(h) else {
+            return;
+        };
+        let dropped = s.drop_pipe_jobs();
+        self.budget.release_piped(dropped);
+        let reason = if e.os_errno() == Some(Errno::ECONNRESET) {
+            CloseReason::Reset
+        } else {
+            CloseReason::Error
+        };
+        self.out.event(Event::Closed {
+            sock: h.to_owned(),
+            reason,
+        });
     }
 }

@@ -7,11 +7,15 @@
 //! arrival order and are served as soon as their data arrives.
 
 use crate::io;
+use crate::ops::{OpResult, Outcome};
 use crate::oserror::from_io;
 use crate::session::{Loc, Session};
 use crate::sock::{Mode, Os, PipeMode, ReadKind, ReadWaiter, Sock, StreamSock};
 use bytes::BytesMut;
-use shared::{CloseReason, Data, Dir, Encoding, Errno, ErrorBody, Event, OkBody, SockState};
+use shared::{
+    CloseReason, Data, Dir, Encoding, Errno, ErrorBody, Event, Family, OkBody, RecvArgs, SockState,
+    SockType,
+};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpStream;
@@ -25,46 +29,43 @@ const READ_CHUNK: usize = 256 << 10;
 /// What a read-side request gets right now, if it need not wait.
 enum Take {
     Ready(Result<OkBody, ErrorBody>),
-    Accept(TcpStream, SocketAddr),
+    Accept(Accepted),
     Wait,
 }
 
+/// A connection taken off a listener's queue, with the listener's family and
+/// type for the socket it becomes.
+struct Accepted {
+    stream: TcpStream,
+    peer: SocketAddr,
+    family: Family,
+    kind: SockType,
+}
+
 impl Session {
-    pub fn op_recv(
-        &mut self,
-        id: u64,
-        h: &str,
-        bufsize: usize,
-        peek: bool,
-        encoding: Encoding,
-        from: bool,
-    ) {
+    pub fn op_recv(&mut self, id: u64, args: RecvArgs, from: bool) -> OpResult {
         let kind = ReadKind::Recv {
-            bufsize,
-            peek,
-            encoding,
+            bufsize: args.bufsize,
+            peek: args.peek(),
+            encoding: args.encoding.unwrap_or_default(),
             from,
         };
-        self.read_request(id, h, kind);
+        self.read_request(id, &args.sock, kind)
     }
 
-    pub fn op_accept(&mut self, id: u64, h: &str) {
-        self.read_request(id, h, ReadKind::Accept);
+    pub fn op_accept(&mut self, id: u64, h: &str) -> OpResult {
+        self.read_request(id, h, ReadKind::Accept)
     }
 
-    fn read_request(&mut self, id: u64, h: &str, kind: ReadKind) {
-        let s = match self.sock(h) {
-            Ok(s) => s,
-            Err(e) => return self.out.err(id, e),
-        };
+    fn read_request(&mut self, id: u64, h: &str, kind: ReadKind) -> OpResult {
+        let s = self.sock(h)?;
         if s.piped.is_some() {
-            return self.out.err(
-                id,
-                ErrorBody::errno_with(
-                    Errno::EINVAL,
-                    format!("Invalid argument ({h} is piped: its bytes arrive as frames or data events)"),
+            return Err(ErrorBody::errno_with(
+                Errno::EINVAL,
+                format!(
+                    "Invalid argument ({h} is piped: its bytes arrive as frames or data events)"
                 ),
-            );
+            ));
         }
         let take = if s.reads.is_empty() {
             take(s, kind)
@@ -74,38 +75,26 @@ impl Session {
         let mode = s.mode;
         match take {
             Take::Ready(r) => {
-                self.reply_read(id, r);
                 self.arm_reader(h);
+                r.map(Outcome::Done)
             }
-            Take::Accept(stream, addr) => self.finish_accept(id, h, stream, addr),
+            Take::Accept(sock) => Ok(Outcome::Done(self.finish_accept(h, sock))),
             Take::Wait => {
                 if matches!(kind, ReadKind::Accept) {
                     // With the handles full, the relay takes no connection from
                     // the kernel: an accept would wait for ever (Python: EMFILE).
-                    if let Err(e) = self.budget.check_handle(self.open_handles()) {
-                        return self.out.err(id, e);
-                    }
+                    self.budget.check_handle(self.open_handles())?;
                 }
                 if mode == Mode::NonBlocking {
-                    return self.out.err(id, ErrorBody::errno(Errno::EAGAIN));
+                    return Err(ErrorBody::errno(Errno::EAGAIN));
                 }
                 let deadline = mode.deadline(Instant::now());
-                match self.add_pending(id, Loc::Read(h.to_owned()), deadline, None) {
-                    Ok(()) => {
-                        if let Some(s) = self.socks.get_mut(h) {
-                            s.reads.push_back(ReadWaiter { id, kind });
-                        }
-                    }
-                    Err(e) => self.out.err(id, e),
+                self.add_pending(id, Loc::Read(h.to_owned()), deadline, None)?;
+                if let Some(s) = self.socks.get_mut(h) {
+                    s.reads.push_back(ReadWaiter { id, kind });
                 }
+                Ok(Outcome::Later)
             }
-        }
-    }
-
-    fn reply_read(&mut self, id: u64, r: Result<OkBody, ErrorBody>) {
-        match r {
-            Ok(body) => self.out.ok(id, body),
-            Err(e) => self.out.err(id, e),
         }
     }
 
@@ -117,57 +106,45 @@ impl Session {
             };
             let Some(w) = s.reads.front() else { break };
             let (id, kind) = (w.id, w.kind);
-            match take(s, kind) {
+            let result = match take(s, kind) {
                 Take::Wait => break,
                 Take::Ready(r) => {
                     s.reads.pop_front();
                     self.take_pending(id);
-                    self.reply_read(id, r);
+                    r
                 }
-                Take::Accept(stream, addr) => {
+                Take::Accept(accepted) => {
                     s.reads.pop_front();
                     self.take_pending(id);
-                    self.finish_accept(id, h, stream, addr);
+                    Ok(self.finish_accept(h, accepted))
                 }
-            }
+            };
+            self.complete(id, result);
         }
         self.arm_reader(h);
     }
 
-    /// Turns a connection taken off `listener`'s queue into a handle. Its slot in
-    /// the budget was taken when it entered the queue, so this cannot fail.
-    fn finish_accept(&mut self, id: u64, listener: &str, stream: TcpStream, addr: SocketAddr) {
+    /// Gives a connection taken off `listener`'s queue a handle; the `accept`
+    /// reply's body. Its slot in the budget was taken when it entered the queue,
+    /// so this cannot fail.
+    fn finish_accept(&mut self, listener: &str, accepted: Accepted) -> OkBody {
         self.budget.accept_dequeued(1);
         let new = self.next_name('s');
-        let (family, kind) = match self.socks.get(listener) {
-            Some(s) => (s.family, s.kind),
-            None => return,
-        };
-        let sock = Sock::new(
+        let Accepted {
+            stream,
+            peer,
             family,
             kind,
-            Os::Stream(StreamSock {
-                io: Arc::new(stream),
-                buf: BytesMut::new(),
-                peer: addr,
-                eof: false,
-                rd_shut: false,
-                wr_shut: false,
-                error: None,
-                reset: false,
-            }),
-        );
+        } = accepted;
+        let sock = Sock::new(family, kind, Os::Stream(StreamSock::new(stream, peer)));
         self.socks.insert(new.clone(), sock);
         self.set_state(&new, SockState::Established);
         self.arm_reader(&new);
         self.arm_reader(listener);
-        self.out.ok(
-            id,
-            OkBody::Accept {
-                sock: new,
-                addr: addr.into(),
-            },
-        );
+        OkBody::Accept {
+            sock: new,
+            addr: peer.into(),
+        }
     }
 
     /// Starts the socket's reader future if it has none and its buffer has room.
@@ -225,7 +202,7 @@ impl Session {
                 // relay's descriptors) full, connections wait in the kernel's
                 // backlog, as for a real server that stops calling accept().
                 if !accept_room || crate::descriptors::reserve(1).is_err() {
-                    self.budget.accept_stalled = true;
+                    self.budget.stall_accepting();
                     return;
                 }
                 io::abortable(io::accept(name, Arc::clone(&l.io)))
@@ -334,7 +311,7 @@ impl Session {
                     addr: addr.into(),
                 });
             }
-            Err(e) => tracing::warn!(session = %self.name, sock = h, "accept failed: {e}"),
+            Err(e) => tracing::warn!(session = %self.name(), sock = h, "accept failed: {e}"),
         }
         self.serve_readers(h);
     }
@@ -346,7 +323,7 @@ impl Session {
             if matches!(s.os, Os::Listening(_)) {
                 if let Some(p) = s.pump.take() {
                     p.abort();
-                    self.budget.accept_stalled = true;
+                    self.budget.stall_accepting();
                 }
             }
         }
@@ -358,7 +335,7 @@ impl Session {
         if !self.budget.has_handle_room(self.open_handles()) {
             return;
         }
-        self.budget.accept_stalled = false;
+        self.budget.unstall_accepting();
         let idle: Vec<String> = self
             .socks
             .iter()
@@ -403,7 +380,12 @@ fn take(s: &mut Sock, kind: ReadKind) -> Take {
     }
     match (kind, &mut s.os) {
         (ReadKind::Accept, Os::Listening(l)) => match l.queue.pop_front() {
-            Some((stream, addr)) => Take::Accept(stream, addr),
+            Some((stream, peer)) => Take::Accept(Accepted {
+                stream,
+                peer,
+                family: s.family,
+                kind: s.kind,
+            }),
             None => Take::Wait,
         },
         (ReadKind::Accept, _) => Take::Ready(Err(ErrorBody::errno_with(

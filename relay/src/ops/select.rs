@@ -7,8 +7,9 @@
 
 use crate::budget::Charge;
 use crate::io;
+use crate::ops::{OpResult, Outcome};
 use crate::oserror::bad_handle;
-use crate::session::{Loc, PendingSelect, Session};
+use crate::session::{Loc, Session};
 use crate::sock::{Os, Sock};
 use shared::{Errno, ErrorBody, OkBody};
 use std::collections::HashMap;
@@ -55,6 +56,16 @@ impl WatchList {
     }
 }
 
+/// A `select` waiting for one of its handles to become ready. Each list is a
+/// [`WatchList`]: evaluated once per distinct handle, answered with the learner's
+/// duplicates as Python does.
+pub struct PendingSelect {
+    pub id: u64,
+    pub r: WatchList,
+    pub w: WatchList,
+    pub x: WatchList,
+}
+
 impl Session {
     pub fn op_select(
         &mut self,
@@ -63,37 +74,26 @@ impl Session {
         w: Vec<String>,
         x: Vec<String>,
         timeout: Option<f64>,
-    ) {
-        let timeout = match super::parse_timeout(timeout) {
-            Ok(t) => t,
-            Err(e) => return self.out.err(id, e),
-        };
+    ) -> OpResult {
+        let timeout = super::parse_timeout(timeout)?;
         if r.len() + w.len() + x.len() > MAX_SELECT_HANDLES {
-            return self.out.err(
-                id,
-                ErrorBody::errno_with(
-                    Errno::EINVAL,
-                    format!("select accepts at most {MAX_SELECT_HANDLES} handles (Python: ValueError: filedescriptor out of range in select())"),
-                ),
-            );
+            return Err(ErrorBody::errno_with(
+                Errno::EINVAL,
+                format!("select accepts at most {MAX_SELECT_HANDLES} handles (Python: ValueError: filedescriptor out of range in select())"),
+            ));
         }
         let (r, w, x) = (WatchList::new(r), WatchList::new(w), WatchList::new(x));
-        match self.select_ready(&r, &w, &x) {
-            Err(e) => self.out.err(id, e),
-            Ok(ready) if has_any(&ready) || timeout.is_some_and(|t| t.is_zero()) => {
-                self.out.ok(id, select_body(ready))
-            }
-            Ok(_) => {
-                let deadline = timeout.map(|t| Instant::now() + t);
-                let watch = r.distinct.len() + w.distinct.len() + x.distinct.len();
-                let charge = Charge::Watch(watch);
-                if let Err(e) = self.add_pending_charged(id, Loc::Select, deadline, None, charge) {
-                    return self.out.err(id, e);
-                }
-                self.watch_writable(&w.distinct);
-                self.selects.push(PendingSelect { id, r, w, x });
-            }
+        let ready = self.select_ready(&r, &w, &x)?;
+        if has_any(&ready) || timeout.is_some_and(|t| t.is_zero()) {
+            return Ok(Outcome::Done(select_body(ready)));
         }
+        let deadline = timeout.map(|t| Instant::now() + t);
+        let watch = r.distinct.len() + w.distinct.len() + x.distinct.len();
+        let charge = Charge::Watch(watch);
+        self.add_pending_charged(id, Loc::Select, deadline, None, charge)?;
+        self.watch_writable(&w.distinct);
+        self.selects.push(PendingSelect { id, r, w, x });
+        Ok(Outcome::Later)
     }
 
     /// Answers every waiting `select` that has become ready (or hit a closed
@@ -110,14 +110,16 @@ impl Session {
                 }
                 result => {
                     self.take_pending(s.id);
-                    match result {
-                        Ok(ready) => self.out.ok(s.id, select_body(ready)),
-                        Err(e) => self.out.err(s.id, e),
-                    }
+                    self.complete(s.id, result.map(select_body));
                 }
             }
         }
         self.selects.extend(still);
+    }
+
+    /// Stops waiting for select `id` (answered by a deadline, or abandoned).
+    pub fn forget_select(&mut self, id: u64) {
+        self.selects.retain(|s| s.id != id);
     }
 
     fn select_ready(

@@ -5,12 +5,15 @@
 
 use crate::budget::Charge;
 use crate::io::{self, IoDone};
+use crate::ops::{OpResult, Outcome};
 use crate::oserror::from_io;
 use crate::resolve::{self, Purpose};
 use crate::session::{Loc, Session};
 use crate::sock::{self, Busy, BusyKind, Mode, Os, StreamSock, WriteJob, WriteKind};
-use bytes::{Bytes, BytesMut};
-use shared::{Addr, CloseReason, Data, Dir, Errno, ErrorBody, Event, OkBody, SockState, SockType};
+use bytes::Bytes;
+use shared::{
+    Addr, ConnectArgs, Data, Dir, Errno, ErrorBody, Event, OkBody, SendArgs, SockState, SockType,
+};
 use std::sync::Arc;
 use tokio::net::TcpStream;
 
@@ -25,94 +28,53 @@ enum Step {
 }
 
 impl Session {
-    pub fn op_send(&mut self, id: u64, h: &str, data: Vec<u8>, all: bool) {
-        self.queue_write(
-            id,
-            h,
-            WriteKind::Send {
-                data: Bytes::from(data),
-                all,
-            },
-        );
+    pub fn op_send(&mut self, id: u64, args: SendArgs, all: bool) -> OpResult {
+        let data = Bytes::from(args.data.into_bytes());
+        self.queue_write(id, &args.sock, WriteKind::Send { data, all })
     }
 
-    pub fn op_sendto(&mut self, id: u64, h: &str, data: Vec<u8>, addr: Addr) {
-        self.queue_write(
-            id,
-            h,
-            WriteKind::SendTo {
-                data: Bytes::from(data),
-                host: addr.0,
-                port: addr.1,
-            },
-        );
+    pub fn op_sendto(&mut self, id: u64, h: &str, data: Vec<u8>, addr: Addr) -> OpResult {
+        let data = Bytes::from(data);
+        let (host, port) = (addr.0, addr.1);
+        self.queue_write(id, h, WriteKind::SendTo { data, host, port })
     }
 
-    pub fn op_connect(&mut self, id: u64, h: &str, addr: Addr, ex: bool) {
-        // Errors that Python raises before any I/O are answered at once.
-        let early = match self.sock(h) {
-            Err(e) => Some(Err(e)),
-            Ok(s) => {
-                if let Some(e) = s.pending_error.take() {
-                    Some(Err(e))
-                } else {
-                    match &s.os {
-                        Os::Stream(_) | Os::Listening(_) if s.kind == SockType::Stream => {
-                            Some(Err(ErrorBody::errno(Errno::EISCONN)))
-                        }
-                        Os::Connecting if s.write_busy.as_ref().is_some_and(|b| b.id.is_none()) => {
-                            Some(Err(ErrorBody::errno(Errno::EALREADY)))
-                        }
-                        _ => None,
-                    }
-                }
-            }
-        };
-        match early {
-            Some(r) => self.reply_connect(id, ex, r),
-            None => self.queue_write(
-                id,
-                h,
-                WriteKind::Connect {
-                    host: addr.0,
-                    port: addr.1,
-                    ex,
-                },
-            ),
+    pub fn op_connect(&mut self, id: u64, args: ConnectArgs, ex: bool) -> OpResult {
+        let h = args.sock.as_str();
+        if let Some(e) = self.connect_error_now(h) {
+            return connect_result(ex, Err(e)).map(Outcome::Done);
         }
+        let (host, port) = (args.addr.0, args.addr.1);
+        self.queue_write(id, h, WriteKind::Connect { host, port, ex })
     }
 
-    /// `connect_ex` turns OS errors into `{"errno": n}`; everything else raises.
-    fn reply_connect(&mut self, id: u64, ex: bool, r: Result<OkBody, ErrorBody>) {
-        match r {
-            Err(e) if ex && e.errno.is_some() && e.os_errno().is_some() => self.out.ok(
-                id,
-                OkBody::Errno {
-                    errno: e.errno.unwrap_or_default(),
-                },
-            ),
-            Err(e) if ex && e.code == shared::codes::TIMEOUT => self.out.ok(
-                id,
-                OkBody::Errno {
-                    errno: Errno::EAGAIN.number(),
-                },
-            ),
-            Ok(_) if ex => self.out.ok(id, OkBody::Errno { errno: 0 }),
-            Ok(body) => self.out.ok(id, body),
-            Err(e) => self.out.err(id, e),
-        }
-    }
-
-    fn queue_write(&mut self, id: u64, h: &str, kind: WriteKind) {
+    /// An error Python's `connect` raises before any I/O, if there is one.
+    fn connect_error_now(&mut self, h: &str) -> Option<ErrorBody> {
         let s = match self.sock(h) {
             Ok(s) => s,
-            Err(e) => return self.out.err(id, e),
+            Err(e) => return Some(e),
         };
+        if let Some(e) = s.pending_error.take() {
+            return Some(e);
+        }
+        match &s.os {
+            Os::Stream(_) | Os::Listening(_) if s.kind == SockType::Stream => {
+                Some(ErrorBody::errno(Errno::EISCONN))
+            }
+            Os::Connecting if s.write_busy.as_ref().is_some_and(|b| b.id.is_none()) => {
+                Some(ErrorBody::errno(Errno::EALREADY))
+            }
+            _ => None,
+        }
+    }
+
+    fn queue_write(&mut self, id: u64, h: &str, kind: WriteKind) -> OpResult {
+        let s = self.sock(h)?;
         let idle = s.writes.is_empty() && s.write_busy.is_none();
         // Queued behind another write (or a connect in progress), a non-blocking
         // call would block.
         if !idle && s.mode == Mode::NonBlocking && !matches!(kind, WriteKind::Connect { .. }) {
-            return self.out.err(id, ErrorBody::errno(Errno::EAGAIN));
+            return Err(ErrorBody::errno(Errno::EAGAIN));
         }
         // The bytes stay buffered (and counted in the budget) until answered.
         let charge = match &kind {
@@ -122,13 +84,13 @@ impl Session {
             WriteKind::Connect { .. } | WriteKind::Pipe { .. } => Charge::Nothing,
         };
         // Timeouts of write-side calls run inside their futures (see `io.rs`).
-        if let Err(e) = self.add_pending_charged(id, Loc::Write(h.to_owned()), None, None, charge) {
-            return self.out.err(id, e);
-        }
+        self.add_pending_charged(id, Loc::Write(h.to_owned()), None, None, charge)?;
         if let Some(s) = self.socks.get_mut(h) {
             s.writes.push_back(WriteJob { id: Some(id), kind });
         }
+        // The job may finish at once: it is then answered from `start_writes`.
         self.start_writes(h);
+        Ok(Outcome::Later)
     }
 
     /// Runs the socket's queued write jobs until one has to wait.
@@ -149,7 +111,7 @@ impl Session {
                 Step::Done(id, r) => {
                     if let Some(id) = id {
                         self.take_pending(id);
-                        self.reply_connect(id, false, r);
+                        self.complete(id, r);
                     }
                 }
             }
@@ -451,7 +413,7 @@ impl Session {
     ) -> Step {
         if let Some(id) = id {
             self.take_pending(id);
-            self.reply_connect(id, ex, r);
+            self.complete(id, connect_result(ex, r));
         }
         Step::Done(None, Ok(OkBody::Empty {}))
     }
@@ -476,16 +438,7 @@ impl Session {
                 for (name, value) in &s.opts {
                     let _ = sock::set_opt(&socket2::SockRef::from(&stream), *name, *value);
                 }
-                s.os = Os::Stream(StreamSock {
-                    io: Arc::new(stream),
-                    buf: BytesMut::new(),
-                    peer,
-                    eof: false,
-                    rd_shut: false,
-                    wr_shut: false,
-                    error: None,
-                    reset: false,
-                });
+                s.os = Os::Stream(StreamSock::new(stream, peer));
                 self.set_state(h, SockState::Established);
                 self.arm_reader(h);
                 Ok(OkBody::Empty {})
@@ -500,7 +453,7 @@ impl Session {
         };
         if let Some(id) = id {
             self.take_pending(id);
-            self.reply_connect(id, ex, reply);
+            self.complete(id, connect_result(ex, reply));
         }
         self.serve_readers(h);
         self.start_writes(h);
@@ -551,7 +504,7 @@ impl Session {
                 self.data_out(h, data.get(..n).unwrap_or(&data));
                 if let Some(id) = busy.id {
                     self.take_pending(id);
-                    self.out.ok(id, OkBody::Sent { n: n as u64 });
+                    self.complete(id, Ok(OkBody::Sent { n: n as u64 }));
                 }
             }
             (BusyKind::Pipe { len }, Ok(_)) => self.pipe_written(h, len),
@@ -562,7 +515,7 @@ impl Session {
             (_, Err(e)) => {
                 if let Some(id) = busy.id {
                     self.take_pending(id);
-                    self.out.err(id, e);
+                    self.complete(id, Err(e));
                 }
             }
             (BusyKind::Connect { .. }, Ok(_)) => {}
@@ -583,39 +536,19 @@ impl Session {
             data: None,
         });
     }
+}
 
-    fn pipe_written(&mut self, h: &str, len: usize) {
-        if let Some(s) = self.socks.get_mut(h) {
-            s.pipe_queued = s.pipe_queued.saturating_sub(len);
-        }
-        self.budget.piped = self.budget.piped.saturating_sub(len);
-    }
-
-    /// Writing piped bytes failed: drop the rest and tell the client.
-    fn pipe_failed(&mut self, h: &str, e: ErrorBody) {
-        let Some(s) = self.socks.get_mut(h) else {
-            return;
-        };
-        let dropped: usize = s
-            .writes
-            .iter()
-            .map(|j| match &j.kind {
-                WriteKind::Pipe { data } => data.len(),
-                _ => 0,
-            })
-            .sum();
-        s.writes
-            .retain(|j| !matches!(j.kind, WriteKind::Pipe { .. }));
-        s.pipe_queued = s.pipe_queued.saturating_sub(dropped);
-        self.budget.piped = self.budget.piped.saturating_sub(dropped);
-        let reason = if e.os_errno() == Some(Errno::ECONNRESET) {
-            CloseReason::Reset
-        } else {
-            CloseReason::Error
-        };
-        self.out.event(Event::Closed {
-            sock: h.to_owned(),
-            reason,
-        });
+/// `connect_ex` turns OS errors (and a timeout) into `{"errno": n}` and success
+/// into `{"errno": 0}`; everything else raises, as for `connect`.
+fn connect_result(ex: bool, r: Result<OkBody, ErrorBody>) -> Result<OkBody, ErrorBody> {
+    match r {
+        Err(e) if ex && e.errno.is_some() && e.os_errno().is_some() => Ok(OkBody::Errno {
+            errno: e.errno.unwrap_or_default(),
+        }),
+        Err(e) if ex && e.code == shared::codes::TIMEOUT => Ok(OkBody::Errno {
+            errno: Errno::EAGAIN.number(),
+        }),
+        Ok(_) if ex => Ok(OkBody::Errno { errno: 0 }),
+        r => r,
     }
 }

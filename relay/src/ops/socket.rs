@@ -6,7 +6,9 @@
 //! on a socket's data.
 
 use crate::io::{self, IoDone};
+use crate::ops::{OpResult, Outcome};
 use crate::oserror::{bad_handle, from_io};
+use crate::policy::Policy;
 use crate::resolve::{self, Purpose};
 use crate::session::{Loc, Session};
 use crate::sock::{self, DgramSock, ListenSock, Mode, Os, Sock};
@@ -37,317 +39,193 @@ impl Session {
         }
     }
 
-    pub fn op_socket(&mut self, id: u64, family: Family, kind: SockType, proto: i32) {
-        let r = (|| {
-            if family == Family::AfUnix {
-                return Err(ErrorBody::new(
-                    shared::codes::NOT_ALLOWED,
-                    "AF_UNIX sockets are not available through the relay: they would reach files on the relay's machine; use AF_INET or AF_INET6",
-                ));
-            }
-            let expected = match kind {
-                SockType::Stream => libc::IPPROTO_TCP,
-                SockType::Dgram => libc::IPPROTO_UDP,
-            };
-            if proto != 0 && proto != expected {
-                return Err(ErrorBody::errno_with(
-                    Errno::EINVAL,
-                    format!("protocol {proto} does not fit this socket type; use 0"),
-                ));
-            }
-            let h = self.new_handle('s')?;
-            let os_sock = sock::new_os_socket(family, kind).map_err(|e| from_io(&e))?;
-            let os = match kind {
-                SockType::Stream => Os::Fresh(os_sock),
-                SockType::Dgram => {
-                    let udp =
-                        tokio::net::UdpSocket::from_std(os_sock.into()).map_err(|e| from_io(&e))?;
-                    Os::Dgram(DgramSock {
-                        io: Arc::new(udp),
-                        queue: VecDeque::new(),
-                        queued_bytes: 0,
-                        peer: None,
-                    })
-                }
-            };
-            self.socks.insert(h.clone(), Sock::new(family, kind, os));
-            Ok(h)
-        })();
-        match r {
-            Ok(h) => {
-                self.arm_reader(&h);
-                self.out.ok(id, OkBody::Sock { sock: h });
-            }
-            Err(e) => self.out.err(id, e),
+    pub fn op_socket(&mut self, family: Family, kind: SockType, proto: i32) -> OpResult {
+        if family == Family::AfUnix {
+            return Err(ErrorBody::new(
+                shared::codes::NOT_ALLOWED,
+                "AF_UNIX sockets are not available through the relay: they would reach files on the relay's machine; use AF_INET or AF_INET6",
+            ));
         }
-    }
-
-    pub fn op_setsockopt(&mut self, id: u64, h: &str, level: OptLevel, name: OptName, value: i64) {
-        let r = (|| {
-            check_level(level, name)?;
-            let s = self.sock(h)?;
-            if let Some(r) = s.sock_ref() {
-                sock::set_opt(&r, name, value).map_err(|e| from_io(&e))?;
-            }
-            s.opts.retain(|(n, _)| *n != name);
-            s.opts.push((name, value));
-            Ok(())
-        })();
-        self.reply_empty(id, r);
-    }
-
-    pub fn op_getsockopt(&mut self, id: u64, h: &str, level: OptLevel, name: OptName) {
-        let r = (|| {
-            check_level(level, name)?;
-            let s = self.sock(h)?;
-            match s.sock_ref() {
-                Some(r) => sock::get_opt(&r, name).map_err(|e| from_io(&e)),
-                None => Ok(s
-                    .opts
-                    .iter()
-                    .find(|(n, _)| *n == name)
-                    .map_or(0, |(_, v)| *v)),
-            }
-        })();
-        match r {
-            Ok(value) => self.out.ok(id, OkBody::Value { value }),
-            Err(e) => self.out.err(id, e),
-        }
-    }
-
-    pub fn op_setblocking(&mut self, id: u64, h: &str, flag: bool) {
-        let r = self.sock(h).map(|s| {
-            s.mode = if flag {
-                Mode::Blocking
-            } else {
-                Mode::NonBlocking
-            }
-        });
-        self.reply_empty(id, r);
-    }
-
-    pub fn op_settimeout(&mut self, id: u64, h: &str, timeout: Option<f64>) {
-        let r = super::parse_timeout(timeout).and_then(|t| {
-            let s = self.sock(h)?;
-            s.mode = match t {
-                None => Mode::Blocking,
-                Some(d) if d.is_zero() => Mode::NonBlocking,
-                Some(d) => Mode::Timeout(d),
-            };
-            Ok(())
-        });
-        self.reply_empty(id, r);
-    }
-
-    pub fn op_bind(&mut self, id: u64, h: &str, addr: Addr) {
-        let family = match self.sock(h) {
-            Ok(s) if s.bound.is_some() || !matches!(s.os, Os::Fresh(_) | Os::Dgram(_)) => {
-                return self.out.err(
-                    id,
-                    ErrorBody::errno_with(
-                        Errno::EINVAL,
-                        "Invalid argument (the socket is already bound)",
-                    ),
-                )
-            }
-            Ok(s) => s.family,
-            Err(e) => return self.out.err(id, e),
+        let expected = match kind {
+            SockType::Stream => libc::IPPROTO_TCP,
+            SockType::Dgram => libc::IPPROTO_UDP,
         };
+        if proto != 0 && proto != expected {
+            return Err(ErrorBody::errno_with(
+                Errno::EINVAL,
+                format!("protocol {proto} does not fit this socket type; use 0"),
+            ));
+        }
+        let h = self.new_handle('s')?;
+        let os_sock = sock::new_os_socket(family, kind).map_err(|e| from_io(&e))?;
+        let os = match kind {
+            SockType::Stream => Os::Fresh(os_sock),
+            SockType::Dgram => {
+                let udp =
+                    tokio::net::UdpSocket::from_std(os_sock.into()).map_err(|e| from_io(&e))?;
+                Os::Dgram(DgramSock {
+                    io: Arc::new(udp),
+                    queue: VecDeque::new(),
+                    queued_bytes: 0,
+                    peer: None,
+                })
+            }
+        };
+        self.socks.insert(h.clone(), Sock::new(family, kind, os));
+        self.arm_reader(&h);
+        Ok(Outcome::Done(OkBody::Sock { sock: h }))
+    }
+
+    pub fn op_setsockopt(
+        &mut self,
+        h: &str,
+        level: OptLevel,
+        name: OptName,
+        value: i64,
+    ) -> OpResult {
+        check_level(level, name)?;
+        let s = self.sock(h)?;
+        if let Some(r) = s.sock_ref() {
+            sock::set_opt(&r, name, value).map_err(|e| from_io(&e))?;
+        }
+        s.opts.retain(|(n, _)| *n != name);
+        s.opts.push((name, value));
+        Ok(Outcome::empty())
+    }
+
+    pub fn op_getsockopt(&mut self, h: &str, level: OptLevel, name: OptName) -> OpResult {
+        check_level(level, name)?;
+        let s = self.sock(h)?;
+        let value = match s.sock_ref() {
+            Some(r) => sock::get_opt(&r, name).map_err(|e| from_io(&e))?,
+            None => s
+                .opts
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map_or(0, |(_, v)| *v),
+        };
+        Ok(Outcome::Done(OkBody::Value { value }))
+    }
+
+    pub fn op_setblocking(&mut self, h: &str, flag: bool) -> OpResult {
+        self.sock(h)?.mode = if flag {
+            Mode::Blocking
+        } else {
+            Mode::NonBlocking
+        };
+        Ok(Outcome::empty())
+    }
+
+    pub fn op_settimeout(&mut self, h: &str, timeout: Option<f64>) -> OpResult {
+        let t = super::parse_timeout(timeout)?;
+        self.sock(h)?.mode = match t {
+            None => Mode::Blocking,
+            Some(d) if d.is_zero() => Mode::NonBlocking,
+            Some(d) => Mode::Timeout(d),
+        };
+        Ok(Outcome::empty())
+    }
+
+    pub fn op_bind(&mut self, id: u64, h: &str, addr: Addr) -> OpResult {
+        let s = self.sock(h)?;
+        if s.bound.is_some() || !matches!(s.os, Os::Fresh(_) | Os::Dgram(_)) {
+            return Err(ErrorBody::errno_with(
+                Errno::EINVAL,
+                "Invalid argument (the socket is already bound)",
+            ));
+        }
+        let family = s.family;
         let policy = Arc::clone(&self.relay.policy);
-        match resolve::resolve_now(&policy, Purpose::Bind, family, addr.host(), addr.port()) {
-            Some(Ok(sa)) => self.finish_bind(id, h, sa),
-            Some(Err(e)) => self.out.err(id, e),
-            None => {
-                let sock = h.to_owned();
-                let (fut, abort) = io::abortable(async move {
-                    let result =
-                        resolve::resolve(&policy, Purpose::Bind, family, addr.host(), addr.port())
-                            .await;
-                    IoDone::BindResolved { id, sock, result }
-                });
-                match self.add_pending(id, Loc::Bind(h.to_owned()), None, Some(abort)) {
-                    Ok(()) => self.io.push(fut),
-                    Err(e) => self.out.err(id, e),
-                }
-            }
+        if let Some(checked) =
+            resolve::resolve_now(&policy, Purpose::Bind, family, addr.host(), addr.port())
+        {
+            return checked
+                .and_then(|sa| self.finish_bind(h, sa))
+                .map(Outcome::Done);
         }
+        let sock = h.to_owned();
+        let (fut, abort) = io::abortable(async move {
+            let result =
+                resolve::resolve(&policy, Purpose::Bind, family, addr.host(), addr.port()).await;
+            IoDone::BindResolved { id, sock, result }
+        });
+        self.add_pending(id, Loc::Bind(h.to_owned()), None, Some(abort))?;
+        self.io.push(fut);
+        Ok(Outcome::Later)
     }
 
-    /// Binds to an address the policy has already checked.
-    pub fn finish_bind(&mut self, id: u64, h: &str, addr: SocketAddr) {
+    /// Binds to an address the policy has already checked; the reply's body.
+    pub fn finish_bind(&mut self, h: &str, addr: SocketAddr) -> Result<OkBody, ErrorBody> {
         let ports = Arc::clone(self.relay.policy.bound_ports());
-        let r = (|| {
-            let s = self.sock(h)?;
-            if s.bound.is_some() {
-                return Err(ErrorBody::errno(Errno::EINVAL));
-            }
-            let r = s
-                .sock_ref()
-                .ok_or_else(|| ErrorBody::errno(Errno::EINVAL))?;
-            r.bind(&addr.into()).map_err(|e| from_io(&e))?;
-            let local = s.local_addr().map_err(|e| from_io(&e))?;
-            s.bound = Some(local);
-            s.lease = ports.lease(local);
-            Ok(local)
-        })();
-        match r {
-            Ok(local) => {
-                self.set_state(h, SockState::Bound);
-                self.out.ok(id, OkBody::Addr { addr: local.into() });
-            }
-            Err(e) => self.out.err(id, e),
+        let s = self.sock(h)?;
+        if s.bound.is_some() {
+            return Err(ErrorBody::errno(Errno::EINVAL));
         }
+        let r = s
+            .sock_ref()
+            .ok_or_else(|| ErrorBody::errno(Errno::EINVAL))?;
+        r.bind(&addr.into()).map_err(|e| from_io(&e))?;
+        let local = s.local_addr().map_err(|e| from_io(&e))?;
+        s.bound = Some(local);
+        s.lease = ports.lease(local);
+        self.set_state(h, SockState::Bound);
+        Ok(OkBody::Addr { addr: local.into() })
     }
 
-    pub fn op_listen(&mut self, id: u64, h: &str, backlog: Option<i32>) {
+    pub fn op_listen(&mut self, h: &str, backlog: Option<i32>) -> OpResult {
         let cap = backlog.map_or(MAX_BACKLOG, |b| (b.max(1) as usize).min(MAX_BACKLOG));
         let policy = Arc::clone(&self.relay.policy);
-        let r = (|| {
-            let s = self.sock(h)?;
-            match &mut s.os {
-                Os::Listening(l) => {
-                    l.cap = cap;
-                    return Ok(false);
-                }
-                Os::Dgram(_) => return Err(ErrorBody::errno(Errno::EOPNOTSUPP)),
-                Os::Fresh(_) => {}
-                _ => return Err(ErrorBody::errno(Errno::EINVAL)),
-            }
-            if s.bound.is_none() {
-                // The kernel would bind an unbound listener to every interface;
-                // bind it where the policy says instead.
-                let any = match s.family {
-                    Family::AfInet6 => SocketAddr::from(([0u16; 8], 0)),
-                    _ => SocketAddr::from(([0, 0, 0, 0], 0)),
-                };
-                let addr = resolve::check(&policy, Purpose::Bind, "", any)?;
-                if let Os::Fresh(f) = &s.os {
-                    f.bind(&addr.into()).map_err(|e| from_io(&e))?;
-                }
-                s.note_bound(policy.bound_ports());
-            }
-            let Os::Fresh(f) = std::mem::replace(&mut s.os, Os::Connecting) else {
-                return Err(ErrorBody::errno(Errno::EINVAL));
-            };
-            let listened = f
-                .listen(cap as i32)
-                .and_then(|()| tokio::net::TcpListener::from_std(std::net::TcpListener::from(f)));
-            match listened {
-                Ok(l) => {
-                    s.os = Os::Listening(ListenSock {
-                        io: Arc::new(l),
-                        queue: VecDeque::new(),
-                        cap,
-                    });
-                    Ok(true)
-                }
-                Err(e) => {
-                    // The socket is gone with the error; give the handle a fresh one.
-                    s.os =
-                        Os::Fresh(sock::new_os_socket(s.family, s.kind).map_err(|e| from_io(&e))?);
-                    s.bound = None;
-                    s.lease = None;
-                    Err(from_io(&e))
-                }
-            }
-        })();
-        match r {
-            Ok(started) => {
-                if started {
-                    self.set_state(h, SockState::Listen);
-                    self.arm_reader(h);
-                }
-                self.out.empty_ok(id);
-            }
-            Err(e) => self.out.err(id, e),
+        let s = self.sock(h)?;
+        if listen(s, cap, &policy)? {
+            self.set_state(h, SockState::Listen);
+            self.arm_reader(h);
         }
+        Ok(Outcome::empty())
     }
 
-    pub fn op_getsockname(&mut self, id: u64, h: &str) {
-        let r = self.sock(h).and_then(|s| match &s.os {
-            Os::Connecting => Ok(s
+    pub fn op_getsockname(&mut self, h: &str) -> OpResult {
+        let s = self.sock(h)?;
+        let addr = match &s.os {
+            Os::Connecting => s
                 .bound
-                .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)))),
-            _ => s.local_addr().map_err(|e| from_io(&e)),
-        });
-        match r {
-            Ok(a) => self.out.ok(id, OkBody::Addr { addr: a.into() }),
-            Err(e) => self.out.err(id, e),
-        }
-    }
-
-    pub fn op_getpeername(&mut self, id: u64, h: &str) {
-        let r = self.sock(h).and_then(|s| match &s.os {
-            Os::Stream(st) => Ok(st.peer),
-            Os::Dgram(d) => d.peer.ok_or_else(|| ErrorBody::errno(Errno::ENOTCONN)),
-            _ => Err(ErrorBody::errno(Errno::ENOTCONN)),
-        });
-        match r {
-            Ok(a) => self.out.ok(id, OkBody::Addr { addr: a.into() }),
-            Err(e) => self.out.err(id, e),
-        }
-    }
-
-    pub fn op_shutdown(&mut self, id: u64, h: &str, how: How) {
-        let r = (|| {
-            let s = self.sock(h)?;
-            let Os::Stream(st) = &mut s.os else {
-                return Err(ErrorBody::errno(Errno::ENOTCONN));
-            };
-            let (rd, wr) = match how {
-                How::ShutRd => (true, false),
-                How::ShutWr => (false, true),
-                How::ShutRdwr => (true, true),
-            };
-            let std_how = match how {
-                How::ShutRd => std::net::Shutdown::Read,
-                How::ShutWr => std::net::Shutdown::Write,
-                How::ShutRdwr => std::net::Shutdown::Both,
-            };
-            socket2::SockRef::from(&*st.io)
-                .shutdown(std_how)
-                .map_err(|e| from_io(&e))?;
-            if rd {
-                st.rd_shut = true;
-                st.buf.clear();
-                if let Some(p) = s.pump.take() {
-                    p.abort();
-                }
-            }
-            if wr {
-                st.wr_shut = true;
-            }
-            Ok((wr, st.eof))
-        })();
-        match r {
-            Ok((wr, eof)) => {
-                if wr {
-                    let to = if eof {
-                        SockState::Closed
-                    } else {
-                        SockState::FinWait
-                    };
-                    self.set_state(h, to);
-                }
-                self.serve_readers(h);
-                self.out.empty_ok(id);
-            }
-            Err(e) => self.out.err(id, e),
-        }
-    }
-
-    pub fn op_close(&mut self, id: u64, h: &str) {
-        let closed = if self.http.contains_key(h) {
-            self.http_drop(h)
-        } else if self.ftp.contains_key(h) {
-            self.ftp_drop(h)
-        } else {
-            self.close_handle(h)
+                .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0))),
+            _ => s.local_addr().map_err(|e| from_io(&e))?,
         };
-        match closed {
-            Ok(()) => self.out.empty_ok(id),
-            Err(e) => self.out.err(id, e),
+        Ok(Outcome::Done(OkBody::Addr { addr: addr.into() }))
+    }
+
+    pub fn op_getpeername(&mut self, h: &str) -> OpResult {
+        let addr = match &self.sock(h)?.os {
+            Os::Stream(st) => st.peer,
+            Os::Dgram(d) => d.peer.ok_or_else(|| ErrorBody::errno(Errno::ENOTCONN))?,
+            _ => return Err(ErrorBody::errno(Errno::ENOTCONN)),
+        };
+        Ok(Outcome::Done(OkBody::Addr { addr: addr.into() }))
+    }
+
+    pub fn op_shutdown(&mut self, h: &str, how: How) -> OpResult {
+        let (wr, eof) = shutdown(self.sock(h)?, how)?;
+        if wr {
+            let to = if eof {
+                SockState::Closed
+            } else {
+                SockState::FinWait
+            };
+            self.set_state(h, to);
         }
+        self.serve_readers(h);
+        Ok(Outcome::empty())
+    }
+
+    pub fn op_close(&mut self, h: &str) -> OpResult {
+        if self.http.contains_key(h) {
+            self.http_drop(h)?;
+        } else if self.ftp.contains_key(h) {
+            self.ftp_drop(h)?;
+        } else {
+            self.close_handle(h)?;
+        }
+        Ok(Outcome::empty())
     }
 
     /// Closes a handle at once: every request still pending on it replies `EBADF`,
@@ -356,49 +234,21 @@ impl Session {
         let Some(s) = self.socks.get_mut(h) else {
             return Err(bad_handle(h));
         };
-        // The in-flight write's request is answered too (taken before `abort_all`
-        // drops it).
-        let busy = s.busy_id();
-        s.abort_all();
-        let ids: Vec<u64> = s
-            .reads
-            .drain(..)
-            .map(|w| w.id)
-            .chain(s.writes.drain(..).filter_map(|j| j.id))
-            .chain(busy)
-            .collect();
+        let ids = s.close_requests();
         let was_connected = matches!(s.os, Os::Stream(_) | Os::Connecting);
-        let piped_bytes = s.pipe_queued;
+        let piped_bytes = s.pipe_queued();
         let queued_accepts = match &s.os {
             Os::Listening(l) => l.queue.len(),
             _ => 0,
         };
         for pid in ids {
             self.take_pending(pid);
-            self.out.err(
-                pid,
-                ErrorBody::errno_with(
-                    Errno::EBADF,
-                    format!("Bad file descriptor ({h} was closed)"),
-                ),
-            );
+            self.complete(pid, Err(closed(h)));
         }
-        let bind_ids: Vec<u64> = self
-            .pending
-            .iter()
-            .filter(|(_, p)| p.loc == Loc::Bind(h.to_owned()))
-            .map(|(k, _)| *k)
-            .collect();
-        for pid in bind_ids {
-            self.abandon(
-                pid,
-                ErrorBody::errno_with(
-                    Errno::EBADF,
-                    format!("Bad file descriptor ({h} was closed)"),
-                ),
-            );
+        for pid in self.pending_at(&Loc::Bind(h.to_owned())) {
+            self.abandon(pid, closed(h));
         }
-        self.budget.piped = self.budget.piped.saturating_sub(piped_bytes);
+        self.budget.release_piped(piped_bytes);
         self.budget.accept_dequeued(queued_accepts);
         self.budget.release_lab(h);
         self.set_state(h, SockState::Closed);
@@ -409,32 +259,107 @@ impl Session {
             });
         }
         self.socks.remove(h);
-        self.dirty = true;
+        self.mark_dirty();
         Ok(())
     }
 
-    pub fn op_tcp_info(&mut self, id: u64, h: &str) {
-        let r = self.sock(h).and_then(|s| {
-            if s.kind != SockType::Stream {
-                return Err(ErrorBody::errno(Errno::ENOPROTOOPT));
-            }
-            let r = s
-                .sock_ref()
-                .ok_or_else(|| ErrorBody::errno(Errno::EAGAIN))?;
-            crate::tcp_info::read(&r).map_err(|e| from_io(&e))
-        });
-        match r {
-            Ok(info) => self.out.ok(id, OkBody::TcpInfo(info)),
-            Err(e) => self.out.err(id, e),
+    pub fn op_tcp_info(&mut self, h: &str) -> OpResult {
+        let s = self.sock(h)?;
+        if s.kind != SockType::Stream {
+            return Err(ErrorBody::errno(Errno::ENOPROTOOPT));
         }
+        let r = s
+            .sock_ref()
+            .ok_or_else(|| ErrorBody::errno(Errno::EAGAIN))?;
+        let info = crate::tcp_info::read(&r).map_err(|e| from_io(&e))?;
+        Ok(Outcome::Done(OkBody::TcpInfo(info)))
     }
+}
 
-    pub fn reply_empty(&mut self, id: u64, r: Result<(), ErrorBody>) {
-        match r {
-            Ok(()) => self.out.empty_ok(id),
-            Err(e) => self.out.err(id, e),
+/// What a request pending on a closed handle gets.
+fn closed(h: &str) -> ErrorBody {
+    ErrorBody::errno_with(
+        Errno::EBADF,
+        format!("Bad file descriptor ({h} was closed)"),
+    )
+}
+
+/// Makes a socket listen with an accept queue of `cap`: `Ok(true)` when it
+/// starts listening now, `Ok(false)` when it already listened (the new backlog
+/// applies).
+fn listen(s: &mut Sock, cap: usize, policy: &Policy) -> Result<bool, ErrorBody> {
+    match &mut s.os {
+        Os::Listening(l) => {
+            l.cap = cap;
+            return Ok(false);
+        }
+        Os::Dgram(_) => return Err(ErrorBody::errno(Errno::EOPNOTSUPP)),
+        Os::Fresh(_) => {}
+        _ => return Err(ErrorBody::errno(Errno::EINVAL)),
+    }
+    if s.bound.is_none() {
+        // The kernel would bind an unbound listener to every interface;
+        // bind it where the policy says instead.
+        let any = match s.family {
+            Family::AfInet6 => SocketAddr::from(([0u16; 8], 0)),
+            _ => SocketAddr::from(([0, 0, 0, 0], 0)),
+        };
+        let addr = resolve::check(policy, Purpose::Bind, "", any)?;
+        if let Os::Fresh(f) = &s.os {
+            f.bind(&addr.into()).map_err(|e| from_io(&e))?;
+        }
+        s.note_bound(policy.bound_ports());
+    }
+    let Os::Fresh(f) = std::mem::replace(&mut s.os, Os::Connecting) else {
+        return Err(ErrorBody::errno(Errno::EINVAL));
+    };
+    let listened = f
+        .listen(cap as i32)
+        .and_then(|()| tokio::net::TcpListener::from_std(std::net::TcpListener::from(f)));
+    match listened {
+        Ok(l) => {
+            s.os = Os::Listening(ListenSock {
+                io: Arc::new(l),
+                queue: VecDeque::new(),
+                cap,
+            });
+            Ok(true)
+        }
+        Err(e) => {
+            // The socket is gone with the error; give the handle a fresh one.
+            s.os = Os::Fresh(sock::new_os_socket(s.family, s.kind).map_err(|e| from_io(&e))?);
+            s.bound = None;
+            s.lease = None;
+            Err(from_io(&e))
         }
     }
+}
+
+/// Shuts down one or both directions of a connected stream: whether the write
+/// side is now shut, and whether the peer had already closed.
+fn shutdown(s: &mut Sock, how: How) -> Result<(bool, bool), ErrorBody> {
+    let Os::Stream(st) = &mut s.os else {
+        return Err(ErrorBody::errno(Errno::ENOTCONN));
+    };
+    let (rd, wr, std_how) = match how {
+        How::ShutRd => (true, false, std::net::Shutdown::Read),
+        How::ShutWr => (false, true, std::net::Shutdown::Write),
+        How::ShutRdwr => (true, true, std::net::Shutdown::Both),
+    };
+    socket2::SockRef::from(&*st.io)
+        .shutdown(std_how)
+        .map_err(|e| from_io(&e))?;
+    if rd {
+        st.rd_shut = true;
+        st.buf.clear();
+        if let Some(p) = s.pump.take() {
+            p.abort();
+        }
+    }
+    if wr {
+        st.wr_shut = true;
+    }
+    Ok((wr, st.eof))
 }
 
 /// Python raises `OSError: [Errno 92] Protocol not available` for an option asked

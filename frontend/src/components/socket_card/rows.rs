@@ -7,7 +7,7 @@ use super::act::{act_button, Act};
 use super::{inputs, Fire};
 use crate::components::data_entry::{DataEntry, Draft};
 use crate::hooks::{use_text_input, TextInput};
-use shared::{Data, Op};
+use shared::{ConnectArgs, Data, Op, RecvArgs, SendArgs};
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -52,8 +52,8 @@ pub fn address_row(p: &AddrRowProps) -> Html {
             <input aria-label="host" class="host" value={p.host.value.clone()} oninput={p.host.oninput.clone()} />
             <input aria-label="port" class="short" value={p.port.value.clone()} oninput={p.port.oninput.clone()} />
             {button(Act::Bind, |sock, addr| Op::Bind { sock, addr })}
-            {button(Act::Connect, |sock, addr| Op::Connect { sock, addr })}
-            {button(Act::ConnectEx, |sock, addr| Op::ConnectEx { sock, addr })}
+            {button(Act::Connect, |sock, addr| Op::Connect(ConnectArgs { sock, addr }))}
+            {button(Act::ConnectEx, |sock, addr| Op::ConnectEx(ConnectArgs { sock, addr }))}
         </div>
     }
 }
@@ -110,8 +110,8 @@ pub fn data_row(p: &AddrRowProps) -> Html {
     html! {
         <div class="row">
             <DataEntry draft={(*draft).clone()} on_change={on_draft} />
-            {button(Act::Send, |sock, data| Op::Send { sock, data })}
-            {button(Act::Sendall, |sock, data| Op::Sendall { sock, data })}
+            {button(Act::Send, |sock, data| Op::Send(SendArgs { sock, data }))}
+            {button(Act::Sendall, |sock, data| Op::Sendall(SendArgs { sock, data }))}
             {act_button(&p.acts, Act::Sendto, &p.fire, sendto)}
         </div>
     }
@@ -124,17 +124,21 @@ pub fn recv_row(p: &RowProps) -> Html {
         let text = bufsize.value.clone();
         move || inputs::bufsize(&text)
     };
-    let recv = with(&p.handle, size.clone(), |sock, bufsize| Op::Recv {
-        sock,
-        bufsize,
-        flags: vec![],
-        encoding: None,
+    let recv = with(&p.handle, size.clone(), |sock, bufsize| {
+        Op::Recv(RecvArgs {
+            sock,
+            bufsize,
+            flags: vec![],
+            encoding: None,
+        })
     });
-    let recvfrom = with(&p.handle, size, |sock, bufsize| Op::Recvfrom {
-        sock,
-        bufsize,
-        flags: vec![],
-        encoding: None,
+    let recvfrom = with(&p.handle, size, |sock, bufsize| {
+        Op::Recvfrom(RecvArgs {
+            sock,
+            bufsize,
+            flags: vec![],
+            encoding: None,
+        })
     });
     html! {
         <div class="row">

@@ -1,0 +1,480 @@
+//! The operation catalogue: [`Op`], every operation of docs/protocol.md tagged by
+//! `op` with its arguments and Python's defaults, what each op acts on
+//! ([`Op::handle`]) and its wire name ([`Op::name`], [`OP_NAMES`]).
+//!
+//! Argument structs that twin ops share are in [`crate::op_args`]; the constants
+//! they carry (families, options, flags) in [`crate::socket_consts`]. Reading a
+//! request frame is [`crate::request`].
+
+use crate::op_args::{ConnectArgs, FtpStore, RecvArgs, SendArgs};
+use crate::socket_consts::{Family, How, OptLevel, OptName, OptValue, SockType};
+use crate::{Addr, Data, Encoding};
+use serde::{Deserialize, Serialize};
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+fn default_family() -> Family {
+    Family::AfInet
+}
+fn default_user() -> String {
+    "anonymous".to_owned()
+}
+fn default_list() -> String {
+    "LIST".to_owned()
+}
+
+/// Every operation, tagged by `op`. Field names are those of the wire.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op")]
+pub enum Op {
+    // ---- session ----
+    #[serde(rename = "auth")]
+    Auth { token: String },
+    #[serde(rename = "ping")]
+    Ping,
+    #[serde(rename = "cancel")]
+    Cancel { target: u64 },
+
+    // ---- socket ----
+    #[serde(rename = "socket")]
+    Socket {
+        #[serde(default = "default_family")]
+        family: Family,
+        #[serde(rename = "type", default)]
+        kind: SockType,
+        #[serde(default)]
+        proto: i32,
+    },
+    #[serde(rename = "setsockopt")]
+    Setsockopt {
+        sock: String,
+        level: OptLevel,
+        name: OptName,
+        value: OptValue,
+    },
+    #[serde(rename = "getsockopt")]
+    Getsockopt {
+        sock: String,
+        level: OptLevel,
+        name: OptName,
+    },
+    #[serde(rename = "setblocking")]
+    Setblocking { sock: String, flag: bool },
+    #[serde(rename = "settimeout")]
+    Settimeout {
+        sock: String,
+        #[serde(default)]
+        timeout: Option<f64>,
+    },
+    #[serde(rename = "bind")]
+    Bind { sock: String, addr: Addr },
+    #[serde(rename = "listen")]
+    Listen {
+        sock: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        backlog: Option<i32>,
+    },
+    #[serde(rename = "accept")]
+    Accept { sock: String },
+    #[serde(rename = "connect")]
+    Connect(ConnectArgs),
+    #[serde(rename = "connect_ex")]
+    ConnectEx(ConnectArgs),
+    #[serde(rename = "send")]
+    Send(SendArgs),
+    #[serde(rename = "sendall")]
+    Sendall(SendArgs),
+    #[serde(rename = "sendto")]
+    Sendto {
+        sock: String,
+        data: Data,
+        addr: Addr,
+    },
+    #[serde(rename = "recv")]
+    Recv(RecvArgs),
+    #[serde(rename = "recvfrom")]
+    Recvfrom(RecvArgs),
+    #[serde(rename = "getsockname")]
+    Getsockname { sock: String },
+    #[serde(rename = "getpeername")]
+    Getpeername { sock: String },
+    #[serde(rename = "shutdown")]
+    Shutdown { sock: String, how: How },
+    #[serde(rename = "close")]
+    Close { sock: String },
+    #[serde(rename = "select")]
+    Select {
+        #[serde(default)]
+        rlist: Vec<String>,
+        #[serde(default)]
+        wlist: Vec<String>,
+        #[serde(default)]
+        xlist: Vec<String>,
+        #[serde(default)]
+        timeout: Option<f64>,
+    },
+    #[serde(rename = "tcp_info")]
+    TcpInfo { sock: String },
+    #[serde(rename = "pipe")]
+    Pipe {
+        sock: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        encoding: Option<Encoding>,
+    },
+
+    // ---- http.client ----
+    #[serde(rename = "http.open")]
+    HttpOpen {
+        host: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        port: Option<u16>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        timeout: Option<f64>,
+        #[serde(default, skip_serializing_if = "is_false")]
+        tls: bool,
+    },
+    #[serde(rename = "http.request")]
+    HttpRequest {
+        conn: String,
+        method: String,
+        url: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        body: Option<Data>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        headers: Vec<(String, String)>,
+    },
+    #[serde(rename = "http.putrequest")]
+    HttpPutrequest {
+        conn: String,
+        method: String,
+        url: String,
+        #[serde(default, skip_serializing_if = "is_false")]
+        skip_host: bool,
+        #[serde(default, skip_serializing_if = "is_false")]
+        skip_accept_encoding: bool,
+    },
+    #[serde(rename = "http.putheader")]
+    HttpPutheader {
+        conn: String,
+        header: String,
+        values: Vec<String>,
+    },
+    #[serde(rename = "http.endheaders")]
+    HttpEndheaders {
+        conn: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        body: Option<Data>,
+    },
+    #[serde(rename = "http.send")]
+    HttpSend { conn: String, data: Data },
+    #[serde(rename = "http.getresponse")]
+    HttpGetresponse { conn: String },
+    #[serde(rename = "http.read")]
+    HttpRead {
+        conn: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        amt: Option<usize>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        encoding: Option<Encoding>,
+    },
+    #[serde(rename = "http.close")]
+    HttpClose { conn: String },
+
+    // ---- ftplib ----
+    #[serde(rename = "ftp.connect")]
+    FtpConnect {
+        host: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        port: Option<u16>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        timeout: Option<f64>,
+    },
+    #[serde(rename = "ftp.login")]
+    FtpLogin {
+        conn: String,
+        #[serde(default = "default_user")]
+        user: String,
+        #[serde(default)]
+        passwd: String,
+        #[serde(default)]
+        acct: String,
+    },
+    #[serde(rename = "ftp.getwelcome")]
+    FtpGetwelcome { conn: String },
+    #[serde(rename = "ftp.sendcmd")]
+    FtpSendcmd { conn: String, cmd: String },
+    #[serde(rename = "ftp.voidcmd")]
+    FtpVoidcmd { conn: String, cmd: String },
+    #[serde(rename = "ftp.set_pasv")]
+    FtpSetPasv { conn: String, val: bool },
+    #[serde(rename = "ftp.retrbinary")]
+    FtpRetrbinary {
+        conn: String,
+        cmd: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        blocksize: Option<usize>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rest: Option<u64>,
+        #[serde(default, skip_serializing_if = "is_false")]
+        frames: bool,
+    },
+    #[serde(rename = "ftp.retrlines")]
+    FtpRetrlines {
+        conn: String,
+        #[serde(default = "default_list")]
+        cmd: String,
+    },
+    #[serde(rename = "ftp.storbinary")]
+    FtpStorbinary(FtpStore),
+    #[serde(rename = "ftp.storlines")]
+    FtpStorlines(FtpStore),
+    #[serde(rename = "ftp.dir")]
+    FtpDir {
+        conn: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        args: Vec<String>,
+    },
+    #[serde(rename = "ftp.nlst")]
+    FtpNlst {
+        conn: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        args: Vec<String>,
+    },
+    #[serde(rename = "ftp.rename")]
+    FtpRename {
+        conn: String,
+        fromname: String,
+        toname: String,
+    },
+    #[serde(rename = "ftp.delete")]
+    FtpDelete { conn: String, name: String },
+    #[serde(rename = "ftp.size")]
+    FtpSize { conn: String, name: String },
+    #[serde(rename = "ftp.cwd")]
+    FtpCwd { conn: String, dirname: String },
+    #[serde(rename = "ftp.mkd")]
+    FtpMkd { conn: String, dirname: String },
+    #[serde(rename = "ftp.rmd")]
+    FtpRmd { conn: String, dirname: String },
+    #[serde(rename = "ftp.pwd")]
+    FtpPwd { conn: String },
+    #[serde(rename = "ftp.abort")]
+    FtpAbort { conn: String },
+    #[serde(rename = "ftp.quit")]
+    FtpQuit { conn: String },
+    #[serde(rename = "ftp.close")]
+    FtpClose { conn: String },
+    #[serde(rename = "ftp.set_debuglevel")]
+    FtpSetDebuglevel { conn: String, level: u8 },
+}
+
+impl Op {
+    /// An `http.*` op (Python's `http.client`).
+    pub fn is_http(&self) -> bool {
+        self.name().starts_with("http.")
+    }
+
+    /// An `ftp.*` op (Python's `ftplib`).
+    pub fn is_ftp(&self) -> bool {
+        self.name().starts_with("ftp.")
+    }
+
+    /// The existing handle the op acts on: its `sock` (`s…`) or `conn` (`h…`, `f…`)
+    /// argument. `None` for ops that act on no handle (`ping`, `socket`, `select`,
+    /// `http.open`, `ftp.connect`, …). The relay routes by it and the page uses it to
+    /// find the card or panel a call belongs to.
+    pub fn handle(&self) -> Option<&str> {
+        match self {
+            Op::Setsockopt { sock, .. }
+            | Op::Getsockopt { sock, .. }
+            | Op::Setblocking { sock, .. }
+            | Op::Settimeout { sock, .. }
+            | Op::Bind { sock, .. }
+            | Op::Listen { sock, .. }
+            | Op::Accept { sock }
+            | Op::Sendto { sock, .. }
+            | Op::Getsockname { sock }
+            | Op::Getpeername { sock }
+            | Op::Shutdown { sock, .. }
+            | Op::Close { sock }
+            | Op::TcpInfo { sock }
+            | Op::Pipe { sock, .. }
+            | Op::Connect(ConnectArgs { sock, .. })
+            | Op::ConnectEx(ConnectArgs { sock, .. })
+            | Op::Send(SendArgs { sock, .. })
+            | Op::Sendall(SendArgs { sock, .. })
+            | Op::Recv(RecvArgs { sock, .. })
+            | Op::Recvfrom(RecvArgs { sock, .. }) => Some(sock),
+            Op::HttpRequest { conn, .. }
+            | Op::HttpPutrequest { conn, .. }
+            | Op::HttpPutheader { conn, .. }
+            | Op::HttpEndheaders { conn, .. }
+            | Op::HttpSend { conn, .. }
+            | Op::HttpGetresponse { conn }
+            | Op::HttpRead { conn, .. }
+            | Op::HttpClose { conn }
+            | Op::FtpLogin { conn, .. }
+            | Op::FtpGetwelcome { conn }
+            | Op::FtpSendcmd { conn, .. }
+            | Op::FtpVoidcmd { conn, .. }
+            | Op::FtpSetPasv { conn, .. }
+            | Op::FtpRetrbinary { conn, .. }
+            | Op::FtpRetrlines { conn, .. }
+            | Op::FtpDir { conn, .. }
+            | Op::FtpNlst { conn, .. }
+            | Op::FtpRename { conn, .. }
+            | Op::FtpDelete { conn, .. }
+            | Op::FtpSize { conn, .. }
+            | Op::FtpCwd { conn, .. }
+            | Op::FtpMkd { conn, .. }
+            | Op::FtpRmd { conn, .. }
+            | Op::FtpPwd { conn }
+            | Op::FtpAbort { conn }
+            | Op::FtpQuit { conn }
+            | Op::FtpClose { conn }
+            | Op::FtpSetDebuglevel { conn, .. } => Some(conn),
+            Op::FtpStorbinary(store) | Op::FtpStorlines(store) => Some(&store.conn),
+            Op::Auth { .. }
+            | Op::Ping
+            | Op::Cancel { .. }
+            | Op::Socket { .. }
+            | Op::Select { .. }
+            | Op::HttpOpen { .. }
+            | Op::FtpConnect { .. } => None,
+        }
+    }
+
+    /// A socket op (Python's `socket` and `select`): neither `http.*`, `ftp.*` nor a
+    /// session op.
+    pub fn is_socket(&self) -> bool {
+        !self.is_http()
+            && !self.is_ftp()
+            && !matches!(self, Op::Auth { .. } | Op::Ping | Op::Cancel { .. })
+    }
+
+    /// The op's wire name (`"connect"`, `"http.getresponse"`, …), for logs and messages.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Op::Auth { .. } => "auth",
+            Op::Ping => "ping",
+            Op::Cancel { .. } => "cancel",
+            Op::Socket { .. } => "socket",
+            Op::Setsockopt { .. } => "setsockopt",
+            Op::Getsockopt { .. } => "getsockopt",
+            Op::Setblocking { .. } => "setblocking",
+            Op::Settimeout { .. } => "settimeout",
+            Op::Bind { .. } => "bind",
+            Op::Listen { .. } => "listen",
+            Op::Accept { .. } => "accept",
+            Op::Connect(_) => "connect",
+            Op::ConnectEx(_) => "connect_ex",
+            Op::Send(_) => "send",
+            Op::Sendall(_) => "sendall",
+            Op::Sendto { .. } => "sendto",
+            Op::Recv(_) => "recv",
+            Op::Recvfrom(_) => "recvfrom",
+            Op::Getsockname { .. } => "getsockname",
+            Op::Getpeername { .. } => "getpeername",
+            Op::Shutdown { .. } => "shutdown",
+            Op::Close { .. } => "close",
+            Op::Select { .. } => "select",
+            Op::TcpInfo { .. } => "tcp_info",
+            Op::Pipe { .. } => "pipe",
+            Op::HttpOpen { .. } => "http.open",
+            Op::HttpRequest { .. } => "http.request",
+            Op::HttpPutrequest { .. } => "http.putrequest",
+            Op::HttpPutheader { .. } => "http.putheader",
+            Op::HttpEndheaders { .. } => "http.endheaders",
+            Op::HttpSend { .. } => "http.send",
+            Op::HttpGetresponse { .. } => "http.getresponse",
+            Op::HttpRead { .. } => "http.read",
+            Op::HttpClose { .. } => "http.close",
+            Op::FtpConnect { .. } => "ftp.connect",
+            Op::FtpLogin { .. } => "ftp.login",
+            Op::FtpGetwelcome { .. } => "ftp.getwelcome",
+            Op::FtpSendcmd { .. } => "ftp.sendcmd",
+            Op::FtpVoidcmd { .. } => "ftp.voidcmd",
+            Op::FtpSetPasv { .. } => "ftp.set_pasv",
+            Op::FtpRetrbinary { .. } => "ftp.retrbinary",
+            Op::FtpRetrlines { .. } => "ftp.retrlines",
+            Op::FtpStorbinary(_) => "ftp.storbinary",
+            Op::FtpStorlines(_) => "ftp.storlines",
+            Op::FtpDir { .. } => "ftp.dir",
+            Op::FtpNlst { .. } => "ftp.nlst",
+            Op::FtpRename { .. } => "ftp.rename",
+            Op::FtpDelete { .. } => "ftp.delete",
+            Op::FtpSize { .. } => "ftp.size",
+            Op::FtpCwd { .. } => "ftp.cwd",
+            Op::FtpMkd { .. } => "ftp.mkd",
+            Op::FtpRmd { .. } => "ftp.rmd",
+            Op::FtpPwd { .. } => "ftp.pwd",
+            Op::FtpAbort { .. } => "ftp.abort",
+            Op::FtpQuit { .. } => "ftp.quit",
+            Op::FtpClose { .. } => "ftp.close",
+            Op::FtpSetDebuglevel { .. } => "ftp.set_debuglevel",
+        }
+    }
+}
+
+/// Every op's wire name, in catalogue order (the names [`Op::name`] returns). Tests
+/// check it against what the decoder accepts, so it cannot fall behind [`Op`].
+pub const OP_NAMES: &[&str] = &[
+    "auth",
+    "ping",
+    "cancel",
+    "socket",
+    "setsockopt",
+    "getsockopt",
+    "setblocking",
+    "settimeout",
+    "bind",
+    "listen",
+    "accept",
+    "connect",
+    "connect_ex",
+    "send",
+    "sendall",
+    "sendto",
+    "recv",
+    "recvfrom",
+    "getsockname",
+    "getpeername",
+    "shutdown",
+    "close",
+    "select",
+    "tcp_info",
+    "pipe",
+    "http.open",
+    "http.request",
+    "http.putrequest",
+    "http.putheader",
+    "http.endheaders",
+    "http.send",
+    "http.getresponse",
+    "http.read",
+    "http.close",
+    "ftp.connect",
+    "ftp.login",
+    "ftp.getwelcome",
+    "ftp.sendcmd",
+    "ftp.voidcmd",
+    "ftp.set_pasv",
+    "ftp.retrbinary",
+    "ftp.retrlines",
+    "ftp.storbinary",
+    "ftp.storlines",
+    "ftp.dir",
+    "ftp.nlst",
+    "ftp.rename",
+    "ftp.delete",
+    "ftp.size",
+    "ftp.cwd",
+    "ftp.mkd",
+    "ftp.rmd",
+    "ftp.pwd",
+    "ftp.abort",
+    "ftp.quit",
+    "ftp.close",
+    "ftp.set_debuglevel",
+];
