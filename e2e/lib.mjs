@@ -72,7 +72,8 @@ export async function waitReceived(c, text) {
   await c.locator('.received pre.text').filter({ hasText: new RegExp(`^${text}$`) }).first().waitFor();
 }
 
-/** Saves a screenshot as artifacts/<name>.png. */
-export async function shot(page, name) {
-  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
+/** Saves a screenshot as artifacts/<name>.png (`options` go to page.screenshot,
+ * e.g. `{ fullPage: true }`). */
+export async function shot(page, name, options = {}) {
+  await page.screenshot({ ...options, path: join(ARTIFACTS, `${name}.png`) });
 }
