@@ -1,7 +1,8 @@
 // The page at phone, tablet and desktop widths (390, 1024 and 1440 px), asserted
 // from layout rather than eyeballed: at each width the workbench is driven by
 // clicking (a TCP echo exchange with the echo lab, an own server with its client,
-// a connected UDP socket), then the HTTP and FTP tabs are used, and every view
+// a connected UDP socket, a refused connect), then the HTTP and FTP tabs are
+// used; the relay dropdown and the lost-relay banner are shown too. Every view
 // must have no horizontal scroll, no control covered by another element, no text
 // spilling out of its panel, and text contrast that meets WCAG AA.
 import { test } from 'node:test';
@@ -9,7 +10,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { open, card, newSocket, fill, click, waitReceived, shot, ARTIFACTS } from '../lib.mjs';
+import { launch, open, card, newSocket, fill, click, waitReceived, shot, ARTIFACTS, URL } from '../lib.mjs';
 
 const WIDTHS = [390, 1024, 1440];
 const HEIGHT = 860;
@@ -305,3 +306,14 @@ for (const width of WIDTHS) {
     }
   });
 }
+
+test('at 390 px: the lost-relay banner wraps and is readable', async () => {
+  const { browser, page } = await launch(`${URL}?relay=ws://127.0.0.1:${await freePort()}/ws`);
+  try {
+    await page.setViewportSize({ width: 390, height: HEIGHT });
+    await page.locator('.banner-lost').waitFor();
+    await audit(page, 'layout-390-lost', findings);
+  } finally {
+    await browser.close();
+  }
+});
