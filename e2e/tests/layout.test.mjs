@@ -8,26 +8,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { launch, open, card, newSocket, fill, click, waitReceived, shot, ARTIFACTS, URL } from '../lib.mjs';
+import {
+  launch, open, card, newSocket, fill, click, waitReceived, shot, freePort, ARTIFACTS, URL,
+} from '../lib.mjs';
 
-const WIDTHS = [390, 1024, 1440];
+// LAYOUT_WIDTHS=320,768 checks other widths (a comma-separated list).
+const WIDTHS = (process.env.LAYOUT_WIDTHS ?? '390,1024,1440').split(',').map(Number);
 const HEIGHT = 860;
 
 /** The panels text must stay inside; the boxes whose own text must fit them. */
 const PANELS = '.top, .tabs, .banner, .auth, .new-socket, article.card, .select-panel, '
   + '.timeline, .transcript, .http-panel, .ftp-panel';
 const TIGHT = '.tl-row, .tl-heads, .card-head';
-
-/** A loopback TCP port that nothing listens on now (bound, then released). */
-async function freePort() {
-  const server = createServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** Measures the current view in the page; returns every finding, grouped. Runs in
  * the browser (passed to page.evaluate), so it must be self-contained. */
