@@ -272,7 +272,12 @@ async function useFtp(page) {
   await panel.getByLabel('ftp user', { exact: true }).fill('learner');
   await panel.getByLabel('ftp password', { exact: true }).fill('learner');
   await panel.getByRole('button', { name: 'connect and log in', exact: true }).click();
-  await panel.locator('tr.remote[data-name="welcome.txt"]').waitFor();
+  const file = panel.locator('tr.remote[data-name="welcome.txt"]');
+  await Promise.all([
+    page.waitForEvent('download'),
+    file.getByRole('button', { name: 'download', exact: true }).click(),
+  ]);
+  await panel.locator('.transfer[data-name="welcome.txt"][data-done="true"]').waitFor();
 }
 
 const findings = {};
