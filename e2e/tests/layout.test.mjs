@@ -158,10 +158,16 @@ function measure({ panels, tight }) {
     // Inactive controls are exempt (WCAG 1.4.3).
     if (el.closest(':disabled')) continue;
     const cs = getComputedStyle(el);
+    // The middle of the text as shown: an ellipsis cuts it at the element's edge.
     const text = ownText(el)[0];
-    const box = (text ? (() => { const r = document.createRange(); r.selectNodeContents(text); return r; })() : el)
-      .getBoundingClientRect();
-    const [x, y] = [box.left + box.width / 2, box.top + box.height / 2];
+    const range = document.createRange();
+    if (text) range.selectNodeContents(text);
+    let { left, right, top, bottom } = (text ? range : el).getBoundingClientRect();
+    if (cs.overflowX !== 'visible') {
+      const own = el.getBoundingClientRect();
+      [left, right] = [Math.max(left, own.left), Math.min(right, own.right)];
+    }
+    const [x, y] = [(left + right) / 2, (top + bottom) / 2];
     let bg = backgroundOf(el, x, y);
     let fg = over(rgba(cs.color), bg);
     // Translucent ancestors (a released card) fade text and background alike
