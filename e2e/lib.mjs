@@ -4,6 +4,7 @@
 // CHROMIUM and ARTIFACTS.
 import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 
 export const URL = process.env.SOCKLAB_URL ?? 'http://127.0.0.1:8080/';
@@ -72,7 +73,17 @@ export async function waitReceived(c, text) {
   await c.locator('.received pre.text').filter({ hasText: new RegExp(`^${text}$`) }).first().waitFor();
 }
 
-/** Saves a screenshot as artifacts/<name>.png. */
-export async function shot(page, name) {
-  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
+/** A loopback TCP port that nothing listens on now (bound, then released). */
+export async function freePort() {
+  const server = createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Saves a screenshot as artifacts/<name>.png (`options` go to page.screenshot,
+ * e.g. `{ fullPage: true }`). */
+export async function shot(page, name, options = {}) {
+  await page.screenshot({ ...options, path: join(ARTIFACTS, `${name}.png`) });
 }

@@ -5,10 +5,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
-import { open, card, newSocket, fill, click, waitState, waitReceived, shot, ARTIFACTS } from '../lib.mjs';
+import { open, card, newSocket, fill, click, waitState, waitReceived, shot, freePort, ARTIFACTS } from '../lib.mjs';
 
 let browser, page, errors, readyMs;
 
@@ -19,15 +18,6 @@ before(async () => {
 after(async () => {
   await browser?.close();
 });
-
-/** A loopback TCP port that nothing listens on (bound, then released). */
-async function closedPort() {
-  const server = createServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 test('the relay hello names the labs', async () => {
   await page.locator('details.hello summary').click();
@@ -133,7 +123,7 @@ test('UDP echo: sendto and recvfrom', async () => {
 });
 
 test('connect to a closed port shows the Python error', async () => {
-  const port = await closedPort();
+  const port = await freePort();
   const s = await newSocket(page, 's5');
   await fill(s, 'port', port);
   await click(s, 'connect');
