@@ -28,6 +28,9 @@ pub enum Event {
     },
     #[serde(rename = "incoming")]
     Incoming { sock: String, addr: Addr },
+    /// The kernel's own state of a TCP connection (`crate::kernel`).
+    #[serde(rename = "kernel")]
+    Kernel(crate::kernel::KernelState),
     #[serde(rename = "data")]
     Data {
         sock: String,

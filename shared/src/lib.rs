@@ -23,6 +23,7 @@ pub mod error;
 pub mod event;
 pub mod field_error;
 pub mod health;
+pub mod kernel;
 pub mod op;
 pub mod op_args;
 pub mod reply;
@@ -37,6 +38,7 @@ pub use event::{
     SockState,
 };
 pub use health::Health;
+pub use kernel::{KernelSource, KernelState};
 pub use op::Op;
 pub use op_args::{ConnectArgs, FtpStore, RecvArgs, SendArgs};
 pub use reply::{OkBody, Outcome, Reply, ServerFrame, TcpInfo};

@@ -217,6 +217,8 @@ impl State {
             // HTTP/FTP events were given to the HTTP and FTP panels' slices;
             // the socket cards have nothing to show for them.
             Event::Wire { .. } | Event::FtpBlock { .. } | Event::FtpLine { .. } => {}
+            // Shown by the timeline and the cards from issue 11 on.
+            Event::Kernel(_) => {}
         }
     }
 
