@@ -112,7 +112,7 @@ macro_rules! tutorial_exchange {
 }
 
 #[tokio::test]
-async fn seed_article_echo_in_one_session() {
+async fn tutorial_echo_in_one_session() {
     let relay = start_default().await;
     let mut c = Client::connect(&relay).await;
     tutorial_exchange!(&mut c, &mut c);
@@ -120,7 +120,7 @@ async fn seed_article_echo_in_one_session() {
 }
 
 #[tokio::test]
-async fn seed_article_echo_across_two_sessions() {
+async fn tutorial_echo_across_two_sessions() {
     let relay = start_default().await;
     let mut server = Client::connect(&relay).await;
     let mut client = Client::connect(&relay).await;

@@ -90,7 +90,7 @@ async fn run_select_server(srv: &mut Client, sock: &str, clients: usize) -> usiz
 }
 
 #[tokio::test]
-async fn seed_article_select_server_echoes_three_clients() {
+async fn tutorial_select_server_echoes_three_clients() {
     let relay = start_default().await;
     let mut srv = Client::connect(&relay).await;
     let mut cli = Client::connect(&relay).await;
