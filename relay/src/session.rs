@@ -577,7 +577,7 @@ impl Session {
             }
             IoDone::Http(done) => self.on_http(done),
             IoDone::Ftp(done) => self.on_ftp(done),
-            IoDone::Aborted => {}
+            IoDone::Aborted => self.on_released(),
         }
     }
 

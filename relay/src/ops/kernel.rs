@@ -14,12 +14,14 @@ use crate::session::Session;
 use crate::sock::{Os, Sock};
 use shared::{Event, KernelSource, KernelState, SockType};
 use std::net::SocketAddr;
+use std::sync::{Arc, Weak};
+use tokio::net::TcpStream;
 use tokio::time::Instant;
 
 /// A TCP connection the session is about to close: what lingering needs.
 pub struct Closing {
-    local: SocketAddr,
-    peer: SocketAddr,
+    pair: (SocketAddr, SocketAddr),
+    fd: Weak<TcpStream>,
 }
 
 impl Closing {
@@ -31,8 +33,8 @@ impl Closing {
         };
         let local = s.local_addr().ok()?;
         Some(Closing {
-            local,
-            peer: st.peer,
+            pair: (local, st.peer),
+            fd: Arc::downgrade(&st.io),
         })
     }
 }
@@ -70,15 +72,19 @@ impl Session {
     }
 
     /// Starts watching the connection `h` had, now closed; its first state is
-    /// reported by the next [`Session::tick_lingering`] whatever it is.
+    /// reported, whatever it is, by the first [`Session::tick_lingering`] after
+    /// the relay has released its descriptor.
     pub fn linger(&mut self, h: &str, closing: Closing) {
-        self.lingering.watch(
-            h.to_owned(),
-            closing.local,
-            closing.peer,
-            None,
-            Instant::now(),
-        );
+        self.lingering
+            .watch(h.to_owned(), closing.pair, closing.fd, None, Instant::now());
+    }
+
+    /// An aborted I/O future was dropped, maybe the last holder of a closed
+    /// connection's descriptor: its first state is reported now.
+    pub fn on_released(&mut self) {
+        if self.lingering.has_unreported() {
+            self.tick_lingering();
+        }
     }
 
     /// Asks the kernel about the closed connections it may still hold; one
