@@ -265,12 +265,11 @@ impl Session {
                     timer.as_mut().reset(d);
                 }
             }
-            if lingering == self.lingering.is_empty() {
-                lingering = !lingering;
-                if lingering {
-                    linger_tick.as_mut().reset(Instant::now() + linger::TICK);
-                }
+            let watching = !self.lingering.is_empty();
+            if watching && !lingering {
+                linger_tick.as_mut().reset(Instant::now() + linger::TICK);
             }
+            lingering = watching;
             let room = self.out.bytes() < OUTBOX_HIGH_WATER;
             let read_ws = room && self.budget.piped() < PIPE_HIGH_WATER;
             tokio::select! {
