@@ -61,6 +61,11 @@ async fn server_closes_first(c: &mut Client, reuse: bool) -> (u16, SocketAddr, S
     assert_eq!(closed["reason"], "peer");
     c.ok(json!({"op": "close", "sock": client})).await;
     c.ok(json!({"op": "close", "sock": l})).await;
+    // The session sees it too: the server's handle lingers in TIME_WAIT.
+    let lingering = lingering_until(c, &server, "TIME_WAIT").await;
+    for e in &lingering {
+        assert_lingering(e, (local, peer));
+    }
     (p, local, peer)
 }
 
