@@ -8,10 +8,16 @@
 //! reports each change once, until the kernel forgets the pair (reported as
 //! `CLOSED`) or [`MAX_WATCH`] has passed. It is bounded: at most
 //! [`MAX_LINGERING`] connections per session, the oldest forgotten first.
+//!
+//! A closed handle's descriptor is released only when the last of its aborted
+//! I/O futures is dropped (they share it); until then the kernel still sees an
+//! open socket, so a connection is asked about only once its descriptor is gone.
 
 use crate::sock_diag;
 use std::net::SocketAddr;
+use std::sync::Weak;
 use std::time::Duration;
+use tokio::net::TcpStream;
 use tokio::time::Instant;
 
 /// How often the kernel is asked while something lingers.
@@ -39,6 +45,8 @@ struct Watched {
     peer: SocketAddr,
     last: Option<&'static str>,
     until: Instant,
+    /// The descriptor, while something still holds it.
+    fd: Weak<TcpStream>,
 }
 
 /// The closed connections of one session that the kernel may still hold.
@@ -48,13 +56,13 @@ pub struct Lingering {
 }
 
 impl Lingering {
-    /// Starts watching the connection `local → peer` that handle `sock` had.
-    /// `last` is the state already reported for it, if any.
+    /// Starts watching the connection `local → peer` that handle `sock` had,
+    /// once `fd` is released. `last` is the state already reported for it, if any.
     pub fn watch(
         &mut self,
         sock: String,
-        local: SocketAddr,
-        peer: SocketAddr,
+        (local, peer): (SocketAddr, SocketAddr),
+        fd: Weak<TcpStream>,
         last: Option<&'static str>,
         now: Instant,
     ) {
@@ -67,11 +75,17 @@ impl Lingering {
             peer,
             last,
             until: now + MAX_WATCH,
+            fd,
         });
     }
 
     pub fn is_empty(&self) -> bool {
         self.watched.is_empty()
+    }
+
+    /// Whether a connection has not had its first state reported yet.
+    pub fn has_unreported(&self) -> bool {
+        self.watched.iter().any(|w| w.last.is_none())
     }
 
     /// Asks the kernel about every watched connection; returns the changes and
@@ -80,6 +94,9 @@ impl Lingering {
     pub fn tick(&mut self, now: Instant) -> Vec<Change> {
         let mut changes = Vec::new();
         self.watched.retain_mut(|w| {
+            if w.fd.strong_count() > 0 {
+                return now < w.until;
+            }
             let seen = match sock_diag::lookup(w.local, w.peer) {
                 Ok(seen) => seen,
                 Err(e) => {
@@ -140,7 +157,13 @@ mod tests {
         );
         let mut l = Lingering::default();
         drop(client);
-        l.watch("s2".into(), c, s, Some("ESTABLISHED"), Instant::now());
+        l.watch(
+            "s2".into(),
+            (c, s),
+            Weak::new(),
+            Some("ESTABLISHED"),
+            Instant::now(),
+        );
         let changes = tick_until(&mut l, "FIN_WAIT2");
         assert!(changes.iter().all(|ch| ch.sock == "s2" && ch.peer == s));
         // The peer reads EOF and closes: the first closer enters TIME_WAIT.
@@ -167,8 +190,8 @@ mod tests {
         let mut l = Lingering::default();
         l.watch(
             "s1".into(),
-            local,
-            peer,
+            (local, peer),
+            Weak::new(),
             Some("ESTABLISHED"),
             Instant::now(),
         );
@@ -185,7 +208,13 @@ mod tests {
         let start = Instant::now();
         for i in 0..(MAX_LINGERING + 10) {
             let local: SocketAddr = format!("127.0.0.1:{}", 40000 + i).parse().expect("addr");
-            l.watch(format!("s{i}"), local, peer, Some("CLOSED"), start);
+            l.watch(
+                format!("s{i}"),
+                (local, peer),
+                Weak::new(),
+                Some("CLOSED"),
+                start,
+            );
         }
         assert_eq!(l.watched.len(), MAX_LINGERING);
         assert_eq!(l.watched.first().map(|w| w.sock.as_str()), Some("s10"));

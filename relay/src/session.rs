@@ -1,11 +1,13 @@
 //! One browser session: one WebSocket, one task, one `select!` loop.
 //!
 //! The session is the only owner of its handle table (`socks`), its pending
-//! requests, its deadlines, its outbox and its [`Budget`]. The loop waits on six
-//! things at once: the WebSocket (requests and piped bytes), the session's socket
-//! futures ([`crate::io`]), the earliest request deadline, the auth deadline
-//! (until `auth` succeeds), the idle timer and relay shutdown; it also writes
-//! queued frames to the WebSocket. Operations are implemented in `ops/` as
+//! requests, its deadlines, its outbox, its [`Budget`] and its closed connections
+//! the kernel still holds ([`Lingering`]). The loop waits on seven things at
+//! once: the WebSocket (requests and piped bytes), the session's socket futures
+//! ([`crate::io`]), the earliest request deadline, the linger tick (only while
+//! closed connections are watched), the auth deadline (until `auth` succeeds),
+//! the idle timer and relay shutdown; it also writes queued frames to the
+//! WebSocket. Operations are implemented in `ops/` as
 //! methods on [`Session`] that return an [`crate::ops::OpResult`]; the reply is
 //! written in one place (`ops/outcome.rs`). This file owns the loop, the request
 //! bookkeeping (pending ids, deadlines, cancel, what each pending request holds of
@@ -14,6 +16,7 @@
 
 use crate::budget::{Budget, Charge};
 use crate::io::{IoDone, IoFuture};
+use crate::linger::{self, Lingering};
 use crate::ops::PendingSelect;
 use crate::oserror::{bad_handle, bad_request, limit, timed_out};
 use crate::outbox::Outbox;
@@ -104,6 +107,8 @@ pub struct Session {
     dirty: bool,
     /// Set when the session must end: close code and reason.
     closing: Option<(u16, String)>,
+    /// Closed connections the kernel may still hold (see `linger.rs`).
+    pub(crate) lingering: Lingering,
 }
 
 /// Runs a session to its end. `permit` is `Err` when admission was refused: the
@@ -198,6 +203,7 @@ impl Session {
             budget,
             dirty: false,
             closing: None,
+            lingering: Lingering::default(),
         }
     }
 
@@ -215,6 +221,10 @@ impl Session {
         let auth_deadline = tokio::time::sleep(auth_timeout);
         tokio::pin!(auth_deadline);
         let mut shutdown = self.relay.shutdown.clone();
+        // Armed only while closed connections linger: no timer otherwise.
+        let linger_tick = tokio::time::sleep(linger::TICK);
+        tokio::pin!(linger_tick);
+        let mut lingering = false;
 
         let hello = self.relay.hello(&self.name);
         self.out.event(Event::Hello(hello));
@@ -255,6 +265,11 @@ impl Session {
                     timer.as_mut().reset(d);
                 }
             }
+            let watching = !self.lingering.is_empty();
+            if watching && !lingering {
+                linger_tick.as_mut().reset(Instant::now() + linger::TICK);
+            }
+            lingering = watching;
             let room = self.out.bytes() < OUTBOX_HIGH_WATER;
             let read_ws = room && self.budget.piped() < PIPE_HIGH_WATER;
             tokio::select! {
@@ -282,6 +297,10 @@ impl Session {
                 }
                 _ = &mut timer, if next_deadline.is_some() => {
                     self.on_deadlines(Instant::now());
+                }
+                _ = &mut linger_tick, if lingering && room => {
+                    self.tick_lingering();
+                    linger_tick.as_mut().reset(Instant::now() + linger::TICK);
                 }
                 _ = &mut auth_deadline, if !self.authed => {
                     self.closing = Some((1008, format!(
@@ -557,7 +576,7 @@ impl Session {
             }
             IoDone::Http(done) => self.on_http(done),
             IoDone::Ftp(done) => self.on_ftp(done),
-            IoDone::Aborted => {}
+            IoDone::Aborted => self.on_released(),
         }
     }
 

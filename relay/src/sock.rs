@@ -199,6 +199,9 @@ pub struct Sock {
     pub opts: Vec<(OptName, i64)>,
     /// An error from a background (non-blocking) connect, not yet reported.
     pub pending_error: Option<ErrorBody>,
+    /// The kernel's TCP state last reported in a `kernel` event (`CLOSE`, a new
+    /// socket's, is never reported).
+    pub kernel: &'static str,
 }
 
 impl Sock {
@@ -220,6 +223,7 @@ impl Sock {
             lease: None,
             opts: Vec::new(),
             pending_error: None,
+            kernel: "CLOSE",
         }
     }
 

@@ -8,6 +8,7 @@
 //!   fill the bounded buffers;
 //! - `send.rs`: the write side (`send`, `sendall`, `sendto`, `connect`, `connect_ex`);
 //! - `select.rs`: `select`;
+//! - `kernel.rs`: the `kernel` events (the kernel's TCP state, also after `close`);
 //! - `outcome.rs`: what an op returns, and the one place a reply is written;
 //! - `pipe.rs`: streaming mode;
 //! - `http.rs`: `http.*` (http.client), on top of `crate::http`;
@@ -15,6 +16,7 @@
 
 mod ftp;
 mod http;
+mod kernel;
 mod outcome;
 mod pipe;
 mod recv;
@@ -22,6 +24,7 @@ mod select;
 mod send;
 mod socket;
 
+pub use kernel::Closing;
 pub use outcome::{OpResult, Outcome, Then};
 pub use select::PendingSelect;
 

@@ -36,6 +36,9 @@ pub enum Then {
     /// `pipe`: bytes the socket had buffered go out as frames after the `ok`
     /// (docs/protocol.md "Streaming mode (`pipe`) and binary frames").
     PushBuffered(String),
+    /// `close` of a TCP connection: the state the kernel holds right after the
+    /// close follows the `ok` (docs/protocol.md "`kernel`").
+    Linger,
 }
 
 impl Outcome {
@@ -64,6 +67,7 @@ impl Session {
                 match then {
                     Then::Cancel(target) => self.abandon(target, cancelled(target)),
                     Then::PushBuffered(h) => self.push_buffered(&h),
+                    Then::Linger => self.tick_lingering(),
                 }
             }
             Ok(Outcome::Later) => {}

@@ -122,5 +122,6 @@ impl Session {
             sock: h.to_owned(),
             reason,
         });
+        self.report_kernel(h);
     }
 }

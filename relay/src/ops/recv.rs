@@ -139,6 +139,7 @@ impl Session {
         let sock = Sock::new(family, kind, Os::Stream(StreamSock::new(stream, peer)));
         self.socks.insert(new.clone(), sock);
         self.set_state(&new, SockState::Established);
+        self.report_kernel(&new);
         self.arm_reader(&new);
         self.arm_reader(listener);
         OkBody::Accept {
@@ -237,6 +238,7 @@ impl Session {
                     SockState::CloseWait
                 };
                 self.set_state(h, to);
+                self.report_kernel(h);
                 self.out.event(Event::Closed {
                     sock: h.to_owned(),
                     reason: CloseReason::Peer,
@@ -282,6 +284,7 @@ impl Session {
                 st.error = Some(err);
                 st.reset = reset;
                 self.set_state(h, SockState::Closed);
+                self.report_kernel(h);
                 self.out.event(Event::Closed {
                     sock: h.to_owned(),
                     reason: if reset {

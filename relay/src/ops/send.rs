@@ -440,6 +440,7 @@ impl Session {
                 }
                 s.os = Os::Stream(StreamSock::new(stream, peer));
                 self.set_state(h, SockState::Established);
+                self.report_kernel(h);
                 self.arm_reader(h);
                 Ok(OkBody::Empty {})
             }
@@ -517,6 +518,7 @@ impl Session {
                     self.take_pending(id);
                     self.complete(id, Err(e));
                 }
+                self.report_kernel(h);
             }
             (BusyKind::Connect { .. }, Ok(_)) => {}
         }

@@ -1,12 +1,13 @@
 //! Socket life cycle and configuration: `socket`, `setsockopt`/`getsockopt`,
 //! `setblocking`/`settimeout`, `bind`, `listen`, `getsockname`/`getpeername`,
-//! `shutdown`, `close`, `tcp_info`, and the `state`/`closed` events they cause.
+//! `shutdown`, `close`, `tcp_info`, and the `state`/`closed` events they cause
+//! (the `kernel` events are `kernel.rs`'s; this file says when).
 //!
 //! Reads and writes are in `recv.rs` and `send.rs`; this file must not perform I/O
 //! on a socket's data.
 
 use crate::io::{self, IoDone};
-use crate::ops::{OpResult, Outcome};
+use crate::ops::{Closing, OpResult, Outcome, Then};
 use crate::oserror::{bad_handle, from_io};
 use crate::policy::Policy;
 use crate::resolve::{self, Purpose};
@@ -178,6 +179,7 @@ impl Session {
         let s = self.sock(h)?;
         if listen(s, cap, &policy)? {
             self.set_state(h, SockState::Listen);
+            self.report_kernel(h);
             self.arm_reader(h);
         }
         Ok(Outcome::empty())
@@ -213,6 +215,7 @@ impl Session {
             };
             self.set_state(h, to);
         }
+        self.report_kernel(h);
         self.serve_readers(h);
         Ok(Outcome::empty())
     }
@@ -223,17 +226,19 @@ impl Session {
         } else if self.ftp.contains_key(h) {
             self.ftp_drop(h)?;
         } else {
-            self.close_handle(h)?;
+            return self.close_handle(h);
         }
         Ok(Outcome::empty())
     }
 
     /// Closes a handle at once: every request still pending on it replies `EBADF`,
-    /// its futures are aborted and its OS socket is released.
-    pub fn close_handle(&mut self, h: &str) -> Result<(), ErrorBody> {
+    /// its futures are aborted and its OS socket is released. A TCP connection
+    /// is then watched while the kernel holds it (its first state follows the reply).
+    fn close_handle(&mut self, h: &str) -> OpResult {
         let Some(s) = self.socks.get_mut(h) else {
             return Err(bad_handle(h));
         };
+        let lingers = Closing::of(s);
         let ids = s.close_requests();
         let was_connected = matches!(s.os, Os::Stream(_) | Os::Connecting);
         let piped_bytes = s.pipe_queued();
@@ -260,7 +265,13 @@ impl Session {
         }
         self.socks.remove(h);
         self.mark_dirty();
-        Ok(())
+        Ok(match lingers {
+            Some(closing) => {
+                self.linger(h, closing);
+                Outcome::then_empty(Then::Linger)
+            }
+            None => Outcome::empty(),
+        })
     }
 
     pub fn op_tcp_info(&mut self, h: &str) -> OpResult {
