@@ -203,7 +203,8 @@ test('anonymous is read-only: a failed delete and a failed upload read as failur
   await row('welcome.txt').getByRole('button', { name: 'delete', exact: true }).click();
   const failed = panel.locator('[data-testid="ftp-status"].err', { hasText: /^ftplib\.error_perm: 5\d\d/ });
   await failed.waitFor();
-  await py().locator('.py-err', { hasText: /^ftplib\.error_perm: 5\d\d/ }).waitFor();
+  await py().locator('.py-entry', { hasText: 'print(ftp2.delete("welcome.txt"))' })
+    .locator('.py-err', { hasText: /^ftplib\.error_perm: 5\d\d/ }).waitFor();
   // The failure stays: no re-reading overwrites it with a green 226.
   await btn('pwd').and(page.locator(':enabled')).waitFor();
   assert.equal(await failed.count(), 1);
