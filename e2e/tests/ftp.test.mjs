@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { open, shot, ARTIFACTS } from '../lib.mjs';
+import { downloadAndCopyPy, open, shot, ARTIFACTS } from '../lib.mjs';
 
 let browser, page, errors, panel;
 
@@ -173,19 +173,10 @@ test('nothing runs after quit(): no pwd/dir, no Errno 9, the browser is gone', a
 });
 
 test('the FTP tab copies and downloads its .py, and python3 prints what the page shows', async () => {
-  await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
-  const [dl] = await Promise.all([
-    page.waitForEvent('download'),
-    btn('download .py').click(),
-  ]);
-  assert.equal(dl.suggestedFilename(), 'socklab_ftp.py');
   const path = join(disk, 'socklab_ftp.py');
-  await dl.saveAs(path);
-  const script = readFileSync(path, 'utf8');
+  const { script, name } = await downloadAndCopyPy(page, panel, path);
+  assert.equal(name, 'socklab_ftp.py');
   writeFileSync(join(ARTIFACTS, 'socklab_ftp.py'), script);
-  await btn('copy').click();
-  await panel.locator('.transcript .hint', { hasText: 'copied' }).waitFor();
-  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), script);
   const expected = (await py().getAttribute('data-expected')).split('\n');
   assert.ok(expected.includes('/uploads/new'), expected.join('\n'));
   assert.match(expected.at(-1), /^221/);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { open, shot, ARTIFACTS } from '../lib.mjs';
+import { downloadAndCopyPy, open, shot, ARTIFACTS } from '../lib.mjs';
 
 let browser, page, errors, panel;
 
@@ -168,18 +168,9 @@ test('connections are conn1, conn2 (never the relay\'s h1/h2), and the calls rea
 });
 
 test('the HTTP tab copies and downloads its .py, and python3 prints what the page shows', async () => {
-  await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
-  const [download] = await Promise.all([
-    page.waitForEvent('download'),
-    btn('download .py').click(),
-  ]);
-  assert.equal(download.suggestedFilename(), 'socklab_http.py');
   const path = join(ARTIFACTS, 'socklab_http.py');
-  await download.saveAs(path);
-  const script = readFileSync(path, 'utf8');
-  await btn('copy').click();
-  await panel.locator('.transcript .hint', { hasText: 'copied' }).waitFor();
-  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), script);
+  const { script, name } = await downloadAndCopyPy(page, panel, path);
+  assert.equal(name, 'socklab_http.py');
   const expected = (await panel.locator('[data-testid="http-python"]').getAttribute('data-expected')).split('\n');
   assert.deepEqual(expected, ['200 OK', '200 OK', '200 OK']);
   const out = execFileSync('python3', [path], { timeout: 30_000, encoding: 'utf8' });

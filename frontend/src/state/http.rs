@@ -366,16 +366,21 @@ mod tests {
         Outcome::Ok(body)
     }
 
-    #[test]
-    fn step_mode_follows_http_client_state_machine() {
-        let mut s = HttpState::default();
-        assert!(s.can_open() && !s.can_putrequest());
-        let open = Op::HttpOpen {
+    /// `HTTPConnection("127.0.0.1", 20080)`.
+    fn open_lab() -> Op {
+        Op::HttpOpen {
             host: "127.0.0.1".into(),
             port: Some(20080),
             timeout: None,
             tls: false,
-        };
+        }
+    }
+
+    #[test]
+    fn step_mode_follows_http_client_state_machine() {
+        let mut s = HttpState::default();
+        assert!(s.can_open() && !s.can_putrequest());
+        let open = open_lab();
         s.on_sent(1, &open);
         assert!(!s.can_open(), "busy while pending");
         s.on_replied(1, &ok(OkBody::Conn { conn: "h1".into() }));
@@ -438,12 +443,7 @@ mod tests {
     #[test]
     fn connections_are_named_conn_n_and_cancels_name_the_call() {
         let mut s = HttpState::default();
-        let open = Op::HttpOpen {
-            host: "127.0.0.1".into(),
-            port: Some(20080),
-            timeout: None,
-            tls: false,
-        };
+        let open = open_lab();
         s.on_sent(1, &open);
         s.on_replied(1, &ok(OkBody::Conn { conn: "h2".into() }));
         assert_eq!(s.name("h2"), "conn1");
