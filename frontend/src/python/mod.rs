@@ -96,6 +96,7 @@ pub fn failure(err: &ErrorBody, code: &[String]) -> String {
 /// → `conn1.getresponse()`, `with open(…) as f: print(ftp.retrbinary(…))` →
 /// `ftp.retrbinary(…)`.
 fn bare_call(line: &str) -> &str {
+    let line = line.split("; ").next().unwrap_or(line);
     let line = line.rsplit_once(" as f: ").map_or(line, |(_, l)| l);
     let line = match line.split_once(" = ") {
         Some((vars, call)) if !vars.contains('(') => call,
@@ -304,9 +305,11 @@ mod tests {
             flags: vec![],
             encoding: None,
         });
-        let e = entry(&recv, &Outcome::Err(cancelled)).unwrap();
+        let e = entry(&recv, &Outcome::Err(cancelled.clone())).unwrap();
         assert_eq!(e.skipped.as_deref(), Some("cancelled s1.recv(100)"));
         assert!(!script(&[e]).contains("request 4"));
+        let one_line = call(&recv).unwrap_or_default();
+        assert_eq!(failure(&cancelled, &[one_line]), "cancelled s1.recv(100)");
     }
 
     #[test]
