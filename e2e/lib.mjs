@@ -3,7 +3,7 @@
 // The relay is started by `cargo xtask e2e|test`, which sets SOCKLAB_URL,
 // CHROMIUM and ARTIFACTS.
 import { chromium } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
@@ -86,4 +86,21 @@ export async function freePort() {
  * e.g. `{ fullPage: true }`). */
 export async function shot(page, name, options = {}) {
   await page.screenshot({ ...options, path: join(ARTIFACTS, `${name}.png`) });
+}
+
+/** Clicks `download .py` in `scope`, saves the file at `path`, then clicks `copy`
+ * and checks that the clipboard holds the same text; returns the script. */
+export async function downloadAndCopyPy(page, scope, path) {
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+  const [dl] = await Promise.all([
+    page.waitForEvent('download'),
+    scope.getByRole('button', { name: 'download .py', exact: true }).click(),
+  ]);
+  await dl.saveAs(path);
+  const script = readFileSync(path, 'utf8');
+  await scope.getByRole('button', { name: 'copy', exact: true }).click();
+  await scope.locator('.transcript .hint', { hasText: 'copied' }).waitFor();
+  const copied = await page.evaluate(() => navigator.clipboard.readText());
+  if (copied !== script) throw new Error(`the clipboard differs from ${path}`);
+  return { script, name: dl.suggestedFilename() };
 }

@@ -4,11 +4,12 @@
 // PASV replies and each data connection gets a lane named after its command.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { open, shot } from '../lib.mjs';
+import { downloadAndCopyPy, open, shot, ARTIFACTS } from '../lib.mjs';
 
 let browser, page, errors, panel;
 
@@ -132,6 +133,88 @@ test('active mode opens the data connection the other way', async () => {
   await btn('list').click();
   await panel.locator('.ftp-lane .step', { hasText: /^open active / }).first().waitFor();
   await panel.locator('.ctl', { hasText: /^→ PORT / }).first().waitFor();
+});
+
+const py = () => panel.locator('[data-testid="ftp-python"]');
+const status = () => panel.locator('[data-testid="ftp-status"]');
+
+test('mkd() and pwd() show their return values; the page\'s own re-reading is not transcribed', async () => {
+  await panel.getByLabel('new directory', { exact: true }).fill('new');
+  await btn('mkdir').click();
+  await status().filter({ hasText: /^\/uploads\/new$/ }).waitFor();
+  assert.equal(await status().getAttribute('class'), 'ftp-status ok');
+  await row('new').waitFor();
+  await py().locator('.py-entry', { hasText: 'print(ftp.mkd("new"))' })
+    .locator('.py-out[data-output="/uploads/new"]').waitFor();
+  await btn('pwd').click();
+  await py().locator('.py-entry', { hasText: 'print(ftp.pwd())' })
+    .locator('.py-out[data-output="/uploads"]').waitFor();
+  await status().filter({ hasText: /^\/uploads$/ }).waitFor();
+  // Only the learner's calls: one pwd() (the button), one dir() ("list").
+  const text = await py().innerText();
+  assert.equal((text.match(/ftp\.pwd\(\)/g) ?? []).length, 1, text);
+  assert.equal((text.match(/ftp\.dir\(/g) ?? []).length, 1, text);
+});
+
+test('nothing runs after quit(): no pwd/dir, no Errno 9, the browser is gone', async () => {
+  await btn('quit').click();
+  await panel.locator('[data-testid="ftp-listing"]').waitFor({ state: 'detached' });
+  await status().filter({ hasText: /^221/ }).waitFor();
+  await btn('connect and log in').and(page.locator(':enabled')).waitFor();
+  const lines = (await py().innerText()).trimEnd().split('\n');
+  const quit = lines.findLastIndex((l) => l === 'print(ftp.quit())');
+  assert.ok(quit > 0, lines.join('\n'));
+  assert.deepEqual(lines.slice(quit + 1).filter((l) => !/^221/.test(l)), [], lines.join('\n'));
+  assert.doesNotMatch(lines.join('\n'), /Errno 9|OSError/);
+  for (const name of ['pwd', 'list', 'up', 'quit', 'mkdir', 'upload']) {
+    assert.equal(await btn(name).count(), 0, `no ${name} button without a connection`);
+  }
+  assert.match(await status().getAttribute('class'), /\bok\b/);
+});
+
+test('the FTP tab copies and downloads its .py, and python3 prints what the page shows', async () => {
+  const path = join(disk, 'socklab_ftp.py');
+  const { script, name } = await downloadAndCopyPy(page, panel, path);
+  assert.equal(name, 'socklab_ftp.py');
+  writeFileSync(join(ARTIFACTS, 'socklab_ftp.py'), script);
+  const expected = (await py().getAttribute('data-expected')).split('\n');
+  assert.ok(expected.includes('/uploads/new'), expected.join('\n'));
+  assert.match(expected.at(-1), /^221/);
+  // Run where the uploaded file is (the script opens it by name).
+  const out = execFileSync('python3', [path], { cwd: disk, timeout: 60_000, encoding: 'utf8' });
+  writeFileSync(join(ARTIFACTS, 'socklab_ftp.out'), out);
+  assert.deepEqual(out.trimEnd().split('\n'), expected, script);
+});
+
+test('anonymous is read-only: a failed delete and a failed upload read as failures', async () => {
+  await panel.getByLabel('ftp user', { exact: true }).fill('anonymous');
+  await panel.getByLabel('ftp password', { exact: true }).fill('');
+  await btn('connect and log in').click();
+  await row('welcome.txt').waitFor();
+  await row('welcome.txt').getByRole('button', { name: 'delete', exact: true }).click();
+  const failed = panel.locator('[data-testid="ftp-status"].err', { hasText: /^ftplib\.error_perm: 5\d\d/ });
+  await failed.waitFor();
+  await py().locator('.py-entry', { hasText: 'print(ftp2.delete("welcome.txt"))' })
+    .locator('.py-err', { hasText: /^ftplib\.error_perm: 5\d\d/ }).waitFor();
+  // The failure stays: no re-reading overwrites it with a green 226.
+  await btn('pwd').and(page.locator(':enabled')).waitFor();
+  assert.equal(await failed.count(), 1);
+  assert.equal(await row('welcome.txt').count(), 1);
+
+  const local = join(disk, 'anon.txt');
+  writeFileSync(local, 'not allowed here\n');
+  await panel.getByLabel('file to upload', { exact: true }).setInputFiles(local);
+  await btn('upload').click();
+  const up = panel.locator('.transfer.failed[data-name="anon.txt"][data-failed="true"]');
+  await up.waitFor();
+  assert.match(await up.innerText(), /failed: ftplib\.error_perm: 5\d\d/);
+  assert.equal(await up.locator('progress').getAttribute('aria-invalid'), 'true');
+  await panel.locator('[data-testid="ftp-status"].err').waitFor();
+  for (const width of [390, 1024, 1440]) {
+    await page.setViewportSize({ width, height: 900 });
+    await shot(page, `ftp-failures-${width}`, { fullPage: true });
+  }
+  await page.setViewportSize({ width: 1280, height: 800 });
 });
 
 test('no console errors', () => {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { open, shot, ARTIFACTS } from '../lib.mjs';
+import { downloadAndCopyPy, open, shot, ARTIFACTS } from '../lib.mjs';
 
 let browser, page, errors, panel;
 
@@ -57,12 +57,12 @@ test('simple mode: GET /get shows the exact request bytes and the parsed JSON', 
   assert.equal(body.headers['Accept-Encoding'], 'identity');
   const py = await panel.locator('[data-testid="http-python"]').innerText();
   for (const line of [
-    'conn = http.client.HTTPConnection("127.0.0.1", 20080, timeout=10)',
-    'conn.request("GET", "/get")',
-    'r = conn.getresponse()',
-    'print(r.status, r.reason)',
+    'conn1 = http.client.HTTPConnection("127.0.0.1", 20080, timeout=10)',
+    'conn1.request("GET", "/get")',
+    'r1 = conn1.getresponse()',
+    'print(r1.status, r1.reason)',
     '200 OK',
-    'body = r.read()',
+    'body = r1.read()',
   ]) {
     assert.ok(py.includes(line), `transcript has ${line}:\n${py}`);
   }
@@ -89,12 +89,12 @@ test('simple mode: POST with a header and a JSON body, on the kept-alive connect
       + 'Content-Length: 8\\r\\n\nContent-Type: application/json\\r\\n\n\\r\\n\n',
   );
   assert.equal(out[1], '{"a": 1}');
-  await panel.locator('.calls tr.ok', { hasText: 'body = r.read()' }).nth(1).waitFor();
+  await panel.locator('.calls tr.ok', { hasText: 'body = r1.read()' }).nth(1).waitFor();
   const body = await jsonBody();
   assert.equal(body.method, 'POST');
   assert.deepEqual(body.json, { a: 1 });
   const py = await panel.locator('[data-testid="http-python"]').innerText();
-  assert.ok(py.includes('conn.request("POST", "/post", body=b\'{"a": 1}\', headers={"Content-Type": "application/json"})'), py);
+  assert.ok(py.includes('conn1.request("POST", "/post", body=b\'{"a": 1}\', headers={"Content-Type": "application/json"})'), py);
   // One HTTPConnection for both requests (keep-alive reuse).
   assert.equal((py.match(/HTTPConnection\(/g) ?? []).length, 1, py);
 });
@@ -102,7 +102,7 @@ test('simple mode: POST with a header and a JSON body, on the kept-alive connect
 test('step mode: one button per http.client call, enabled by its state machine', async () => {
   await btn('step by step').click();
   await btn('HTTPConnection').click();
-  await panel.locator('.hint', { hasText: 'connection h2' }).waitFor();
+  await panel.locator('.hint', { hasText: 'connection conn2' }).waitFor();
   const phase = panel.locator('[data-testid="http-phase"]');
   assert.equal(await phase.textContent(), 'Idle');
   assert.equal(await btn('putheader').isDisabled(), true);
@@ -153,6 +153,33 @@ test('step mode: one button per http.client call, enabled by its state machine',
     assert.ok(py.includes(line), `transcript has ${line}:\n${py}`);
   }
   await shot(page, 'http-panel');
+});
+
+test('connections are conn1, conn2 (never the relay\'s h1/h2), and the calls read in transcript order', async () => {
+  const calls = await panel.locator('.calls td code').allTextContents();
+  assert.match(calls[0], /^conn1 = http\.client\.HTTPConnection\(/);
+  assert.equal(calls.at(-1), 'conn2.close()');
+  const code = await panel.locator('[data-testid="http-python"] .py-entry').evaluateAll((entries) =>
+    entries.map((e) => [...e.querySelectorAll('.py-code')].map((c) => c.textContent).join('; ')));
+  // The same calls, in the same order, as the transcript.
+  assert.deepEqual(calls, code);
+  const text = await panel.innerText();
+  assert.doesNotMatch(text, /\bh\d+\b/, text);
+});
+
+test('the HTTP tab copies and downloads its .py, and python3 prints what the page shows', async () => {
+  const path = join(ARTIFACTS, 'socklab_http.py');
+  const { script, name } = await downloadAndCopyPy(page, panel, path);
+  assert.equal(name, 'socklab_http.py');
+  const expected = (await panel.locator('[data-testid="http-python"]').getAttribute('data-expected')).split('\n');
+  assert.deepEqual(expected, ['200 OK', '200 OK', '200 OK']);
+  const out = execFileSync('python3', [path], { timeout: 30_000, encoding: 'utf8' });
+  assert.deepEqual(out.trimEnd().split('\n'), expected, script);
+  for (const width of [390, 1024, 1440]) {
+    await page.setViewportSize({ width, height: 900 });
+    await shot(page, `http-panel-${width}`, { fullPage: true });
+  }
+  await page.setViewportSize({ width: 1280, height: 800 });
 });
 
 test('the session .py replays the HTTP calls with python3', async () => {

@@ -1,24 +1,38 @@
-//! The Sockets tab's Python section: the session's transcript (every
-//! completed call as Python 3, with what it printed or raised) with copy and
-//! download, as a `.py` that reproduces the session against the same servers.
+//! Every tab's Python section: a transcript (every completed call as Python
+//! 3, with what it printed or raised) with copy and download, as a `.py` that
+//! reproduces the calls against the same servers. The Sockets tab shows the
+//! session's transcript with its defaults; the HTTP and FTP panels show their
+//! own calls with their own file name.
 
 use super::transcript::Transcript;
 use crate::log::Log;
 use crate::python::{script, PyEntry};
 use yew::prelude::*;
 
-/// The downloaded file's name.
-const FILE_NAME: &str = "socklab_session.py";
 /// Entries shown on the page (the download always has all of them).
 const SHOWN: usize = 400;
 
-fn download(text: &str) -> Result<(), wasm_bindgen::JsValue> {
-    crate::panel_io::save_as(FILE_NAME, "text/x-python", text.as_bytes())
+fn download(file: &str, text: &str) -> Result<(), wasm_bindgen::JsValue> {
+    crate::panel_io::save_as(file, "text/x-python", text.as_bytes())
 }
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
     pub entries: Log<PyEntry>,
+    /// The downloaded file's name.
+    #[prop_or(AttrValue::Static("socklab_session.py"))]
+    pub file: AttrValue,
+    /// The transcript's classes (`py` on the Sockets tab, `py-lines …` in a panel).
+    #[prop_or_else(|| classes!("py"))]
+    pub class: Classes,
+    #[prop_or_default]
+    pub testid: Option<AttrValue>,
+    /// A first line before the entries.
+    #[prop_or(Some(AttrValue::Static("import socket, select")))]
+    pub head: Option<AttrValue>,
+    /// The section's accessible name.
+    #[prop_or(AttrValue::Static("python transcript"))]
+    pub label: AttrValue,
 }
 
 #[function_component(PythonTranscript)]
@@ -46,13 +60,13 @@ pub fn python_transcript(props: &Props) -> Html {
         })
     };
     let on_download = {
-        let entries = props.entries.clone();
+        let (entries, file) = (props.entries.clone(), props.file.clone());
         Callback::from(move |_| {
-            let _ = download(&script(&entries.items()));
+            let _ = download(&file, &script(&entries.items()));
         })
     };
     html! {
-        <section class="transcript" aria-label="python transcript">
+        <section class="transcript" aria-label={props.label.clone()}>
             <h2>{"Python"}
                 <span class="tools">
                     <button onclick={on_copy}>{"copy"}</button>
@@ -60,8 +74,8 @@ pub fn python_transcript(props: &Props) -> Html {
                     if let Some(c) = *copied { <span class="hint">{c}</span> }
                 </span>
             </h2>
-            <Transcript entries={props.entries.clone()} class="py" head="import socket, select"
-                shown={SHOWN} expected=true />
+            <Transcript entries={props.entries.clone()} class={props.class.clone()} testid={props.testid.clone()}
+                head={props.head.clone()} shown={SHOWN} expected=true />
         </section>
     }
 }

@@ -2,19 +2,13 @@
 //! call, a one-line summary of its result, and the transcript entry.
 //!
 //! Pure: reads `shared` ops and outcomes, knows nothing of the DOM or the
-//! reducer. Variables follow the handles: `f1` is `ftp`, `f2` is `ftp2`, ….
+//! reducer. Variables are the learner's names of the connections
+//! ([`Names`]): the first is `ftp`, the second `ftp2`, ….
 
+use super::names::Names;
 use super::PyEntry;
 use crate::bytes::{py_bytes, py_str};
 use shared::{OkBody, Op, Outcome};
-
-/// The variable of connection `handle` (`f1` → `ftp`).
-pub fn var(handle: &str) -> String {
-    match handle.strip_prefix('f') {
-        Some("1") | None => "ftp".into(),
-        Some(n) => format!("ftp{n}"),
-    }
-}
 
 fn args(list: &[String]) -> String {
     list.iter()
@@ -29,16 +23,18 @@ fn local_name(cmd: &str) -> String {
     name.rsplit('/').next().unwrap_or(name).to_owned()
 }
 
-/// The code of one call; `new_conn` is the handle `ftp.connect` answered.
-pub fn code(op: &Op, new_conn: Option<&str>) -> Vec<String> {
+/// The code of one call; `new_conn` is the handle `ftp.connect` answered
+/// (`None` before its reply).
+pub fn code(op: &Op, names: &Names, new_conn: Option<&str>) -> Vec<String> {
     let one = |s: String| vec![s];
+    let var = |h: &str| names.var(Some(h));
     match op {
         Op::FtpConnect {
             host,
             port,
             timeout,
         } => {
-            let v = var(new_conn.unwrap_or("f1"));
+            let v = names.var(new_conn);
             let mut a = py_str(host);
             if let Some(p) = port {
                 a.push_str(&format!(", {p}"));
@@ -176,12 +172,12 @@ pub fn result(op: &Op, body: &OkBody) -> String {
 }
 
 /// The transcript entry for a completed `ftp.*` call (`None` for other ops).
-pub fn entry(op: &Op, outcome: &Outcome) -> Option<PyEntry> {
+pub fn entry(op: &Op, outcome: &Outcome, names: &Names) -> Option<PyEntry> {
     let new_conn = match outcome {
         Outcome::Ok(OkBody::FtpConnect { conn, .. }) => Some(conn.as_str()),
         _ => None,
     };
-    let code = code(op, new_conn);
+    let code = code(op, names, new_conn);
     if code.is_empty() {
         return None;
     }
@@ -205,12 +201,15 @@ fn code_prints(op: &Op) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use super::super::names::Kind;
     use super::*;
     use shared::request::FtpStore;
     use shared::ErrorBody;
 
     #[test]
     fn the_lines_of_the_article() {
+        let mut names = Names::new(Kind::Ftp);
+        names.add("f1");
         let connect = Op::FtpConnect {
             host: "127.0.0.1".into(),
             port: Some(20021),
@@ -222,6 +221,7 @@ mod tests {
                 conn: "f1".into(),
                 welcome: "220 hi".into(),
             }),
+            &names,
         )
         .unwrap();
         assert_eq!(
@@ -239,7 +239,7 @@ mod tests {
             acct: String::new(),
         };
         assert_eq!(
-            code(&login, None),
+            code(&login, &names, None),
             vec![r#"print(ftp.login("learner", "learner"))"#]
         );
         let retr = Op::FtpRetrbinary {
@@ -250,7 +250,7 @@ mod tests {
             frames: false,
         };
         assert_eq!(
-            code(&retr, None),
+            code(&retr, &names, None),
             vec![
                 r#"with open("x.txt", "wb") as f: print(ftp.retrbinary("RETR docs/x.txt", f.write))"#
             ]
@@ -264,7 +264,7 @@ mod tests {
             size: Some(3),
         });
         assert_eq!(
-            code(&stor, None),
+            code(&stor, &names, None),
             vec![r#"with open("up.bin", "rb") as f: print(ftp.storbinary("STOR up.bin", f))"#]
         );
     }
@@ -277,7 +277,7 @@ mod tests {
         };
         let mut err = ErrorBody::new("ftp.error_perm", "550 Permission denied");
         err.reply = Some("550 Permission denied".into());
-        let e = entry(&del, &Outcome::Err(err)).unwrap();
+        let e = entry(&del, &Outcome::Err(err), &Names::new(Kind::Ftp)).unwrap();
         assert_eq!(
             e.error.as_deref(),
             Some("ftplib.error_perm: 550 Permission denied")

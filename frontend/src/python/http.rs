@@ -2,28 +2,13 @@
 //! each call, a one-line summary of its result, and the transcript entry.
 //!
 //! Pure: reads `shared` ops and outcomes, knows nothing of the DOM or the
-//! reducer. Variables follow the handles: `h1` is `conn` and its response `r`,
-//! `h2` is `conn2` / `r2`, and so on.
+//! reducer. Variables are the learner's names of the connections
+//! ([`Names`]): the first is `conn1` and its response `r1`, and so on.
 
+use super::names::Names;
 use super::PyEntry;
 use crate::bytes::{py_bytes, py_str};
 use shared::{OkBody, Op, Outcome};
-
-/// The variable of connection `handle` (`h1` → `conn`, `h2` → `conn2`).
-pub fn conn_var(handle: &str) -> String {
-    match handle.strip_prefix('h') {
-        Some("1") | None => "conn".into(),
-        Some(n) => format!("conn{n}"),
-    }
-}
-
-/// The variable of the latest response of connection `handle`.
-pub fn resp_var(handle: &str) -> String {
-    match handle.strip_prefix('h') {
-        Some("1") | None => "r".into(),
-        Some(n) => format!("r{n}"),
-    }
-}
 
 fn timeout(t: f64) -> String {
     if t.fract() == 0.0 {
@@ -34,8 +19,10 @@ fn timeout(t: f64) -> String {
 }
 
 /// The code of one call (several lines for `getresponse`: it also prints).
-/// `current` names the connection `http.open` creates (not known before its reply).
-pub fn code(op: &Op, new_conn: Option<&str>) -> Vec<String> {
+/// `new_conn` is the handle `http.open` answered (`None` before its reply).
+pub fn code(op: &Op, names: &Names, new_conn: Option<&str>) -> Vec<String> {
+    let conn_var = |h: &str| names.var(Some(h));
+    let resp_var = |h: &str| names.response(h);
     match op {
         Op::HttpOpen {
             host,
@@ -57,7 +44,7 @@ pub fn code(op: &Op, new_conn: Option<&str>) -> Vec<String> {
             }
             vec![format!(
                 "{} = http.client.{class}({args})",
-                conn_var(new_conn.unwrap_or("h1"))
+                names.var(new_conn)
             )]
         }
         Op::HttpRequest {
@@ -129,19 +116,15 @@ pub fn code(op: &Op, new_conn: Option<&str>) -> Vec<String> {
     }
 }
 
-/// The call on one line, for the calls list.
-pub fn call(op: &Op, current: Option<&str>) -> String {
-    let new_conn = match op {
-        Op::HttpOpen { .. } => current,
-        _ => None,
-    };
-    code(op, new_conn).join("; ")
+/// The call on one line, for the calls list (when it is sent).
+pub fn call(op: &Op, names: &Names) -> String {
+    code(op, names, None).join("; ")
 }
 
 /// A short summary of a successful result.
-pub fn result(op: &Op, body: &OkBody) -> String {
+pub fn result(op: &Op, body: &OkBody, names: &Names) -> String {
     match (op, body) {
-        (_, OkBody::Conn { conn }) => format!("→ {conn}"),
+        (_, OkBody::Conn { conn }) => format!("→ {}", names.var(Some(conn))),
         (_, OkBody::Response { status, reason, .. }) => format!("{status} {reason}"),
         (Op::HttpRead { .. }, OkBody::Data { data }) => format!("{} bytes", data.len()),
         _ => "ok".into(),
@@ -149,12 +132,12 @@ pub fn result(op: &Op, body: &OkBody) -> String {
 }
 
 /// The transcript entry for a completed `http.*` call (`None` for other ops).
-pub fn entry(op: &Op, outcome: &Outcome) -> Option<PyEntry> {
+pub fn entry(op: &Op, outcome: &Outcome, names: &Names) -> Option<PyEntry> {
     let new_conn = match outcome {
         Outcome::Ok(OkBody::Conn { conn }) => Some(conn.as_str()),
         _ => None,
     };
-    let code = code(op, new_conn);
+    let code = code(op, names, new_conn);
     if code.is_empty() {
         return None;
     }
@@ -167,32 +150,53 @@ pub fn entry(op: &Op, outcome: &Outcome) -> Option<PyEntry> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::names::Kind;
     use super::*;
     use shared::Data;
     use shared::ErrorBody;
 
     #[test]
     fn the_lines_of_the_article() {
+        let mut names = Names::new(Kind::Http);
         let open = Op::HttpOpen {
             host: "127.0.0.1".into(),
             port: Some(20080),
             timeout: None,
             tls: false,
         };
-        let e = entry(&open, &Outcome::Ok(OkBody::Conn { conn: "h1".into() })).unwrap();
+        assert_eq!(
+            call(&open, &names),
+            r#"conn1 = http.client.HTTPConnection("127.0.0.1", 20080)"#,
+            "named before the relay answers"
+        );
+        // The relay's handle reads like HTTP/2; the learner reads `conn1`.
+        names.add("h2");
+        let e = entry(
+            &open,
+            &Outcome::Ok(OkBody::Conn { conn: "h2".into() }),
+            &names,
+        )
+        .unwrap();
         assert_eq!(
             e.code,
-            vec![r#"conn = http.client.HTTPConnection("127.0.0.1", 20080)"#]
+            vec![r#"conn1 = http.client.HTTPConnection("127.0.0.1", 20080)"#]
+        );
+        assert_eq!(
+            result(&open, &OkBody::Conn { conn: "h2".into() }, &names),
+            "→ conn1"
         );
         let req = Op::HttpRequest {
-            conn: "h1".into(),
+            conn: "h2".into(),
             method: "GET".into(),
             url: "/get".into(),
             body: None,
             headers: vec![],
         };
-        assert_eq!(code(&req, None), vec![r#"conn.request("GET", "/get")"#]);
-        let get = Op::HttpGetresponse { conn: "h1".into() };
+        assert_eq!(
+            code(&req, &names, None),
+            vec![r#"conn1.request("GET", "/get")"#]
+        );
+        let get = Op::HttpGetresponse { conn: "h2".into() };
         let e = entry(
             &get,
             &Outcome::Ok(OkBody::Response {
@@ -201,38 +205,41 @@ mod tests {
                 version: 11,
                 headers: vec![],
             }),
+            &names,
         )
         .unwrap();
         assert_eq!(
             e.code,
-            vec!["r = conn.getresponse()", "print(r.status, r.reason)"]
+            vec!["r1 = conn1.getresponse()", "print(r1.status, r1.reason)"]
         );
         assert_eq!(e.output, vec!["200 OK"]);
         let read = Op::HttpRead {
-            conn: "h1".into(),
+            conn: "h2".into(),
             amt: None,
             encoding: None,
         };
-        assert_eq!(code(&read, None), vec!["body = r.read()"]);
+        assert_eq!(code(&read, &names, None), vec!["body = r1.read()"]);
+        names.add("h7");
         let post = Op::HttpRequest {
-            conn: "h2".into(),
+            conn: "h7".into(),
             method: "POST".into(),
             url: "/post".into(),
             body: Some(Data::text("a=1")),
             headers: vec![("X-A".into(), "1".into())],
         };
         assert_eq!(
-            code(&post, None),
+            code(&post, &names, None),
             vec![r#"conn2.request("POST", "/post", body=b'a=1', headers={"X-A": "1"})"#]
         );
     }
 
     #[test]
     fn errors_are_printed_as_python_does() {
-        let get = Op::HttpGetresponse { conn: "h1".into() };
+        let get = Op::HttpGetresponse { conn: "h2".into() };
         let e = entry(
             &get,
             &Outcome::Err(ErrorBody::new("http.ResponseNotReady", "Idle")),
+            &Names::new(Kind::Http),
         )
         .unwrap();
         assert_eq!(

@@ -4,14 +4,17 @@
 //!
 //! The builders, one per API: [`socket`] (`socket`, `select`), [`http`]
 //! (`http.client`) and [`ftp`] (`ftplib`). Pure: they read `shared` ops and
-//! outcomes and know nothing of the DOM or the reducer. Variables are named
-//! after the relay's handles (`s1`, `s2`, …).
+//! outcomes and know nothing of the DOM or the reducer. Sockets are named
+//! after the relay's handles (`s1`, `s2`, …); HTTP and FTP connections get the
+//! learner's names of [`names`] (`conn1`, `ftp`). A failed call reads as
+//! [`failure`] says.
 
 pub mod ftp;
 pub mod http;
+pub mod names;
 pub mod socket;
 
-use shared::{ErrorBody, OkBody, Outcome};
+use shared::{codes, ErrorBody, OkBody, Outcome};
 
 /// One transcript entry: the code of one call and what running it shows.
 #[derive(Clone, Debug, PartialEq)]
@@ -36,7 +39,7 @@ impl PyEntry {
         if python_raises(err) {
             self.error = Some(err.python());
         } else {
-            self.skipped = Some(err.python());
+            self.skipped = Some(failure(err, &self.code));
         }
     }
 
@@ -72,6 +75,36 @@ impl PyEntry {
             ..PyEntry::new(Vec::new())
         }
     }
+}
+
+/// How the page says that the call whose code is `code` failed: the
+/// exception Python prints, or for a call the learner cancelled, which call it
+/// was in the learner's words (`cancelled conn1.getresponse()`), not the
+/// relay's request number.
+pub fn failure(err: &ErrorBody, code: &[String]) -> String {
+    if err.code == codes::CANCELLED {
+        format!(
+            "cancelled {}",
+            bare_call(code.first().map_or("", String::as_str))
+        )
+    } else {
+        err.python()
+    }
+}
+
+/// The call of a code line without what surrounds it: `r1 = conn1.getresponse()`
+/// → `conn1.getresponse()`, `with open(…) as f: print(ftp.retrbinary(…))` →
+/// `ftp.retrbinary(…)`.
+fn bare_call(line: &str) -> &str {
+    let line = line.split("; ").next().unwrap_or(line);
+    let line = line.rsplit_once(" as f: ").map_or(line, |(_, l)| l);
+    let line = match line.split_once(" = ") {
+        Some((vars, call)) if !vars.contains('(') => call,
+        _ => line,
+    };
+    line.strip_prefix("print(")
+        .and_then(|l| l.strip_suffix(')'))
+        .unwrap_or(line)
 }
 
 /// Whether plain Python would raise this error too (the script keeps the call);
@@ -249,6 +282,34 @@ mod tests {
             .lines()
             .map(str::to_owned)
             .collect()
+    }
+
+    #[test]
+    fn a_cancelled_call_is_named_not_numbered() {
+        let cancelled = ErrorBody::new(codes::CANCELLED, "request 4 was cancelled by the client");
+        let code = |l: &str| vec![l.to_owned(), "print(x)".to_owned()];
+        assert_eq!(
+            failure(&cancelled, &code("r1 = conn1.getresponse()")),
+            "cancelled conn1.getresponse()"
+        );
+        assert_eq!(
+            failure(
+                &cancelled,
+                &code(r#"with open("a", "wb") as f: print(ftp.retrbinary("RETR a", f.write))"#)
+            ),
+            r#"cancelled ftp.retrbinary("RETR a", f.write)"#
+        );
+        let recv = Op::Recv(RecvArgs {
+            sock: "s1".into(),
+            bufsize: 100,
+            flags: vec![],
+            encoding: None,
+        });
+        let e = entry(&recv, &Outcome::Err(cancelled.clone())).unwrap();
+        assert_eq!(e.skipped.as_deref(), Some("cancelled s1.recv(100)"));
+        assert!(!script(&[e]).contains("request 4"));
+        let one_line = call(&recv).unwrap_or_default();
+        assert_eq!(failure(&cancelled, &[one_line]), "cancelled s1.recv(100)");
     }
 
     #[test]

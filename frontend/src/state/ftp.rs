@@ -4,17 +4,29 @@
 //! per data connection linked to the command that opened it, the transfers
 //! with their progress, and the Python transcript.
 //!
+//! The transcript holds only the calls the learner made: the page re-reads the
+//! directory after each change (`pwd()` and `dir()`, marked with
+//! [`FtpAction::Automatic`]) to keep the browser view true, but a person
+//! writing ftplib would not, so those calls update the view and leave the
+//! transcript, the `.py` and the status line alone. Connections are named as
+//! the learner reads them (`ftp`, `ftp2`: [`Names`]).
+//!
 //! Fed by the reducer (`state/mod.rs`, through [`ProtocolSlice`]) with the
 //! `ftp.*` requests sent and their replies, the `wire` events of `f…` handles
 //! and `ftp.block`/`ftp.line`. It performs no I/O and must not touch the socket
 //! workbench's state.
 
+mod parse;
+
+use parse::{decode_pasv, parse_list_line};
+
 use super::protocol::ProtocolSlice;
 use crate::log::Log;
 use crate::python::ftp as python_ftp;
-use crate::python::PyEntry;
+use crate::python::names::{Kind, Names};
+use crate::python::{failure, PyEntry};
 use shared::{Channel, Dir, Event, OkBody, Op, Outcome};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 /// One line of the control channel.
@@ -64,6 +76,13 @@ pub struct Transfer {
     pub result: Option<Result<String, String>>,
 }
 
+impl Transfer {
+    /// The transfer ended with an error (its bar is marked failed).
+    pub fn failed(&self) -> bool {
+        matches!(self.result, Some(Err(_)))
+    }
+}
+
 /// A finished download, for the panel to hand to the browser.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Downloaded {
@@ -78,12 +97,15 @@ pub struct Downloaded {
 pub enum FtpAction {
     /// An upload of `total` bytes of `name` started as request `id`.
     Uploading { id: u64, name: String, total: u64 },
+    /// The next `ftp.*` request sent is the page's own (re-reading the
+    /// directory after a change), not a call the learner made.
+    Automatic,
     /// Forget the transcripts and lanes.
     Clear,
 }
 
 /// Everything the FTP panel shows.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct FtpState {
     /// The handle of the current connection (`f1`).
     pub conn: Option<String>,
@@ -108,6 +130,39 @@ pub struct FtpState {
     /// A transfer command sent whose data connection has not opened yet.
     unlinked_cmd: Option<(usize, String)>,
     downloads: u32,
+    /// The learner's names of the connections.
+    names: Names,
+    /// The next request sent is the page's own ([`FtpAction::Automatic`]).
+    automatic_next: bool,
+    /// The page's own requests still waiting.
+    automatic: BTreeSet<u64>,
+}
+
+impl Default for FtpState {
+    fn default() -> FtpState {
+        FtpState {
+            conn: None,
+            welcome: None,
+            user: None,
+            pwd: None,
+            passive: false,
+            listing: Vec::new(),
+            control: Log::default(),
+            lanes: Vec::new(),
+            transfers: Vec::new(),
+            downloaded: None,
+            status: None,
+            transcript: Log::default(),
+            pending: BTreeMap::new(),
+            dir_lines: Vec::new(),
+            blocks: Log::default(),
+            unlinked_cmd: None,
+            downloads: 0,
+            names: Names::new(Kind::Ftp),
+            automatic_next: false,
+            automatic: BTreeSet::new(),
+        }
+    }
 }
 
 const TRANSFER_VERBS: &[&str] = &["RETR", "STOR", "APPE", "STOU", "LIST", "NLST", "MLSD"];
@@ -121,6 +176,11 @@ impl FtpState {
     /// Logged in on an open connection.
     pub fn ready(&self) -> bool {
         self.conn.is_some() && self.user.is_some()
+    }
+
+    /// The learner's name of connection `handle` (`ftp`, `ftp2`).
+    pub fn name(&self, handle: &str) -> String {
+        self.names.var(Some(handle))
     }
 
     /// The running request of the connection (requests run in order).
@@ -144,6 +204,7 @@ impl FtpState {
                     });
                 }
             }
+            FtpAction::Automatic => self.automatic_next = true,
             FtpAction::Clear => {
                 self.control = Log::default();
                 self.transcript = Log::default();
@@ -245,6 +306,9 @@ impl ProtocolSlice for FtpState {
         self.welcome = None;
         self.listing.clear();
         self.pending.clear();
+        self.automatic.clear();
+        self.automatic_next = false;
+        self.names.forget_handles();
         for t in self.transfers.iter_mut().filter(|t| t.result.is_none()) {
             t.result = Some(Err("the relay connection was lost".into()));
         }
@@ -252,6 +316,9 @@ impl ProtocolSlice for FtpState {
 
     fn on_sent(&mut self, id: u64, op: &Op) {
         self.pending.insert(id, op.clone());
+        if std::mem::take(&mut self.automatic_next) {
+            self.automatic.insert(id);
+        }
         match op {
             Op::FtpRetrbinary { cmd, .. } => {
                 let name = cmd.strip_prefix("RETR ").unwrap_or(cmd).to_owned();
@@ -315,7 +382,15 @@ impl ProtocolSlice for FtpState {
 
     fn on_replied(&mut self, id: u64, outcome: &Outcome) -> Option<PyEntry> {
         let op = self.pending.remove(&id)?;
-        let mut entry = python_ftp::entry(&op, outcome);
+        let automatic = self.automatic.remove(&id);
+        if let Outcome::Ok(OkBody::FtpConnect { conn, .. }) = outcome {
+            self.names.add(conn);
+        }
+        let mut entry = if automatic {
+            None
+        } else {
+            python_ftp::entry(&op, outcome, &self.names)
+        };
         if let (Some(e), Op::FtpDir { .. }, Outcome::Ok(_)) = (entry.as_mut(), &op, outcome) {
             // `ftp.dir()` prints each line of the listing.
             e.output = self.dir_lines.iter().map(|l| l.line.clone()).collect();
@@ -325,9 +400,13 @@ impl ProtocolSlice for FtpState {
         }
         let result = match outcome {
             Outcome::Ok(body) => Ok(python_ftp::result(&op, body)),
-            Outcome::Err(e) => Err(e.python()),
+            Outcome::Err(e) => Err(failure(e, &python_ftp::code(&op, &self.names, None))),
         };
-        self.status = Some(result.clone());
+        // The status line answers the learner's calls (and says when the
+        // page's own re-reading failed).
+        if !automatic || result.is_err() {
+            self.status = Some(result.clone());
+        }
         if let Some(t) = self.transfers.iter_mut().find(|t| t.id == id) {
             t.result = Some(result);
             if let Outcome::Ok(OkBody::FtpTransfer { bytes, .. }) = outcome {
@@ -397,64 +476,6 @@ impl ProtocolSlice for FtpState {
     }
 }
 
-/// One `LIST` line (`drwxr-xr-x 1 owner group 0 Nov 25 15:00 uploads`);
-/// a line in another format becomes an entry named after the whole line.
-pub fn parse_list_line(line: &str) -> RemoteEntry {
-    let mut rest = line.trim_start();
-    let mut fields = Vec::new();
-    for _ in 0..8 {
-        let Some((field, tail)) = rest.split_once(char::is_whitespace) else {
-            break;
-        };
-        fields.push(field);
-        rest = tail.trim_start();
-    }
-    if fields.len() == 8 && !rest.is_empty() {
-        RemoteEntry {
-            name: rest.to_owned(),
-            is_dir: fields[0].starts_with('d'),
-            size: fields[4].parse().ok(),
-            line: line.to_owned(),
-        }
-    } else {
-        RemoteEntry {
-            name: line.trim().to_owned(),
-            is_dir: false,
-            size: None,
-            line: line.to_owned(),
-        }
-    }
-}
-
-/// Decodes a `227 … (h1,h2,h3,h4,p1,p2)` or `229 … (|||port|)` reply.
-pub fn decode_pasv(reply: &str) -> Option<String> {
-    let inner = reply
-        .split_once('(')
-        .and_then(|(_, r)| r.split_once(')'))
-        .map(|(i, _)| i);
-    if reply.starts_with("227") {
-        let nums: Vec<u16> = inner?
-            .split(',')
-            .map(|n| n.trim().parse::<u16>())
-            .collect::<Result<_, _>>()
-            .ok()?;
-        let [h1, h2, h3, h4, p1, p2] = nums[..] else {
-            return None;
-        };
-        let port = u32::from(p1) * 256 + u32::from(p2);
-        return Some(format!(
-            "data address {h1}.{h2}.{h3}.{h4}:{port}  (port = {p1}×256 + {p2})"
-        ));
-    }
-    if reply.starts_with("229") {
-        let port: u16 = inner?.trim_matches('|').parse().ok()?;
-        return Some(format!(
-            "data port {port} on the control connection's host (EPSV)"
-        ));
-    }
-    None
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -467,29 +488,6 @@ mod tests {
             dir,
             data: Data::text(text),
         }
-    }
-
-    #[test]
-    fn pasv_replies_are_decoded() {
-        assert_eq!(
-            decode_pasv("227 Entering Passive Mode (127,0,0,1,82,8)").as_deref(),
-            Some("data address 127.0.0.1:21000  (port = 82×256 + 8)")
-        );
-        assert!(
-            decode_pasv("229 Entering Extended Passive Mode (|||21001|)")
-                .is_some_and(|s| s.contains("21001"))
-        );
-        assert_eq!(decode_pasv("200 OK"), None);
-    }
-
-    #[test]
-    fn list_lines_are_parsed() {
-        let e = parse_list_line("drwxr-xr-x 1 ftp ftp 4096 Nov 25 15:00 my dir");
-        assert!(e.is_dir);
-        assert_eq!(e.name, "my dir");
-        let e = parse_list_line("-rw-r--r-- 1 ftp ftp 76 Nov 25 15:00 welcome.txt");
-        assert!(!e.is_dir);
-        assert_eq!((e.name.as_str(), e.size), ("welcome.txt", Some(76)));
     }
 
     #[test]
@@ -573,5 +571,172 @@ mod tests {
             ),
         );
         assert_eq!(s.lanes[0].command.as_deref(), Some("LIST"));
+    }
+
+    fn ok(body: OkBody) -> Outcome {
+        Outcome::Ok(body)
+    }
+
+    fn reply(text: &str) -> Outcome {
+        ok(OkBody::FtpReply { reply: text.into() })
+    }
+
+    /// A state connected as `f4` and logged in.
+    fn logged_in() -> FtpState {
+        let mut s = FtpState::default();
+        let connect = Op::FtpConnect {
+            host: "127.0.0.1".into(),
+            port: Some(20021),
+            timeout: None,
+        };
+        s.on_sent(1, &connect);
+        s.on_replied(
+            1,
+            &ok(OkBody::FtpConnect {
+                conn: "f4".into(),
+                welcome: "220 hi".into(),
+            }),
+        );
+        let login = Op::FtpLogin {
+            conn: "f4".into(),
+            user: "learner".into(),
+            passwd: "learner".into(),
+            acct: String::new(),
+        };
+        s.on_sent(2, &login);
+        s.on_replied(2, &reply("230 ok"));
+        s
+    }
+
+    /// The page re-reads the directory the way the panel does.
+    fn refresh(s: &mut FtpState, id: u64) {
+        s.on_action(FtpAction::Automatic);
+        s.on_sent(id, &Op::FtpPwd { conn: "f4".into() });
+        s.on_replied(
+            id,
+            &ok(OkBody::FtpPath {
+                path: "/uploads".into(),
+                reply: "257 \"/uploads\"".into(),
+            }),
+        );
+        s.on_action(FtpAction::Automatic);
+        s.on_sent(
+            id + 1,
+            &Op::FtpDir {
+                conn: "f4".into(),
+                args: Vec::new(),
+            },
+        );
+        s.on_replied(id + 1, &reply("226 listed"));
+    }
+
+    fn code(s: &FtpState) -> Vec<String> {
+        s.transcript
+            .items()
+            .iter()
+            .flat_map(|e| e.code.clone())
+            .collect()
+    }
+
+    #[test]
+    fn the_page_s_own_refresh_stays_out_of_the_transcript_and_the_status() {
+        let mut s = logged_in();
+        let mkd = Op::FtpMkd {
+            conn: "f4".into(),
+            dirname: "new".into(),
+        };
+        s.on_sent(3, &mkd);
+        let made = ok(OkBody::FtpPath {
+            path: "/uploads/new".into(),
+            reply: "257 \"/uploads/new\"".into(),
+        });
+        assert!(s.on_replied(3, &made).is_some());
+        refresh(&mut s, 4);
+        assert_eq!(
+            code(&s),
+            [
+                "ftp = ftplib.FTP()",
+                r#"print(ftp.connect("127.0.0.1", 20021))"#,
+                r#"print(ftp.login("learner", "learner"))"#,
+                r#"print(ftp.mkd("new"))"#,
+            ]
+        );
+        // mkd's return value: on the status line and printed by the script.
+        assert_eq!(s.status, Some(Ok("/uploads/new".into())));
+        let last = s.transcript.items().last().cloned().expect("mkd");
+        assert_eq!(last.output, ["/uploads/new"]);
+        assert_eq!(s.pwd.as_deref(), Some("/uploads"), "the view is refreshed");
+        // An explicit pwd() is the learner's: transcribed, its value shown.
+        s.on_sent(6, &Op::FtpPwd { conn: "f4".into() });
+        let entry = s.on_replied(
+            6,
+            &ok(OkBody::FtpPath {
+                path: "/uploads".into(),
+                reply: "257".into(),
+            }),
+        );
+        assert_eq!(entry.map(|e| e.output), Some(vec!["/uploads".to_owned()]));
+        assert_eq!(s.status, Some(Ok("/uploads".into())));
+    }
+
+    #[test]
+    fn a_failed_delete_stays_a_failure() {
+        let mut s = logged_in();
+        s.on_sent(
+            3,
+            &Op::FtpDelete {
+                conn: "f4".into(),
+                name: "nope".into(),
+            },
+        );
+        let mut err = shared::ErrorBody::new("ftp.error_perm", "550 no such file");
+        err.reply = Some("550 no such file".into());
+        s.on_replied(3, &Outcome::Err(err));
+        refresh(&mut s, 4);
+        assert_eq!(
+            s.status,
+            Some(Err("ftplib.error_perm: 550 no such file".into()))
+        );
+    }
+
+    #[test]
+    fn after_quit_there_is_no_connection() {
+        let mut s = logged_in();
+        s.on_sent(3, &Op::FtpQuit { conn: "f4".into() });
+        s.on_replied(3, &reply("221 bye"));
+        assert!(s.conn.is_none() && !s.ready());
+        assert_eq!(
+            code(&s).last().map(String::as_str),
+            Some("print(ftp.quit())")
+        );
+    }
+
+    #[test]
+    fn a_failed_upload_keeps_its_bytes_and_its_error() {
+        let mut s = logged_in();
+        s.on_action(FtpAction::Uploading {
+            id: 3,
+            name: "big.bin".into(),
+            total: 10,
+        });
+        s.on_sent(
+            3,
+            &Op::FtpStorbinary(shared::request::FtpStore {
+                conn: "f4".into(),
+                cmd: "STOR big.bin".into(),
+                blocksize: None,
+                rest: None,
+                data: None,
+                size: Some(10),
+            }),
+        );
+        s.on_event(1, &wire(Channel::Data, Dir::Out, "open passive a -> b"));
+        s.on_event(1, &wire(Channel::Data, Dir::Out, "10 bytes"));
+        let mut err = shared::ErrorBody::new("ftp.error_temp", "552 quota");
+        err.reply = Some("552 quota".into());
+        s.on_replied(3, &Outcome::Err(err));
+        let t = &s.transfers[0];
+        assert_eq!(t.result, Some(Err("ftplib.error_temp: 552 quota".into())));
+        assert!(t.failed());
     }
 }

@@ -2,7 +2,9 @@
 //! its state machine as Python tracks it (`Idle`, `Request-started`,
 //! `Request-sent`, and whether a response is open), the raw `wire` bytes in
 //! both directions, the parsed response, a timing per call and the Python
-//! transcript of the calls.
+//! transcript of the calls. Connections are named as the learner reads them
+//! (`conn1`, `conn2`: [`Names`]), never by the relay's handle (`h2` reads like
+//! HTTP/2); a cancelled call says which call it was ([`failure`]).
 //!
 //! Fed by the reducer (`state/mod.rs`, through [`ProtocolSlice`]) with the
 //! `http.*` requests sent and their replies and the `wire` events on the `http`
@@ -11,7 +13,8 @@
 use super::protocol::ProtocolSlice;
 use crate::log::Log;
 use crate::python::http as python_http;
-use crate::python::PyEntry;
+use crate::python::names::{Kind, Names};
+use crate::python::{failure, PyEntry};
 #[cfg(test)]
 use shared::Data;
 use shared::{Channel, Dir, Event, OkBody, Op, Outcome};
@@ -94,7 +97,7 @@ pub enum HttpAction {
 }
 
 /// Everything the HTTP panel shows.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct HttpState {
     /// The handle of the current `HTTPConnection` (`h1`).
     pub conn: Option<String>,
@@ -106,9 +109,32 @@ pub struct HttpState {
     pub calls: Vec<Call>,
     pub transcript: Log<PyEntry>,
     pending: BTreeMap<u64, Op>,
+    /// The learner's names of the connections.
+    names: Names,
+}
+
+impl Default for HttpState {
+    fn default() -> HttpState {
+        HttpState {
+            conn: None,
+            target: None,
+            phase: Phase::Idle,
+            response: None,
+            wire: Log::default(),
+            calls: Vec::new(),
+            transcript: Log::default(),
+            pending: BTreeMap::new(),
+            names: Names::new(Kind::Http),
+        }
+    }
 }
 
 impl HttpState {
+    /// The learner's name of connection `handle` (`conn1`).
+    pub fn name(&self, handle: &str) -> String {
+        self.names.var(Some(handle))
+    }
+
     /// Whether a call is waiting for its reply.
     pub fn busy(&self) -> bool {
         !self.pending.is_empty()
@@ -264,6 +290,7 @@ impl ProtocolSlice for HttpState {
         self.phase = Phase::Idle;
         self.response = None;
         self.pending.clear();
+        self.names.forget_handles();
         for c in self.calls.iter_mut().filter(|c| c.result.is_none()) {
             c.result = Some(Err("the relay connection was lost".into()));
         }
@@ -273,7 +300,7 @@ impl ProtocolSlice for HttpState {
         self.pending.insert(id, op.clone());
         self.calls.push(Call {
             id,
-            python: python_http::call(op, self.conn.as_deref()),
+            python: python_http::call(op, &self.names),
             result: None,
             ms: None,
         });
@@ -302,9 +329,12 @@ impl ProtocolSlice for HttpState {
 
     fn on_replied(&mut self, id: u64, outcome: &Outcome) -> Option<PyEntry> {
         let op = self.pending.remove(&id)?;
+        if let Outcome::Ok(OkBody::Conn { conn }) = outcome {
+            self.names.add(conn);
+        }
         let result = match outcome {
-            Outcome::Ok(body) => Ok(python_http::result(&op, body)),
-            Outcome::Err(e) => Err(e.python()),
+            Outcome::Ok(body) => Ok(python_http::result(&op, body, &self.names)),
+            Outcome::Err(e) => Err(failure(e, &python_http::code(&op, &self.names, None))),
         };
         if let Some(c) = self.calls.iter_mut().rev().find(|c| c.id == id) {
             c.result = Some(result);
@@ -314,7 +344,7 @@ impl ProtocolSlice for HttpState {
             Outcome::Ok(_) => None,
         };
         self.advance(&op, outcome, err_code);
-        let entry = python_http::entry(&op, outcome)?;
+        let entry = python_http::entry(&op, outcome, &self.names)?;
         self.transcript.push(entry.clone());
         Some(entry)
     }
@@ -336,16 +366,21 @@ mod tests {
         Outcome::Ok(body)
     }
 
-    #[test]
-    fn step_mode_follows_http_client_state_machine() {
-        let mut s = HttpState::default();
-        assert!(s.can_open() && !s.can_putrequest());
-        let open = Op::HttpOpen {
+    /// `HTTPConnection("127.0.0.1", 20080)`.
+    fn open_lab() -> Op {
+        Op::HttpOpen {
             host: "127.0.0.1".into(),
             port: Some(20080),
             timeout: None,
             tls: false,
-        };
+        }
+    }
+
+    #[test]
+    fn step_mode_follows_http_client_state_machine() {
+        let mut s = HttpState::default();
+        assert!(s.can_open() && !s.can_putrequest());
+        let open = open_lab();
         s.on_sent(1, &open);
         assert!(!s.can_open(), "busy while pending");
         s.on_replied(1, &ok(OkBody::Conn { conn: "h1".into() }));
@@ -403,6 +438,34 @@ mod tests {
         assert_eq!(r.status_line(), "HTTP/1.1 200 OK");
         assert!(!s.can_read());
         assert_eq!(s.transcript.len(), 5);
+    }
+
+    #[test]
+    fn connections_are_named_conn_n_and_cancels_name_the_call() {
+        let mut s = HttpState::default();
+        let open = open_lab();
+        s.on_sent(1, &open);
+        s.on_replied(1, &ok(OkBody::Conn { conn: "h2".into() }));
+        assert_eq!(s.name("h2"), "conn1");
+        assert_eq!(
+            s.calls[0].python,
+            r#"conn1 = http.client.HTTPConnection("127.0.0.1", 20080)"#
+        );
+        assert_eq!(s.calls[0].result, Some(Ok("→ conn1".into())));
+        s.on_sent(2, &Op::HttpGetresponse { conn: "h2".into() });
+        s.on_replied(
+            2,
+            &Outcome::Err(ErrorBody::new(
+                shared::codes::CANCELLED,
+                "request 2 was cancelled by the client",
+            )),
+        );
+        assert_eq!(
+            s.calls[1].result,
+            Some(Err("cancelled conn1.getresponse()".into()))
+        );
+        let t = s.transcript.items();
+        assert!(t.iter().all(|e| e.code.iter().all(|l| !l.contains("h2"))));
     }
 
     #[test]

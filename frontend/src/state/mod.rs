@@ -267,7 +267,7 @@ impl State {
         }
         if let Some(handle) = op_sock(&op) {
             let error = match &outcome {
-                Outcome::Err(e) => Some(e.python()),
+                Outcome::Err(e) => Some(python::failure(e, python::socket::call(&op).as_slice())),
                 Outcome::Ok(_) => None,
             };
             self.socks.set_error(handle, error);
@@ -331,7 +331,8 @@ impl State {
         if let Some(handle) = op_sock(op) {
             if self.socks.contains(handle) {
                 let t = self.last_t;
-                self.pen().mark_sock(t, handle, Kind::Error, err.python());
+                let said = python::failure(&err, python::socket::call(op).as_slice());
+                self.pen().mark_sock(t, handle, Kind::Error, said);
             }
         }
     }

@@ -1,6 +1,8 @@
 //! The remote file browser of a logged-in FTP connection: where it is and as
-//! whom, up/list/nlst, passive or active, quit; mkdir, rename, upload; and the
-//! listing with each entry's actions (cd/rmdir, download/size/rename/delete).
+//! whom, up/pwd/list/nlst, passive or active, quit; mkdir, rename, upload; and
+//! the listing with each entry's actions (cd/rmdir, download/size/rename/delete).
+//! `list` and `pwd` are the learner's calls (transcribed); the view's own
+//! re-reading after a change is not. `quit` runs nothing after it.
 
 use super::calls::{then_refresh, upload};
 use crate::hooks::{use_app, use_text_input, AppCtx};
@@ -22,7 +24,7 @@ pub struct Props {
 /// in "rename to").
 fn entry_row(ctx: &AppCtx, conn: &str, busy: bool, e: &RemoteEntry, to: &str) -> Html {
     let (c, name) = (conn.to_owned(), e.name.clone());
-    let act = |op: Op| then_refresh(ctx, conn, op, false);
+    let act = |op: Op| then_refresh(ctx, conn, op);
     let actions = if e.is_dir {
         html! {
             <>
@@ -69,7 +71,7 @@ pub fn remote_browser(props: &Props) -> Html {
     let rename_to = use_text_input(String::new);
     let file_input = use_node_ref();
     let (conn, busy) = (props.conn.to_string(), props.busy);
-    let act = |op: Op| then_refresh(&ctx, &conn, op, false);
+    let act = |op: Op| then_refresh(&ctx, &conn, op);
     let pasv = ctx.click_call(Op::FtpSetPasv {
         conn: conn.clone(),
         val: !props.passive,
@@ -78,13 +80,12 @@ pub fn remote_browser(props: &Props) -> Html {
         conn: conn.clone(),
         args: Vec::new(),
     });
-    let list = {
-        let conn = conn.clone();
-        ctx.on_click(move |ctx| {
-            let conn = conn.clone();
-            async move { super::calls::refresh(&ctx, &conn).await }
-        })
-    };
+    let list = ctx.click_call(Op::FtpDir {
+        conn: conn.clone(),
+        args: Vec::new(),
+    });
+    let pwd = ctx.click_call(Op::FtpPwd { conn: conn.clone() });
+    let quit = ctx.click_call(Op::FtpQuit { conn: conn.clone() });
     let on_upload = {
         let (ctx, conn, input) = (ctx.clone(), conn.clone(), file_input.clone());
         Callback::from(move |_| {
@@ -104,13 +105,14 @@ pub fn remote_browser(props: &Props) -> Html {
                 <span class="pwd" data-testid="ftp-pwd">{props.pwd.clone().unwrap_or_else(|| "?".into())}</span>
                 <span class="hint">{format!("as {}", props.user.clone().unwrap_or_default())}</span>
                 <button disabled={busy} onclick={act(Op::FtpCwd { conn: conn.clone(), dirname: "..".into() })}>{"up"}</button>
+                <button disabled={busy} onclick={pwd}>{"pwd"}</button>
                 <button disabled={busy} onclick={list}>{"list"}</button>
                 <button disabled={busy} onclick={nlst}>{"nlst"}</button>
                 <label class="toggle">
                     <input type="checkbox" aria-label="passive mode" checked={props.passive} disabled={busy} onclick={pasv} />
                     {" passive (PASV)"}
                 </label>
-                <button disabled={busy} onclick={act(Op::FtpQuit { conn: conn.clone() })}>{"quit"}</button>
+                <button disabled={busy} onclick={quit}>{"quit"}</button>
             </div>
             <div class="row">
                 <input aria-label="new directory" placeholder="new directory" value={new_dir.value.clone()} oninput={new_dir.oninput.clone()} />

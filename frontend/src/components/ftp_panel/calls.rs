@@ -1,6 +1,10 @@
 //! The FTP panel's call sequences: connect and log in, re-read the directory
-//! after every change, and upload a file chosen in the browser (`STOR` with its
-//! bytes in binary frames).
+//! after every change that succeeded, and upload a file chosen in the browser
+//! (`STOR` with its bytes in binary frames).
+//!
+//! Re-reading is the page's own doing (marked [`FtpAction::Automatic`]): it
+//! keeps the browser view true without putting `pwd()`/`dir()` lines the
+//! learner never wrote into the transcript. Nothing runs after `quit()`.
 
 use crate::hooks::AppCtx;
 use crate::panel_io::read_file;
@@ -13,28 +17,33 @@ use yew::prelude::*;
 /// Largest upload frame payload (well under any `max_message_bytes`).
 const FRAME_BYTES: usize = 64 * 1024;
 
-/// Re-reads the working directory and its listing (after every change).
-pub async fn refresh(ctx: &AppCtx, conn: &str) {
-    ctx.call(Op::FtpPwd {
-        conn: conn.to_owned(),
-    })
-    .await;
-    ctx.call(Op::FtpDir {
-        conn: conn.to_owned(),
-        args: Vec::new(),
-    })
-    .await;
+/// Re-reads the working directory and its listing (after a change), as the
+/// page's own calls, stopping at the first error.
+async fn refresh(ctx: &AppCtx, conn: &str) {
+    let conn = conn.to_owned();
+    let ops = [
+        Op::FtpPwd { conn: conn.clone() },
+        Op::FtpDir {
+            conn,
+            args: Vec::new(),
+        },
+    ];
+    for op in ops {
+        ctx.dispatch(Action::Ftp(FtpAction::Automatic));
+        if let Outcome::Err(_) = ctx.call(op).await {
+            return;
+        }
+    }
 }
 
 /// A click handler that runs `op` on connection `conn`, then re-reads the
-/// directory (`only_if_ok`: only when `op` succeeded).
-pub fn then_refresh(ctx: &AppCtx, conn: &str, op: Op, only_if_ok: bool) -> Callback<MouseEvent> {
+/// directory when `op` succeeded (a failed call changed nothing).
+pub fn then_refresh(ctx: &AppCtx, conn: &str, op: Op) -> Callback<MouseEvent> {
     let conn = conn.to_owned();
     ctx.on_click(move |ctx| {
         let (conn, op) = (conn.clone(), op.clone());
         async move {
-            let outcome = ctx.call(op).await;
-            if !only_if_ok || matches!(outcome, Outcome::Ok(_)) {
+            if let Outcome::Ok(_) = ctx.call(op).await {
                 refresh(&ctx, &conn).await;
             }
         }
@@ -88,7 +97,9 @@ pub async fn upload(ctx: AppCtx, conn: String, input: web_sys::HtmlInputElement)
             break;
         }
     }
-    let _ = rx.await;
+    let outcome = rx.await;
     input.set_value("");
-    refresh(&ctx, &conn).await;
+    if let Ok(Outcome::Ok(_)) = outcome {
+        refresh(&ctx, &conn).await;
+    }
 }

@@ -55,6 +55,8 @@ pub fn login_form(props: &FormProps) -> Html {
 #[derive(Properties, PartialEq)]
 pub struct LoginProps {
     pub conn: AttrValue,
+    /// The learner's name of the connection (`ftp`).
+    pub name: AttrValue,
     pub user: AttrValue,
     pub passwd: AttrValue,
     pub busy: bool,
@@ -73,8 +75,8 @@ pub fn login_row(props: &LoginProps) -> Html {
     };
     html! {
         <div class="row">
-            <span class="hint">{format!("connected as {conn}, not logged in")}</span>
-            <button disabled={props.busy} onclick={then_refresh(&ctx, &conn, login, true)}>{"log in"}</button>
+            <span class="hint">{format!("{} is connected, not logged in", props.name)}</span>
+            <button disabled={props.busy} onclick={then_refresh(&ctx, &conn, login)}>{"log in"}</button>
             <button disabled={props.busy} onclick={ctx.click_call(Op::FtpClose { conn })}>{"close"}</button>
         </div>
     }

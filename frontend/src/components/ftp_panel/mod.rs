@@ -12,7 +12,7 @@ mod channels;
 mod login;
 mod transfers;
 
-use super::transcript::Transcript;
+use super::python_transcript::PythonTranscript;
 use crate::hooks::{use_app, use_text_input};
 use crate::panel_io::save;
 use crate::state::ftp::FtpState;
@@ -56,7 +56,7 @@ pub fn ftp_panel(props: &Props) -> Html {
                 listing={ftp.listing.clone()} />
         },
         (Some(conn), false) => html! {
-            <LoginRow conn={conn.clone()} user={user.value.clone()} passwd={passwd.value.clone()} {busy} />
+            <LoginRow conn={conn.clone()} name={ftp.name(conn)} user={user.value.clone()} passwd={passwd.value.clone()} {busy} />
         },
         (None, _) => html! {},
     };
@@ -75,8 +75,8 @@ pub fn ftp_panel(props: &Props) -> Html {
                 <ControlLog control={ftp.control.clone()} />
                 <DataLanes lanes={ftp.lanes.clone()} />
             </div>
-            <h3>{"Python"}</h3>
-            <Transcript entries={ftp.transcript.clone()} class="py-lines ftp-python" testid="ftp-python" />
+            <PythonTranscript entries={ftp.transcript.clone()} file="socklab_ftp.py" label="FTP python transcript"
+                class={classes!("py-lines", "ftp-python")} testid="ftp-python" head={None::<AttrValue>} />
         </section>
     }
 }

@@ -1,5 +1,7 @@
 //! The FTP panel's transfers, newest first: direction, file, a progress bar
-//! and the bytes done or the final reply.
+//! and the bytes done or the final reply. A failed transfer reads as failed:
+//! its bar is marked (red, `aria-invalid`) at the bytes that really moved,
+//! and its line is the error.
 
 use crate::state::ftp::Transfer;
 use yew::prelude::*;
@@ -21,16 +23,19 @@ pub fn transfers(props: &Props) -> Html {
         .take(SHOWN)
         .map(|t| {
             let total = t.total.unwrap_or(0).max(t.done);
-            let label = match &t.result {
-                None => format!("{} / {total} bytes", t.done),
-                Some(Ok(r)) => format!("{} bytes — {r}", t.done),
-                Some(Err(e)) => e.clone(),
+            let (label, class) = match &t.result {
+                None => (format!("{} / {total} bytes", t.done), "hint"),
+                Some(Ok(r)) => (format!("{} bytes — {r}", t.done), "hint"),
+                Some(Err(e)) => (format!("failed: {e}"), "hint-err"),
             };
+            let failed = t.failed();
             html! {
-                <div class="transfer" data-name={t.name.clone()} data-done={t.result.is_some().to_string()}>
+                <div class={classes!("transfer", failed.then_some("failed"))} data-name={t.name.clone()}
+                    data-done={t.result.is_some().to_string()} data-failed={failed.to_string()}>
                     <span>{ if t.upload { "↑ " } else { "↓ " } }{&t.name}</span>
-                    <progress max={total.max(1).to_string()} value={t.done.to_string()} />
-                    <span class="hint">{label}</span>
+                    <progress max={total.max(1).to_string()} value={t.done.to_string()}
+                        aria-invalid={failed.then_some("true")} title={failed.then_some("failed")} />
+                    <span {class}>{label}</span>
                 </div>
             }
         })

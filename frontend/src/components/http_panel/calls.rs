@@ -1,5 +1,5 @@
-//! The HTTP panel's calls, newest first: the Python call, its result or
-//! exception, and how long it took.
+//! The HTTP panel's calls in the order they were made (as the transcript
+//! reads): the Python call, its result or exception, and how long it took.
 
 use crate::state::http::Call;
 use yew::prelude::*;
@@ -14,11 +14,11 @@ pub struct Props {
 
 #[function_component(CallsTable)]
 pub fn calls_table(props: &Props) -> Html {
+    let skip = props.calls.len().saturating_sub(SHOWN);
     let rows: Html = props
         .calls
         .iter()
-        .rev()
-        .take(SHOWN)
+        .skip(skip)
         .map(|c| {
             let (class, result) = match &c.result {
                 None => ("pending", "…".to_owned()),

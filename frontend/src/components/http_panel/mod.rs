@@ -12,7 +12,7 @@ mod simple;
 mod steps;
 mod wire;
 
-use super::transcript::Transcript;
+use super::python_transcript::PythonTranscript;
 use crate::hooks::{use_app, use_text_input, TextInput};
 use crate::state::http::{HttpAction, HttpState};
 use crate::state::Action;
@@ -71,7 +71,7 @@ pub fn http_panel(props: &Props) -> Html {
                 <button class={on(Mode::Simple)} onclick={set_mode(Mode::Simple)}>{"simple"}</button>
                 <button class={on(Mode::Step)} onclick={set_mode(Mode::Step)}>{"step by step"}</button>
                 <button onclick={clear}>{"clear"}</button>
-                { for http.conn.as_ref().map(|c| html! { <span class="hint">{format!("connection {c}")}</span> }) }
+                { for http.conn.as_ref().map(|c| html! { <span class="hint">{format!("connection {}", http.name(c))}</span> }) }
             </div>
             if *mode == Mode::Simple {
                 <SimpleForm http={http.clone()} method={method.clone()} fields={simple_fields} />
@@ -84,8 +84,8 @@ pub fn http_panel(props: &Props) -> Html {
             </div>
             <h3>{"calls"}</h3>
             <CallsTable calls={http.calls.clone()} />
-            <h3>{"Python"}</h3>
-            <Transcript entries={http.transcript.clone()} class="py-lines http-python" testid="http-python" />
+            <PythonTranscript entries={http.transcript.clone()} file="socklab_http.py" label="HTTP python transcript"
+                class={classes!("py-lines", "http-python")} testid="http-python" head={None::<AttrValue>} />
         </section>
     }
 }
