@@ -307,7 +307,15 @@ impl State {
                 self.pen()
                     .mark_sock(t, &sock, Kind::State, "socket() → unbound".into());
             }
-            (Op::Select { rlist, wlist, xlist, .. }, OkBody::Select { r, w, x }) => {
+            (
+                Op::Select {
+                    rlist,
+                    wlist,
+                    xlist,
+                    ..
+                },
+                OkBody::Select { r, w, x },
+            ) => {
                 self.on_select([rlist, wlist, xlist].concat(), (&r, &w, &x));
             }
             (Op::Accept { sock: listener }, OkBody::Accept { sock, addr }) => {

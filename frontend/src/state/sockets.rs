@@ -294,7 +294,10 @@ impl Socks {
 
     /// A datagram of unconnected UDP socket `handle` goes to `addr`.
     pub fn sending_to(&mut self, handle: &str, addr: Addr) {
-        if self.get(handle).is_some_and(|s| s.sent_to.as_ref() == Some(&addr)) {
+        if self
+            .get(handle)
+            .is_some_and(|s| s.sent_to.as_ref() == Some(&addr))
+        {
             return;
         }
         self.update(handle, |s| s.sent_to = Some(addr));

@@ -77,6 +77,43 @@ impl Bench {
         let id = self.send(op);
         self.reply(id, body);
     }
+    /// Sends `connect` (or `connect_ex`) of `sock` to `host:port`.
+    fn connect(&mut self, ex: bool, sock: &str, host: &str, port: u16) -> u64 {
+        let args = ConnectArgs {
+            sock: sock.into(),
+            addr: Addr::new(host, port),
+        };
+        self.send(if ex {
+            Op::ConnectEx(args)
+        } else {
+            Op::Connect(args)
+        })
+    }
+    /// A `data` event of `n` bytes.
+    fn data(&mut self, sock: &str, dir: Dir, n: u64) {
+        self.ev(Event::Data {
+            sock: sock.into(),
+            dir,
+            n,
+            preview: None,
+            data: None,
+        });
+    }
+}
+
+/// `recv` (or `recvfrom`) of `sock` with `bufsize`.
+fn recv(from: bool, sock: &str, bufsize: usize) -> Op {
+    let args = RecvArgs {
+        sock: sock.into(),
+        bufsize,
+        flags: vec![],
+        encoding: None,
+    };
+    if from {
+        Op::Recvfrom(args)
+    } else {
+        Op::Recv(args)
+    }
 }
 
 fn arrows(s: &State) -> Vec<String> {
@@ -378,10 +415,7 @@ fn a_name_that_does_not_resolve_draws_no_packets() {
     use SockState::*;
     let mut b = Bench::new();
     b.call(tcp(), OkBody::Sock { sock: "s1".into() });
-    let id = b.send(Op::Connect(ConnectArgs {
-        sock: "s1".into(),
-        addr: Addr::new("no-such-host.invalid", 80),
-    }));
+    let id = b.connect(false, "s1", "no-such-host.invalid", 80);
     // The relay reports SYN_SENT before it looks the name up.
     b.state("s1", Closed, SynSent);
     b.state("s1", SynSent, Closed);
@@ -405,10 +439,7 @@ fn a_refused_connect_to_a_name_draws_syn_then_rst() {
     use SockState::*;
     let mut b = Bench::new();
     b.call(tcp(), OkBody::Sock { sock: "s1".into() });
-    let id = b.send(Op::Connect(ConnectArgs {
-        sock: "s1".into(),
-        addr: Addr::new("localhost", 20009),
-    }));
+    let id = b.connect(false, "s1", "localhost", 20009);
     b.state("s1", Closed, SynSent);
     assert!(arrows(&b.s).is_empty(), "the name is not resolved yet");
     b.state("s1", SynSent, Closed);
@@ -427,10 +458,7 @@ fn connect_ex_says_its_errno_name_and_meaning() {
     use SockState::*;
     let mut b = Bench::new();
     b.call(tcp(), OkBody::Sock { sock: "s1".into() });
-    let id = b.send(Op::ConnectEx(ConnectArgs {
-        sock: "s1".into(),
-        addr: Addr::new("127.0.0.1", 20009),
-    }));
+    let id = b.connect(true, "s1", "127.0.0.1", 20009);
     b.state("s1", Closed, SynSent);
     b.state("s1", SynSent, Closed);
     b.reply(id, OkBody::Errno { errno: 111 });
@@ -464,10 +492,7 @@ fn bytes_arriving_and_recv_consuming_them_are_two_marks() {
     use SockState::*;
     let mut b = Bench::new();
     b.call(tcp(), OkBody::Sock { sock: "s1".into() });
-    let id = b.send(Op::Connect(ConnectArgs {
-        sock: "s1".into(),
-        addr: Addr::new("127.0.0.1", 20007),
-    }));
+    let id = b.connect(false, "s1", "127.0.0.1", 20007);
     b.state("s1", Closed, SynSent);
     b.state("s1", SynSent, Established);
     b.reply(id, OkBody::Empty {});
@@ -481,18 +506,12 @@ fn bytes_arriving_and_recv_consuming_them_are_two_marks() {
     assert!(arrows(&b.s).contains(&"4 B  → s1's receive buffer".to_owned()));
     assert!(marks(&b.s).iter().all(|m| !m.contains("recv")));
     b.call(
-        Op::Recv(RecvArgs {
-            sock: "s1".into(),
-            bufsize: 1024,
-            flags: vec![],
-            encoding: None,
-        }),
+        recv(false, "s1", 1024),
         OkBody::Data {
             data: Data::text("data"),
         },
     );
-    assert!(marks(&b.s)
-        .contains(&"recv(1024) → consumed 4 B from the receive buffer".to_owned()));
+    assert!(marks(&b.s).contains(&"recv(1024) → consumed 4 B from the receive buffer".to_owned()));
 }
 
 #[test]
@@ -515,7 +534,10 @@ fn setsockopt_and_getsockname_leave_marks() {
         },
     );
     let m = marks(&b.s);
-    assert!(m.contains(&"setsockopt(TCP_NODELAY, 1) → done".to_owned()), "{m:?}");
+    assert!(
+        m.contains(&"setsockopt(TCP_NODELAY, 1) → done".to_owned()),
+        "{m:?}"
+    );
     assert!(m.contains(&"getsockname() → 0.0.0.0:0".to_owned()), "{m:?}");
 }
 
@@ -562,28 +584,11 @@ fn udp_lanes_are_named_by_address_and_the_udp_lab() {
         data: Data::text("hi"),
         addr: lab.clone(),
     });
-    b.ev(Event::Data {
-        sock: "s1".into(),
-        dir: Dir::Out,
-        n: 2,
-        preview: None,
-        data: None,
-    });
+    b.data("s1", Dir::Out, 2);
     b.reply(id, OkBody::Sent { n: 2 });
-    b.ev(Event::Data {
-        sock: "s1".into(),
-        dir: Dir::In,
-        n: 2,
-        preview: None,
-        data: None,
-    });
+    b.data("s1", Dir::In, 2);
     b.call(
-        Op::Recvfrom(RecvArgs {
-            sock: "s1".into(),
-            bufsize: 1024,
-            flags: vec![],
-            encoding: None,
-        }),
+        recv(true, "s1", 1024),
         OkBody::Recvfrom {
             data: Data::text("hi"),
             addr: lab,
@@ -614,7 +619,10 @@ fn kernel_states_mark_the_lane_after_close() {
     b.ev(report("FIN_WAIT2", None));
     b.ev(report("TIME_WAIT", Some(59_985)));
     let m = marks(&b.s);
-    assert!(m.contains(&"kernel: FIN_WAIT2 after close()".to_owned()), "{m:?}");
+    assert!(
+        m.contains(&"kernel: FIN_WAIT2 after close()".to_owned()),
+        "{m:?}"
+    );
     assert!(m.contains(&"kernel: TIME_WAIT (60 s) after close()".to_owned()));
     let s1 = &b.s.socks["s1"];
     assert!(s1.released);

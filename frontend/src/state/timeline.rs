@@ -214,7 +214,11 @@ impl Pen<'_> {
         };
         let me = self.sock_lane(handle);
         let (from, to, label) = match dir {
-            Dir::Out => (me, Some(self.peer_lane(handle)), format!("{n} B  ({handle} sends)")),
+            Dir::Out => (
+                me,
+                Some(self.peer_lane(handle)),
+                format!("{n} B  ({handle} sends)"),
+            ),
             // Our own peer's `out` arrow already shows these bytes.
             Dir::In if partner_is_ours => return,
             Dir::In if unconnected_udp => (

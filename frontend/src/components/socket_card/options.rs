@@ -12,7 +12,12 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 /// The options the select offers; the one shown selected is the one sent.
-const OPTIONS: [&str; 4] = ["SO_REUSEADDR", "SO_KEEPALIVE", "SO_BROADCAST", "TCP_NODELAY"];
+const OPTIONS: [&str; 4] = [
+    "SO_REUSEADDR",
+    "SO_KEEPALIVE",
+    "SO_BROADCAST",
+    "TCP_NODELAY",
+];
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
