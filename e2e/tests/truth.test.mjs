@@ -24,8 +24,18 @@ async function fresh() {
 const timelineRow = (page, text) => page.locator('.timeline .tl-row', { hasText: text }).first();
 const lastCall = (c) => c.locator('[data-testid="last-call"]');
 
-/** Socket `handle`, with SO_REUSEADDR set first when `reuse`, bound to 127.0.0.1:`port`. */
-async function bound(page, handle, port, reuse) {
+/** New socket `handle` calling `how` ('connect' or 'connect_ex') to `host`:`port`. */
+async function dial(page, handle, host, port, how = 'connect') {
+  const s = await newSocket(page, handle);
+  await fill(s, 'host', host);
+  await fill(s, 'port', port);
+  await click(s, how);
+  return s;
+}
+
+/** Socket `handle`, with SO_REUSEADDR set first when `reuse`, binding
+ * 127.0.0.1:`port` (and waiting until bound unless `fails`). */
+async function bound(page, handle, port, reuse, fails = false) {
   const s = await newSocket(page, handle);
   if (reuse) {
     await s.locator('details.options summary').click();
@@ -36,7 +46,7 @@ async function bound(page, handle, port, reuse) {
   await fill(s, 'host', '127.0.0.1');
   await fill(s, 'port', port);
   await click(s, 'bind');
-  if (reuse !== 'expect-failure') await waitState(s, 'BOUND');
+  if (!fails) await waitState(s, 'BOUND');
   return s;
 }
 
@@ -83,10 +93,7 @@ test('the setsockopt option that runs is the one shown', async () => {
 
 test('a name that does not resolve draws no packets', async () => {
   const { page, errors } = await fresh();
-  const s1 = await newSocket(page, 's1');
-  await fill(s1, 'host', 'no-such-host.invalid');
-  await fill(s1, 'port', 80);
-  await click(s1, 'connect');
+  const s1 = await dial(page, 's1', 'no-such-host.invalid', 80);
   const err = s1.locator('[data-testid="error"]');
   await err.waitFor();
   assert.match(await err.innerText(), /gaierror/);
@@ -97,10 +104,7 @@ test('a name that does not resolve draws no packets', async () => {
 
 test('recv, select and connect_ex leave marks; data arriving is not recv', async () => {
   const { page, errors } = await fresh();
-  const s1 = await newSocket(page, 's1');
-  await fill(s1, 'host', '127.0.0.1');
-  await fill(s1, 'port', 20007);
-  await click(s1, 'connect');
+  const s1 = await dial(page, 's1', '127.0.0.1', 20007);
   await waitState(s1, 'ESTABLISHED');
   await fill(s1, 'data', 'hello');
   await click(s1, 'send');
@@ -125,10 +129,7 @@ test('recv, select and connect_ex leave marks; data arriving is not recv', async
   await page.locator('article.card.ready').waitFor({ state: 'detached' });
 
   // connect_ex to a port nobody listens on: the errno, named and explained.
-  const s2 = await newSocket(page, 's2');
-  await fill(s2, 'host', '127.0.0.1');
-  await fill(s2, 'port', await freePort());
-  await click(s2, 'connect_ex');
+  const s2 = await dial(page, 's2', '127.0.0.1', await freePort(), 'connect_ex');
   const refused = '111 ECONNREFUSED — nobody listens on that port';
   await timelineRow(page, refused).waitFor();
   await lastCall(s2).filter({ hasText: refused }).waitFor();
@@ -166,6 +167,7 @@ test('TIME_WAIT shows on the timeline after an active close', { skip: !process.e
   await waitState(conn, 'ESTABLISHED');
   // The server's connection closes first: its side goes FIN_WAIT2, then TIME_WAIT.
   await click(conn, 'close');
+  await waitState(client, 'CLOSE_WAIT');
   await click(client, 'close');
   await timelineRow(page, 'kernel: TIME_WAIT').waitFor();
   assert.match(await conn.locator('[data-testid="kernel"]').innerText(), /kernel: TIME_WAIT, \d+ s left/);
@@ -182,13 +184,15 @@ test('a port held in TIME_WAIT: EADDRINUSE, unless SO_REUSEADDR comes first', as
   await click(client, 'connect');
   const conn = card(page, 's3');
   await waitState(conn, 'ESTABLISHED');
+  // The server's side closes first (the client sees its FIN), so the
+  // server's side of the connection, on `port`, is the one left in TIME_WAIT.
   await click(conn, 'close');
-  await page.locator('article.card.released[data-sock="s3"]').waitFor();
+  await waitState(client, 'CLOSE_WAIT');
   await click(client, 'close');
   await click(s1, 'close');
   await page.locator('article.card.released[data-sock="s1"]').waitFor();
 
-  const again = await bound(page, 's4', port, 'expect-failure');
+  const again = await bound(page, 's4', port, false, true);
   const err = again.locator('[data-testid="error"]');
   await err.waitFor();
   assert.match(await err.innerText(), /OSError: \[Errno 98\] Address already in use/);
