@@ -360,6 +360,8 @@ impl State {
                 || matches!(outcome, Outcome::Err(_))
             {
                 self.pen().connect_failed(t, handle, refused, sent);
+                // Not connected: the card claims no peer.
+                self.socks.forget_peer(handle);
             }
         }
         if let Some(label) = calls::mark(op, outcome) {

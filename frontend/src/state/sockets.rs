@@ -287,6 +287,13 @@ impl Socks {
         self.update(handle, |s| s.ready = ready);
     }
 
+    /// A connect failed: the socket has no peer.
+    pub fn forget_peer(&mut self, handle: &str) {
+        if self.get(handle).is_some_and(|s| s.peer.is_some()) {
+            self.update(handle, |s| s.peer = None);
+        }
+    }
+
     /// A `kernel` event: the kernel's own state of `handle`.
     pub fn set_kernel(&mut self, handle: &str, line: KernelLine) {
         self.update(handle, |s| s.kernel = Some(line));

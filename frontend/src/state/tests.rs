@@ -465,6 +465,7 @@ fn connect_ex_says_its_errno_name_and_meaning() {
     let want = "connect_ex() → 111 ECONNREFUSED — nobody listens on that port";
     assert!(marks(&b.s).iter().any(|m| m == want), "{:?}", marks(&b.s));
     assert_eq!(b.s.socks["s1"].last_call.as_deref(), Some(want));
+    assert_eq!(b.s.socks["s1"].peer, None, "a refused socket has no peer");
     assert_eq!(
         arrows(&b.s),
         vec!["SYN  (SYN_SENT)", "RST  (connection refused)"]
