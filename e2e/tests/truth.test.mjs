@@ -156,19 +156,23 @@ test('UDP lanes are named by the UDP lab and its address', async () => {
   assert.deepEqual(errors, []);
 });
 
-test('TIME_WAIT shows on the timeline after an active close', { skip: !process.env.KERNEL_EVENTS }, async () => {
-  const { page, errors } = await fresh();
-  const port = await freePort();
-  await server(page, 's1', port, false);
-  const client = await newSocket(page, 's2');
-  await fill(client, 'port', port);
-  await click(client, 'connect');
+/** A server s1 on `port` (with SO_REUSEADDR when `reuse`) accepts client s2
+ * as s3; s3 closes first (the client sees its FIN: CLOSE_WAIT), then s2: the
+ * server's side of the connection, on `port`, is left in TIME_WAIT. */
+async function activeClose(page, port, reuse) {
+  const s1 = await server(page, 's1', port, reuse);
+  const client = await dial(page, 's2', '127.0.0.1', port);
   const conn = card(page, 's3');
   await waitState(conn, 'ESTABLISHED');
-  // The server's connection closes first: its side goes FIN_WAIT2, then TIME_WAIT.
   await click(conn, 'close');
   await waitState(client, 'CLOSE_WAIT');
   await click(client, 'close');
+  return { s1, conn };
+}
+
+test('TIME_WAIT shows on the timeline after an active close', { skip: !process.env.KERNEL_EVENTS }, async () => {
+  const { page, errors } = await fresh();
+  const { conn } = await activeClose(page, await freePort(), false);
   await timelineRow(page, 'kernel: TIME_WAIT').waitFor();
   assert.match(await conn.locator('[data-testid="kernel"]').innerText(), /kernel: TIME_WAIT, \d+ s left/);
   await shot(page, 'truth-time-wait');
@@ -178,17 +182,7 @@ test('TIME_WAIT shows on the timeline after an active close', { skip: !process.e
 test('a port held in TIME_WAIT: EADDRINUSE, unless SO_REUSEADDR comes first', async () => {
   const { page, errors } = await fresh();
   const port = await freePort();
-  const s1 = await server(page, 's1', port, true);
-  const client = await newSocket(page, 's2');
-  await fill(client, 'port', port);
-  await click(client, 'connect');
-  const conn = card(page, 's3');
-  await waitState(conn, 'ESTABLISHED');
-  // The server's side closes first (the client sees its FIN), so the
-  // server's side of the connection, on `port`, is the one left in TIME_WAIT.
-  await click(conn, 'close');
-  await waitState(client, 'CLOSE_WAIT');
-  await click(client, 'close');
+  const { s1 } = await activeClose(page, port, true);
   await click(s1, 'close');
   await page.locator('article.card.released[data-sock="s1"]').waitFor();
 
