@@ -32,7 +32,7 @@ test('10,000 events: every entry kept, only a window rendered', { timeout: 300_0
   await fill(udp, 'host', '127.0.0.1');
   await fill(udp, 'port', 0);
   await click(udp, 'bind');
-  await waitState(udp, 'BOUND');
+  await waitState(udp, 'bound');
   const local = await udp.innerText();
   const port = Number(/local 127\.0\.0\.1:(\d+)/.exec(local)?.[1]);
   assert.ok(port > 0, `bound port not shown in: ${local}`);

@@ -30,7 +30,7 @@ test('the relay hello names the labs', async () => {
 test("the tutorial's echo exercise, by clicking only", async () => {
   const server = await newSocket(page, 's1');
   const client = await newSocket(page, 's2');
-  await waitState(server, 'CLOSED');
+  await waitState(server, 'unbound');
 
   // Server: setsockopt(SO_REUSEADDR), bind(('127.0.0.1', 20178)), listen(5), accept().
   await server.locator('details.options summary').click();

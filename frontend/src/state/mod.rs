@@ -10,8 +10,10 @@
 //! slices see each action. The reducer performs no I/O; `relay.rs` feeds it
 //! frames and `components/` render it.
 
+mod calls;
 pub mod ftp;
 pub mod http;
+pub mod kernel;
 mod protocol;
 pub mod sockets;
 pub mod timeline;
@@ -22,8 +24,8 @@ pub use timeline::{Entry, Kind, Lane};
 use crate::log::Log;
 use crate::python::{self, PyEntry};
 use shared::{Addr, ConnectArgs, Data, ErrorBody, Event, EventFrame, Hello, OkBody, Op, Outcome};
-use sockets::{connect_target, op_sock, Socks};
-use std::collections::BTreeMap;
+use sockets::{connect_target, op_sock, sendto_target, Socks};
+use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 use timeline::Pen;
 
@@ -59,6 +61,8 @@ pub struct State {
     pub authed: bool,
     /// Last relay time seen, for entries the client makes up.
     last_t: u64,
+    /// Sockets whose SYN is not drawn yet (`timeline.rs`).
+    unsent_syn: BTreeSet<String>,
     /// Transcript entries held back until the request they follow completes
     /// (an `accept` that beat its own client's `connect` reply: a script must
     /// connect first or it would block in `accept`).
@@ -174,6 +178,7 @@ impl State {
             socks: &self.socks,
             labs: self.hello.as_deref().map(|h| &h.labs),
             session: self.session,
+            unsent_syn: &mut self.unsent_syn,
         }
     }
 
@@ -188,8 +193,10 @@ impl State {
             Event::Hello(hello) => self.on_hello(hello),
             Event::State { sock, from, to } => {
                 let connect_to = connect_target(&self.pending, &sock);
+                let connecting = connect_to.is_some();
                 let tcp = self.socks.set_state(&sock, to, connect_to);
-                self.pen().state_change(t, &sock, from, to, tcp);
+                self.pen()
+                    .state_change(t, &sock, (from, to), tcp, connecting);
             }
             Event::Incoming { sock, addr } => {
                 self.socks.incoming(&sock);
@@ -203,6 +210,9 @@ impl State {
                 preview,
                 data,
             } => {
+                if let Some(to) = sendto_target(&self.pending, &sock) {
+                    self.socks.sending_to(&sock, to);
+                }
                 let bytes = preview.or(data).map(Data::into_bytes);
                 self.pen().data(t, &sock, dir, n, bytes);
             }
@@ -217,8 +227,14 @@ impl State {
             // HTTP/FTP events were given to the HTTP and FTP panels' slices;
             // the socket cards have nothing to show for them.
             Event::Wire { .. } | Event::FtpBlock { .. } | Event::FtpLine { .. } => {}
-            // Shown by the timeline and the cards from issue 11 on.
-            Event::Kernel(_) => {}
+            Event::Kernel(k) => {
+                let line = kernel::KernelLine::of(t, &k);
+                let label = line.mark();
+                self.socks.set_kernel(&k.sock, line);
+                if self.socks.contains(&k.sock) {
+                    self.pen().mark_sock(t, &k.sock, Kind::State, label);
+                }
+            }
         }
     }
 
@@ -226,6 +242,7 @@ impl State {
         if self.session > 0 {
             // A new session: the relay released every handle of the old one.
             self.socks.clear();
+            self.unsent_syn.clear();
             self.pending.clear();
             self.deferred.clear();
             self.transcript.push(PyEntry::comment(
@@ -271,6 +288,9 @@ impl State {
                 Outcome::Ok(_) => None,
             };
             self.socks.set_error(handle, error);
+            self.socks
+                .set_last_call(handle, calls::last_call(&op, &outcome));
+            self.on_call(handle, &op, &outcome);
         }
         let body = match outcome {
             Outcome::Ok(body) => body,
@@ -285,7 +305,18 @@ impl State {
                 self.socks.add(&sock, family, kind);
                 let t = self.last_t;
                 self.pen()
-                    .mark_sock(t, &sock, Kind::State, "socket() → CLOSED".into());
+                    .mark_sock(t, &sock, Kind::State, "socket() → unbound".into());
+            }
+            (
+                Op::Select {
+                    rlist,
+                    wlist,
+                    xlist,
+                    ..
+                },
+                OkBody::Select { r, w, x },
+            ) => {
+                self.on_select([rlist, wlist, xlist].concat(), (&r, &w, &x));
             }
             (Op::Accept { sock: listener }, OkBody::Accept { sock, addr }) => {
                 self.socks.accept(&listener, &sock, &addr);
@@ -305,6 +336,62 @@ impl State {
                     self.pen().relabel(&sock);
                 }
             }
+        }
+    }
+
+    /// What a finished call on socket `handle` leaves on the timeline: the
+    /// packets of a failed connect that happened, and a mark for the calls
+    /// no event shows (`recv`, `setsockopt`, `connect_ex`'s errno, …).
+    fn on_call(&mut self, handle: &str, op: &Op, outcome: &Outcome) {
+        if !self.socks.contains(handle) {
+            return;
+        }
+        let t = self.last_t;
+        if matches!(op, Op::Connect(_) | Op::ConnectEx(_)) {
+            let errno = match outcome {
+                Outcome::Ok(OkBody::Errno { errno }) => Some(*errno),
+                Outcome::Err(e) => e.os_errno().map(shared::Errno::number),
+                Outcome::Ok(_) => None,
+            };
+            let refused = errno == Some(shared::Errno::ECONNREFUSED.number());
+            let sent = errno == Some(shared::Errno::ETIMEDOUT.number())
+                || matches!(outcome, Outcome::Err(e) if e.code == shared::codes::TIMEOUT);
+            if errno.is_some_and(|n| n != 0 && n != shared::Errno::EINPROGRESS.number())
+                || matches!(outcome, Outcome::Err(_))
+            {
+                self.pen().connect_failed(t, handle, refused, sent);
+                // Not connected: the card claims no peer.
+                self.socks.forget_peer(handle);
+            }
+        }
+        if let Some(label) = calls::mark(op, outcome) {
+            let kind = match outcome {
+                Outcome::Ok(OkBody::Errno { errno }) if *errno != 0 => Kind::Error,
+                _ => Kind::State,
+            };
+            self.pen().mark_sock(t, handle, kind, label);
+        }
+    }
+
+    /// A `select` reply: each listed socket learns whether it was ready; each
+    /// ready one gets a mark (or the first listed one says nothing was).
+    fn on_select(&mut self, listed: Vec<String>, (r, w, x): (&[String], &[String], &[String])) {
+        let t = self.last_t;
+        let mut any = false;
+        for h in &listed {
+            let ready = calls::ready_text(h, r, w, x);
+            if let Some(text) = &ready {
+                if self.socks.contains(h) {
+                    any = true;
+                    self.pen().mark_sock(t, h, Kind::State, text.clone());
+                }
+            }
+            self.socks.set_ready(h, ready);
+        }
+        if let Some(first) = listed.first().filter(|h| !any && self.socks.contains(h)) {
+            let label = "select: timed out, nothing ready".to_owned();
+            let first = first.clone();
+            self.pen().mark_sock(t, &first, Kind::State, label);
         }
     }
 

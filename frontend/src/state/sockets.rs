@@ -1,12 +1,14 @@
 //! The socket slice: one [`Sock`] per handle the cards show (state, addresses,
-//! blocking mode, the bytes it received, its last error), kept in [`Socks`],
-//! and the requests waiting for their reply ([`Pending`]).
+//! blocking mode, the bytes it received, its last error and last call, what
+//! `select` found, the kernel's own state), kept in [`Socks`], and the
+//! requests waiting for their reply ([`Pending`]).
 //!
 //! Knows only the socket facts that events and replies report; it draws
 //! nothing (that is `timeline.rs`) and performs no I/O. Each socket sits
 //! behind an `Rc` that only a change to that socket replaces, so a card whose
 //! socket did not change is not rendered again.
 
+use super::kernel::KernelLine;
 use super::same_addr;
 use shared::{Addr, CloseReason, ConnectArgs, Family, OkBody, Op, RecvArgs, SockState, SockType};
 use std::collections::BTreeMap;
@@ -63,6 +65,15 @@ pub struct Sock {
     /// `close()` was called: the handle is gone.
     pub released: bool,
     pub last_error: Option<String>,
+    /// The last call on this socket and what it returned (or raised).
+    pub last_call: Option<String>,
+    /// What the last `select` found this socket ready for (cleared by the
+    /// next `select` or a call on the socket).
+    pub ready: Option<String>,
+    /// The kernel's own state, from `kernel` events.
+    pub kernel: Option<KernelLine>,
+    /// Where the last `sendto` of an unconnected UDP socket went (not its peer).
+    pub sent_to: Option<Addr>,
 }
 
 impl Sock {
@@ -83,11 +94,30 @@ impl Sock {
             closed: None,
             released: false,
             last_error: None,
+            last_call: None,
+            ready: None,
+            kernel: None,
+            sent_to: None,
         }
     }
 
     pub fn is_tcp(&self) -> bool {
         self.kind == SockType::Stream
+    }
+
+    /// The state as the card's badge says it: `unbound` for a fresh socket,
+    /// UDP sockets `bound`/`connected` (no TCP states), `closed` once released.
+    pub fn state_word(&self) -> String {
+        if self.released {
+            return "closed".to_owned();
+        }
+        match (self.state, self.is_tcp()) {
+            (SockState::Closed, _) if self.closed.is_some() => "CLOSED".to_owned(),
+            (SockState::Closed, _) => "unbound".to_owned(),
+            (SockState::Bound, false) => "bound".to_owned(),
+            (_, false) => "connected".to_owned(),
+            (st, true) => st.as_str().to_owned(),
+        }
     }
 }
 
@@ -119,6 +149,14 @@ pub fn connect_target(pending: &BTreeMap<u64, Pending>, handle: &str) -> Option<
         {
             Some(addr.clone())
         }
+        _ => None,
+    })
+}
+
+/// The address a pending `sendto` of `handle` goes to.
+pub fn sendto_target(pending: &BTreeMap<u64, Pending>, handle: &str) -> Option<Addr> {
+    pending.values().find_map(|p| match &p.op {
+        Op::Sendto { sock, addr, .. } if sock == handle => Some(addr.clone()),
         _ => None,
     })
 }
@@ -232,6 +270,46 @@ impl Socks {
         }
     }
 
+    /// The card's "last call" line; a call on the socket also ends what the
+    /// last `select` said about it.
+    pub fn set_last_call(&mut self, handle: &str, text: String) {
+        self.update(handle, |s| {
+            s.last_call = Some(text);
+            s.ready = None;
+        });
+    }
+
+    /// What a `select` found `handle` ready for (`None`: not ready).
+    pub fn set_ready(&mut self, handle: &str, ready: Option<String>) {
+        if self.get(handle).is_some_and(|s| s.ready == ready) {
+            return;
+        }
+        self.update(handle, |s| s.ready = ready);
+    }
+
+    /// A connect failed: the socket has no peer.
+    pub fn forget_peer(&mut self, handle: &str) {
+        if self.get(handle).is_some_and(|s| s.peer.is_some()) {
+            self.update(handle, |s| s.peer = None);
+        }
+    }
+
+    /// A `kernel` event: the kernel's own state of `handle`.
+    pub fn set_kernel(&mut self, handle: &str, line: KernelLine) {
+        self.update(handle, |s| s.kernel = Some(line));
+    }
+
+    /// A datagram of unconnected UDP socket `handle` goes to `addr`.
+    pub fn sending_to(&mut self, handle: &str, addr: Addr) {
+        if self
+            .get(handle)
+            .is_some_and(|s| s.sent_to.as_ref() == Some(&addr))
+        {
+            return;
+        }
+        self.update(handle, |s| s.sent_to = Some(addr));
+    }
+
     /// The socket facts a successful reply reports (addresses, mode, bytes,
     /// release). `socket` and `accept` replies go through [`Socks::add`] and
     /// [`Socks::accept`].
@@ -277,11 +355,7 @@ impl Socks {
                 s.released = true;
                 s.state = SockState::Closed;
             }),
-            (Op::Sendto { sock, addr, .. }, _) => self.update(&sock, |s| {
-                if s.peer.is_none() {
-                    s.peer = Some(addr);
-                }
-            }),
+            (Op::Sendto { sock, addr, .. }, _) => self.sending_to(&sock, addr),
             _ => {}
         }
     }

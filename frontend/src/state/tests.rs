@@ -25,7 +25,11 @@ fn hello() -> Event {
             idle_timeout_secs: 600,
             max_sessions_per_ip: 8,
         },
-        labs: [("tcp_echo".to_owned(), Addr::new("127.0.0.1", 20007))].into(),
+        labs: [
+            ("tcp_echo".to_owned(), Addr::new("127.0.0.1", 20007)),
+            ("udp_echo".to_owned(), Addr::new("127.0.0.1", 20007)),
+        ]
+        .into(),
         policy: PolicySummary {
             connect: vec![],
             bind: vec![],
@@ -72,6 +76,69 @@ impl Bench {
     fn call(&mut self, op: Op, body: OkBody) {
         let id = self.send(op);
         self.reply(id, body);
+    }
+    /// Sends `connect` (or `connect_ex`) of `sock` to `host:port`.
+    fn connect(&mut self, ex: bool, sock: &str, host: &str, port: u16) -> u64 {
+        let args = ConnectArgs {
+            sock: sock.into(),
+            addr: Addr::new(host, port),
+        };
+        self.send(if ex {
+            Op::ConnectEx(args)
+        } else {
+            Op::Connect(args)
+        })
+    }
+    /// A `data` event of `n` bytes.
+    fn data(&mut self, sock: &str, dir: Dir, n: u64) {
+        self.ev(Event::Data {
+            sock: sock.into(),
+            dir,
+            n,
+            preview: None,
+            data: None,
+        });
+    }
+}
+
+/// `recv` (or `recvfrom`) of `sock` with `bufsize`.
+fn recv(from: bool, sock: &str, bufsize: usize) -> Op {
+    let args = RecvArgs {
+        sock: sock.into(),
+        bufsize,
+        flags: vec![],
+        encoding: None,
+    };
+    if from {
+        Op::Recvfrom(args)
+    } else {
+        Op::Recv(args)
+    }
+}
+
+fn arrows(s: &State) -> Vec<String> {
+    s.timeline
+        .items()
+        .iter()
+        .filter(|e| e.to.is_some())
+        .map(|e| e.label.clone())
+        .collect()
+}
+
+fn marks(s: &State) -> Vec<String> {
+    s.timeline
+        .items()
+        .iter()
+        .filter(|e| e.to.is_none())
+        .map(|e| e.label.clone())
+        .collect()
+}
+
+fn udp() -> Op {
+    Op::Socket {
+        family: Family::AfInet,
+        kind: SockType::Dgram,
+        proto: 0,
     }
 }
 
@@ -341,4 +408,227 @@ fn accept_that_beats_connect_is_transcribed_after_it() {
     let pos = |needle: &str| code.iter().position(|l| l.contains(needle));
     assert!(pos("s2.connect") < pos("s1.accept()"), "{code:?}");
     assert!(pos("s1.accept()").is_some());
+}
+
+#[test]
+fn a_name_that_does_not_resolve_draws_no_packets() {
+    use SockState::*;
+    let mut b = Bench::new();
+    b.call(tcp(), OkBody::Sock { sock: "s1".into() });
+    let id = b.connect(false, "s1", "no-such-host.invalid", 80);
+    // The relay reports SYN_SENT before it looks the name up.
+    b.state("s1", Closed, SynSent);
+    b.state("s1", SynSent, Closed);
+    b.s.apply(Action::Replied {
+        id,
+        outcome: Outcome::Err(ErrorBody::new(
+            shared::codes::GAIERROR,
+            "Name or service not known",
+        )),
+    });
+    assert_eq!(arrows(&b.s), Vec::<String>::new());
+    assert!(
+        marks(&b.s).iter().any(|m| m.starts_with("socket.gaierror")),
+        "{:?}",
+        marks(&b.s)
+    );
+}
+
+#[test]
+fn a_refused_connect_to_a_name_draws_syn_then_rst() {
+    use SockState::*;
+    let mut b = Bench::new();
+    b.call(tcp(), OkBody::Sock { sock: "s1".into() });
+    let id = b.connect(false, "s1", "localhost", 20009);
+    b.state("s1", Closed, SynSent);
+    assert!(arrows(&b.s).is_empty(), "the name is not resolved yet");
+    b.state("s1", SynSent, Closed);
+    b.s.apply(Action::Replied {
+        id,
+        outcome: Outcome::Err(ErrorBody::errno(shared::Errno::ECONNREFUSED)),
+    });
+    assert_eq!(
+        arrows(&b.s),
+        vec!["SYN  (SYN_SENT)", "RST  (connection refused)"]
+    );
+}
+
+#[test]
+fn connect_ex_says_its_errno_name_and_meaning() {
+    use SockState::*;
+    let mut b = Bench::new();
+    b.call(tcp(), OkBody::Sock { sock: "s1".into() });
+    let id = b.connect(true, "s1", "127.0.0.1", 20009);
+    b.state("s1", Closed, SynSent);
+    b.state("s1", SynSent, Closed);
+    b.reply(id, OkBody::Errno { errno: 111 });
+    let want = "connect_ex() → 111 ECONNREFUSED — nobody listens on that port";
+    assert!(marks(&b.s).iter().any(|m| m == want), "{:?}", marks(&b.s));
+    assert_eq!(b.s.socks["s1"].last_call.as_deref(), Some(want));
+    assert_eq!(b.s.socks["s1"].peer, None, "a refused socket has no peer");
+    assert_eq!(
+        arrows(&b.s),
+        vec!["SYN  (SYN_SENT)", "RST  (connection refused)"]
+    );
+}
+
+#[test]
+fn fresh_sockets_are_unbound_and_udp_has_no_tcp_states() {
+    use SockState::*;
+    let mut b = Bench::new();
+    b.call(tcp(), OkBody::Sock { sock: "s1".into() });
+    b.call(udp(), OkBody::Sock { sock: "s2".into() });
+    assert_eq!(b.s.socks["s1"].state_word(), "unbound");
+    assert_eq!(b.s.socks["s2"].state_word(), "unbound");
+    assert!(marks(&b.s).iter().all(|m| !m.contains("CLOSED")));
+    b.state("s2", Closed, Bound);
+    assert_eq!(b.s.socks["s2"].state_word(), "bound");
+    b.state("s2", Bound, Established);
+    assert_eq!(b.s.socks["s2"].state_word(), "connected");
+    assert!(marks(&b.s).iter().all(|m| !m.contains("ESTABLISHED")));
+}
+
+#[test]
+fn bytes_arriving_and_recv_consuming_them_are_two_marks() {
+    use SockState::*;
+    let mut b = Bench::new();
+    b.call(tcp(), OkBody::Sock { sock: "s1".into() });
+    let id = b.connect(false, "s1", "127.0.0.1", 20007);
+    b.state("s1", Closed, SynSent);
+    b.state("s1", SynSent, Established);
+    b.reply(id, OkBody::Empty {});
+    b.ev(Event::Data {
+        sock: "s1".into(),
+        dir: Dir::In,
+        n: 4,
+        preview: Some(Data::text("data")),
+        data: None,
+    });
+    assert!(arrows(&b.s).contains(&"4 B  → s1's receive buffer".to_owned()));
+    assert!(marks(&b.s).iter().all(|m| !m.contains("recv")));
+    b.call(
+        recv(false, "s1", 1024),
+        OkBody::Data {
+            data: Data::text("data"),
+        },
+    );
+    assert!(marks(&b.s).contains(&"recv(1024) → consumed 4 B from the receive buffer".to_owned()));
+}
+
+#[test]
+fn setsockopt_and_getsockname_leave_marks() {
+    let mut b = Bench::new();
+    b.call(tcp(), OkBody::Sock { sock: "s1".into() });
+    b.call(
+        Op::Setsockopt {
+            sock: "s1".into(),
+            level: shared::OptLevel::IpprotoTcp,
+            name: shared::OptName::TcpNodelay,
+            value: shared::OptValue::Int(1),
+        },
+        OkBody::Empty {},
+    );
+    b.call(
+        Op::Getsockname { sock: "s1".into() },
+        OkBody::Addr {
+            addr: Addr::new("0.0.0.0", 0),
+        },
+    );
+    let m = marks(&b.s);
+    assert!(
+        m.contains(&"setsockopt(TCP_NODELAY, 1) → done".to_owned()),
+        "{m:?}"
+    );
+    assert!(m.contains(&"getsockname() → 0.0.0.0:0".to_owned()), "{m:?}");
+}
+
+#[test]
+fn select_highlights_ready_sockets_until_a_call() {
+    let mut b = Bench::new();
+    b.call(tcp(), OkBody::Sock { sock: "s1".into() });
+    b.call(tcp(), OkBody::Sock { sock: "s2".into() });
+    b.call(
+        Op::Select {
+            rlist: vec!["s1".into(), "s2".into()],
+            wlist: vec![],
+            xlist: vec![],
+            timeout: Some(1.0),
+        },
+        OkBody::Select {
+            r: vec!["s1".into()],
+            w: vec![],
+            x: vec![],
+        },
+    );
+    assert_eq!(
+        b.s.socks["s1"].ready.as_deref(),
+        Some("select: ready to read")
+    );
+    assert_eq!(b.s.socks["s2"].ready, None);
+    assert!(marks(&b.s).contains(&"select: ready to read".to_owned()));
+    b.call(
+        Op::Getsockname { sock: "s1".into() },
+        OkBody::Addr {
+            addr: Addr::new("0.0.0.0", 0),
+        },
+    );
+    assert_eq!(b.s.socks["s1"].ready, None, "a call ends the highlight");
+}
+
+#[test]
+fn udp_lanes_are_named_by_address_and_the_udp_lab() {
+    let mut b = Bench::new();
+    b.call(udp(), OkBody::Sock { sock: "s1".into() });
+    let lab = Addr::new("127.0.0.1", 20007);
+    let id = b.send(Op::Sendto {
+        sock: "s1".into(),
+        data: Data::text("hi"),
+        addr: lab.clone(),
+    });
+    b.data("s1", Dir::Out, 2);
+    b.reply(id, OkBody::Sent { n: 2 });
+    b.data("s1", Dir::In, 2);
+    b.call(
+        recv(true, "s1", 1024),
+        OkBody::Recvfrom {
+            data: Data::text("hi"),
+            addr: lab,
+        },
+    );
+    let labels: Vec<&str> = b.s.lanes.iter().map(|l| l.label.as_str()).collect();
+    assert_eq!(labels, vec!["s1", "udp_echo 127.0.0.1:20007"]);
+    assert_eq!(b.s.socks["s1"].peer, None, "sendto does not connect");
+    assert!(marks(&b.s).contains(&"recvfrom(1024) → 2 B from 127.0.0.1:20007".to_owned()));
+}
+
+#[test]
+fn kernel_states_mark_the_lane_after_close() {
+    let mut b = Bench::new();
+    b.call(tcp(), OkBody::Sock { sock: "s1".into() });
+    b.call(Op::Close { sock: "s1".into() }, OkBody::Empty {});
+    let report = |state: &str, expires_ms| {
+        Event::Kernel(shared::KernelState {
+            sock: "s1".into(),
+            state: state.into(),
+            source: shared::KernelSource::SockDiag,
+            held: false,
+            local: None,
+            peer: None,
+            expires_ms,
+        })
+    };
+    b.ev(report("FIN_WAIT2", None));
+    b.ev(report("TIME_WAIT", Some(59_985)));
+    let m = marks(&b.s);
+    assert!(
+        m.contains(&"kernel: FIN_WAIT2 after close()".to_owned()),
+        "{m:?}"
+    );
+    assert!(m.contains(&"kernel: TIME_WAIT (60 s) after close()".to_owned()));
+    let s1 = &b.s.socks["s1"];
+    assert!(s1.released);
+    assert_eq!(
+        s1.kernel.as_ref().map(|k| k.text(2_000)).as_deref(),
+        Some("kernel: TIME_WAIT, 58 s left")
+    );
 }

@@ -3,6 +3,11 @@
 //! socket events into them ([`Pen`]): the handshake, data, FIN and RST arrows
 //! of docs/protocol.md's socket states (choice `tcp-states`).
 //!
+//! Arrows are drawn only for packets that happened: a SYN to a name waits
+//! until the name resolved (the handshake finished or the connect was
+//! refused, [`Pen::connect_failed`]); a name that does not resolve or an
+//! address the rules deny leaves an error mark and no arrow.
+//!
 //! Reads the socket slice to find who is at the other end; changes only the
 //! lanes and the entries.
 
@@ -10,7 +15,8 @@ use super::same_addr;
 use super::sockets::Socks;
 use crate::log::Log;
 use shared::{Addr, CloseReason, Dir, SockState};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::IpAddr;
 use std::rc::Rc;
 
 /// A timeline lane: one of our sockets, or a peer we talk to.
@@ -61,12 +67,18 @@ pub struct Entry {
     pub n: Option<u64>,
 }
 
-/// The lab name listening at `a`, if any.
-pub fn lab_at(labs: Option<&BTreeMap<String, Addr>>, a: &Addr) -> Option<String> {
+/// The lab name listening at `a` for the protocol (`udp`: datagrams), if
+/// any: `udp_echo` and `tcp_echo` share a port.
+pub fn lab_at(labs: Option<&BTreeMap<String, Addr>>, a: &Addr, udp: bool) -> Option<String> {
     labs?
         .iter()
-        .find(|(_, lab)| same_addr(lab, a))
+        .find(|(name, lab)| same_addr(lab, a) && name.starts_with("udp") == udp)
         .map(|(name, _)| name.clone())
+}
+
+/// Whether connecting to `a` needs no name lookup (an IP address literal).
+fn is_literal(a: &Addr) -> bool {
+    a.host().parse::<IpAddr>().is_ok()
 }
 
 /// Draws on the timeline: borrows the lanes and entries to change and what it
@@ -77,6 +89,9 @@ pub struct Pen<'a> {
     pub socks: &'a Socks,
     pub labs: Option<&'a BTreeMap<String, Addr>>,
     pub session: u32,
+    /// Sockets in SYN_SENT towards a name: their SYN is drawn once it is
+    /// known to have left (the name resolved).
+    pub unsent_syn: &'a mut BTreeSet<String>,
 }
 
 impl Pen<'_> {
@@ -108,30 +123,49 @@ impl Pen<'_> {
         });
     }
 
-    /// A socket changed state (`tcp`: it is a TCP socket): the segments that
-    /// made it change, or a mark.
+    /// The SYN of `handle`'s connect, now that it is known to have left.
+    fn syn(&mut self, t: u64, handle: &str) {
+        let me = self.sock_lane(handle);
+        let peer = self.handshake_lane(handle);
+        self.arrow(t, me, peer, Kind::Handshake, "SYN  (SYN_SENT)");
+    }
+
+    /// A socket changed state (`tcp`: it is a TCP socket; `connecting`: the
+    /// connect that moved it is still waiting for its reply, which then says
+    /// what happened): the segments that made it change, or a mark.
     pub fn state_change(
         &mut self,
         t: u64,
         handle: &str,
-        from: SockState,
-        to: SockState,
+        (from, to): (SockState, SockState),
         tcp: bool,
+        connecting: bool,
     ) {
         let me = self.sock_lane(handle);
         match (from, to) {
             (_, SockState::SynSent) => {
-                let peer = self.handshake_lane(handle);
-                self.arrow(t, me, peer, Kind::Handshake, "SYN  (SYN_SENT)");
+                let peer = self.socks.get(handle).and_then(|s| s.peer.clone());
+                if peer.as_ref().is_none_or(is_literal) {
+                    self.syn(t, handle);
+                } else {
+                    self.unsent_syn.insert(handle.to_owned());
+                }
             }
             (SockState::SynSent, SockState::Established) => {
+                if self.unsent_syn.remove(handle) {
+                    self.syn(t, handle);
+                }
                 let peer = self.handshake_lane(handle);
                 self.arrow(t, peer, me, Kind::Handshake, "SYN-ACK  (server: SYN_RECV)");
                 self.arrow(t, me, peer, Kind::Handshake, "ACK  (ESTABLISHED)");
             }
+            // The connect's reply says why (refused, unresolvable, denied).
+            (SockState::SynSent, SockState::Closed) if connecting => {}
             (SockState::SynSent, SockState::Closed) => {
-                let peer = self.handshake_lane(handle);
-                self.arrow(t, peer, me, Kind::Reset, "RST  (connection refused)");
+                if !self.unsent_syn.remove(handle) {
+                    let peer = self.handshake_lane(handle);
+                    self.arrow(t, peer, me, Kind::Reset, "RST  (connection refused)");
+                }
             }
             (SockState::Established, SockState::FinWait) if tcp => {
                 let peer = self.peer_lane(handle);
@@ -142,32 +176,66 @@ impl Pen<'_> {
                 self.arrow(t, me, peer, Kind::Close, "FIN  (close)");
             }
             (_, to) => {
-                let label = if tcp || to != SockState::Established {
-                    to.as_str().to_owned()
-                } else {
-                    "ESTABLISHED (UDP connect: no handshake, just a default peer)".to_owned()
+                let label = match to {
+                    _ if tcp => to.as_str().to_owned(),
+                    SockState::Bound => "bound".to_owned(),
+                    SockState::Established => {
+                        "connected (UDP: no handshake, just a default peer)".to_owned()
+                    }
+                    _ => to.as_str().to_owned(),
                 };
                 self.mark(t, me, Kind::State, label);
             }
         }
     }
 
-    /// Bytes sent or received: one data arrow (bytes between two sockets of
-    /// ours are drawn once, from the sender).
+    /// The connect of `handle` failed (`refused`: the peer answered RST;
+    /// `sent`: the SYN left, as with a timeout): the packets that happened.
+    pub fn connect_failed(&mut self, t: u64, handle: &str, refused: bool, sent: bool) {
+        let unsent = self.unsent_syn.remove(handle);
+        if unsent && (refused || sent) {
+            self.syn(t, handle);
+        }
+        if refused {
+            let me = self.sock_lane(handle);
+            let peer = self.handshake_lane(handle);
+            self.arrow(t, peer, me, Kind::Reset, "RST  (connection refused)");
+        }
+    }
+
+    /// Bytes sent, or arrived in the receive buffer: one data arrow (bytes
+    /// between two sockets of ours are drawn once, from the sender). A
+    /// datagram reaching an unconnected UDP socket is a mark: its sender is
+    /// known only to `recvfrom`.
     pub fn data(&mut self, t: u64, handle: &str, dir: Dir, n: u64, bytes: Option<Vec<u8>>) {
-        let partner_is_ours = self.socks.get(handle).is_some_and(|s| s.partner.is_some());
+        let (partner_is_ours, unconnected_udp) = match self.socks.get(handle) {
+            Some(s) => (s.partner.is_some(), !s.is_tcp() && s.peer.is_none()),
+            None => (false, false),
+        };
         let me = self.sock_lane(handle);
-        let peer = self.peer_lane(handle);
         let (from, to, label) = match dir {
-            Dir::Out => (me, peer, format!("{n} B  ({handle} sends)")),
+            Dir::Out => (
+                me,
+                Some(self.peer_lane(handle)),
+                format!("{n} B  ({handle} sends)"),
+            ),
             // Our own peer's `out` arrow already shows these bytes.
             Dir::In if partner_is_ours => return,
-            Dir::In => (peer, me, format!("{n} B  ({handle} receives)")),
+            Dir::In if unconnected_udp => (
+                me,
+                None,
+                format!("{n} B datagram arrived in {handle}'s receive buffer"),
+            ),
+            Dir::In => (
+                self.peer_lane(handle),
+                Some(me),
+                format!("{n} B  → {handle}'s receive buffer"),
+            ),
         };
         self.entries.push(Entry {
             t,
             from,
-            to: Some(to),
+            to,
             label,
             kind: Kind::Data,
             bytes,
@@ -252,9 +320,14 @@ impl Pen<'_> {
     /// The lane at the other end of `handle`'s conversation: our own socket when
     /// we hold both ends, a lab server, or the peer's address.
     pub fn peer_lane(&mut self, handle: &str) -> usize {
-        let (partner, peer) = match self.socks.get(handle) {
-            Some(s) => (s.partner.clone(), s.peer.clone()),
-            None => (None, None),
+        let (partner, peer, udp) = match self.socks.get(handle) {
+            // An unconnected UDP socket talks to where its `sendto` went.
+            Some(s) => (
+                s.partner.clone(),
+                s.peer.clone().or_else(|| s.sent_to.clone()),
+                !s.is_tcp(),
+            ),
+            None => (None, None, false),
         };
         if let Some(p) = partner {
             return self.sock_lane(&p);
@@ -265,11 +338,20 @@ impl Pen<'_> {
         if let Some(l) = self.socks.listener_at(&peer).map(|s| s.handle.clone()) {
             return self.sock_lane(&l);
         }
-        let label = match lab_at(self.labs, &peer) {
-            Some(lab) => format!("{lab} {}:{}", peer.host(), peer.port()),
-            None => format!("{}:{}", peer.host(), peer.port()),
+        self.addr_lane(&peer, udp)
+    }
+
+    /// The lane of a peer address, named after the lab reached there (a UDP
+    /// socket reaches the UDP lab of a shared port).
+    pub fn addr_lane(&mut self, peer: &Addr, udp: bool) -> usize {
+        let at = format!("{}:{}", peer.host(), peer.port());
+        let label = match lab_at(self.labs, peer, udp) {
+            Some(lab) => format!("{lab} {at}"),
+            None if udp => format!("UDP {at}"),
+            None => at.clone(),
         };
-        self.lane(format!("peer {}:{}", peer.host(), peer.port()), label, true)
+        let proto = if udp { "udp" } else { "tcp" };
+        self.lane(format!("peer {proto} {at}"), label, true)
     }
 }
 

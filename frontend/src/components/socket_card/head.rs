@@ -1,6 +1,8 @@
 //! A card's head: handle, state badge, kind, mode, where it was accepted
-//! from, its accept queue, and its local and peer addresses.
+//! from, its accept queue, its local and peer addresses, the kernel's own
+//! state, what the last `select` found and the last call with its result.
 
+use super::kernel_line::KernelStatus;
 use crate::state::Sock;
 use shared::{Addr, Family, SockState};
 use std::rc::Rc;
@@ -43,11 +45,7 @@ pub fn card_head(props: &Props) -> Html {
             _ => "IPv4",
         }
     );
-    let state_label = if s.released {
-        "CLOSED (closed)".to_owned()
-    } else {
-        s.state.as_str().to_owned()
-    };
+    let state_label = s.state_word();
     html! {
         <>
             <header class="card-head">
@@ -61,7 +59,13 @@ pub fn card_head(props: &Props) -> Html {
             <div class="addrs">
                 {addr_line("local", &s.local)}
                 {addr_line("peer", &s.peer)}
+                if s.peer.is_none() { {addr_line("last sendto", &s.sent_to)} }
             </div>
+            if let Some(k) = &s.kernel { <KernelStatus line={k.clone()} /> }
+            if let Some(r) = &s.ready { <p class="ready-line" data-testid="ready">{r.clone()}</p> }
+            if let Some(c) = &s.last_call {
+                <p class="last-call" data-testid="last-call" title={c.clone()}>{format!("last call: {c}")}</p>
+            }
         </>
     }
 }

@@ -1,7 +1,8 @@
 //! One socket as a card: its head (handle, state badge, addresses, mode), the
 //! rows of the actions that make sense in the socket's state ([`actions`]),
 //! the options, the problem or error of the last click, the pending calls
-//! (with cancel) and the received bytes.
+//! (with cancel) and the received bytes. A socket that the last `select`
+//! found ready is highlighted.
 //!
 //! The card gets its socket and its pending calls as props and reads no state
 //! context: it renders again only when they change. The host and port fields
@@ -11,6 +12,7 @@
 mod act;
 mod head;
 mod inputs;
+mod kernel_line;
 mod options;
 mod pending;
 mod rows;
@@ -68,7 +70,7 @@ pub fn socket_card(props: &Props) -> Html {
         })
     };
     html! {
-        <article class={classes!("card", s.released.then_some("released"))}
+        <article class={classes!("card", s.released.then_some("released"), s.ready.is_some().then_some("ready"))}
             data-sock={handle.clone()} data-state={s.state.as_str()} aria-label={format!("socket {handle}")}>
             <CardHead sock={s.clone()} />
             if has(Act::Bind) || has(Act::Connect) || has(Act::Sendto) {

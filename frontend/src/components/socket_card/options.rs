@@ -1,5 +1,6 @@
 //! A card's options: blocking mode (`setblocking`, `settimeout`) and
-//! `setsockopt` with the option picked in the select.
+//! `setsockopt` with the option picked in the select (the select is drawn
+//! from the same value the button sends, so what is shown is what runs).
 
 use super::act::{act_button, Act};
 use super::{inputs, Fire};
@@ -9,6 +10,14 @@ use shared::request::OptValue;
 use shared::Op;
 use std::rc::Rc;
 use yew::prelude::*;
+
+/// The options the select offers; the one shown selected is the one sent.
+const OPTIONS: [&str; 4] = [
+    "SO_REUSEADDR",
+    "SO_KEEPALIVE",
+    "SO_BROADCAST",
+    "TCP_NODELAY",
+];
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
@@ -60,10 +69,9 @@ pub fn options_panel(p: &Props) -> Html {
                 value={timeout.value.clone()} oninput={timeout.oninput.clone()} />
             <button class="act" onclick={set_timeout}>{"settimeout"}</button>
             <select aria-label="option" onchange={opt.onchange.clone()}>
-                <option value="SO_REUSEADDR">{"SO_REUSEADDR"}</option>
-                <option value="SO_KEEPALIVE">{"SO_KEEPALIVE"}</option>
-                <option value="SO_BROADCAST">{"SO_BROADCAST"}</option>
-                <option value="TCP_NODELAY">{"TCP_NODELAY"}</option>
+                {for OPTIONS.iter().map(|&value| html! {
+                    <option {value} selected={opt.value == value}>{value}</option>
+                })}
             </select>
             {act_button(&p.acts, Act::Options, &p.fire, setsockopt)}
             </div>
