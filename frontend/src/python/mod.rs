@@ -27,6 +27,8 @@ pub struct PyEntry {
     /// Why these lines are commented out of the script (socklab-only refusals,
     /// cancelled calls): Python itself would not behave like that.
     pub skipped: Option<String>,
+    /// The operator's side of a socklab refusal (`err.detail`: rule, flag).
+    pub detail: Option<String>,
 }
 
 impl PyEntry {
@@ -37,6 +39,7 @@ impl PyEntry {
             self.error = Some(err.python());
         } else {
             self.skipped = Some(err.python());
+            self.detail = err.detail.clone();
         }
     }
 
@@ -47,6 +50,7 @@ impl PyEntry {
             error: None,
             note: None,
             skipped: None,
+            detail: None,
         }
     }
 

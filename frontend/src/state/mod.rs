@@ -267,7 +267,7 @@ impl State {
         }
         if let Some(handle) = op_sock(&op) {
             let error = match &outcome {
-                Outcome::Err(e) => Some(e.python()),
+                Outcome::Err(e) => Some(e.clone()),
                 Outcome::Ok(_) => None,
             };
             self.socks.set_error(handle, error);

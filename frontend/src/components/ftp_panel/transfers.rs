@@ -28,7 +28,7 @@ pub fn transfers(props: &Props) -> Html {
             };
             html! {
                 <div class="transfer" data-name={t.name.clone()} data-done={t.result.is_some().to_string()}>
-                    <span>{ if t.upload { "↑ " } else { "↓ " } }{&t.name}</span>
+                    <span title={t.name.clone()}>{ if t.upload { "↑ " } else { "↓ " } }{&t.name}</span>
                     <progress max={total.max(1).to_string()} value={t.done.to_string()} />
                     <span class="hint">{label}</span>
                 </div>
