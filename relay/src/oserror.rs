@@ -50,7 +50,11 @@ pub fn limit(message: impl Into<String>) -> ErrorBody {
 
 /// A `limit` error set by a relay flag: the learner's `message`, and a `detail`
 /// naming the flag and its value for whoever runs the relay.
-pub fn flag_limit(message: impl Into<String>, flag: &str, value: impl std::fmt::Display) -> ErrorBody {
+pub fn flag_limit(
+    message: impl Into<String>,
+    flag: &str,
+    value: impl std::fmt::Display,
+) -> ErrorBody {
     limit(message).with_detail(format!(
         "limit: {flag} {value}; the relay's host can raise it"
     ))

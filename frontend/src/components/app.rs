@@ -7,10 +7,9 @@
 
 use super::{
     auth_panel::AuthPanel, banner::Banner, first_step::FirstStep, ftp_panel::FtpPanel,
-    hello_panel::HelloPanel,
-    http_panel::HttpPanel, new_socket::NewSocket, python_transcript::PythonTranscript,
-    select_panel::SelectPanel, socket_card::PendingCall, socket_card::SocketCard,
-    timeline::Timeline,
+    hello_panel::HelloPanel, http_panel::HttpPanel, new_socket::NewSocket,
+    python_transcript::PythonTranscript, select_panel::SelectPanel, socket_card::PendingCall,
+    socket_card::SocketCard, timeline::Timeline,
 };
 use crate::hooks::{AppCtx, Session};
 use crate::relay::Relay;

@@ -52,9 +52,13 @@ fn connect_outside_defaults_is_denied_with_the_flag_to_use() {
         "allowed targets (loopback 127.0.0.0/8, ::1); start the relay with \
          --allow-connect 10.0.0.5:22 to permit it"
     );
-    let msg = connect(&p, "", "[2001:db8::1]:443").unwrap_err().to_string();
+    let msg = connect(&p, "", "[2001:db8::1]:443")
+        .unwrap_err()
+        .to_string();
     assert!(msg.contains("--allow-connect [2001:db8::1]:443"), "{msg}");
-    let msg = connect(&p, "example.org", "192.0.2.7:80").unwrap_err().to_string();
+    let msg = connect(&p, "example.org", "192.0.2.7:80")
+        .unwrap_err()
+        .to_string();
     assert!(
         msg.contains("connect to example.org:80 (192.0.2.7)"),
         "{msg}"
@@ -222,7 +226,9 @@ fn connect_normalises_ipv4_mapped_addresses() {
         connect(&p, "", "[::ffff:127.0.0.1]:20007"),
         Ok(sa("[::ffff:127.0.0.1]:20007"))
     );
-    let msg = connect(&p, "", "[::ffff:10.0.0.5]:22").unwrap_err().to_string();
+    let msg = connect(&p, "", "[::ffff:10.0.0.5]:22")
+        .unwrap_err()
+        .to_string();
     assert!(
         msg.starts_with("connect to 10.0.0.5:22 is outside"),
         "{msg}"
@@ -521,20 +527,23 @@ fn exposed_connect_keeps_flag_rules_and_special_ranges() {
     assert!(connect(&p, "", "127.0.0.1:6379").is_ok());
     let d = connect(&p, "", "10.1.2.3:23").unwrap_err();
     assert!(
-        d.detail.contains(
-            "sockets bound in it, and --allow-connect 10.0.0.0/8:22, 127.0.0.1:6379;"
-        ),
+        d.detail
+            .contains("sockets bound in it, and --allow-connect 10.0.0.0/8:22, 127.0.0.1:6379;"),
         "{d}"
     );
     assert!(d.detail.ends_with("--allow-connect 10.1.2.3:23"), "{d}");
-    let msg = connect(&p, "", "169.254.169.254:80").unwrap_err().to_string();
+    let msg = connect(&p, "", "169.254.169.254:80")
+        .unwrap_err()
+        .to_string();
     assert!(msg.contains("cloud metadata"), "{msg}");
     let msg = connect(&p, "", "127.0.0.1:0").unwrap_err().to_string();
     assert!(msg.contains("port 0"), "{msg}");
 
     let mut none = Policy::new(vec![], vec![], None);
     none.expose(vec![]);
-    let msg = connect(&none, "", "127.0.0.1:20007").unwrap_err().to_string();
+    let msg = connect(&none, "", "127.0.0.1:20007")
+        .unwrap_err()
+        .to_string();
     assert!(
         msg.contains("(no labs run; loopback sockets bound"),
         "{msg}"
@@ -680,6 +689,9 @@ fn learner_words_in_the_message_flags_in_the_detail() {
         assert!(!d.detail.is_empty(), "detail: {d:?}");
     }
     let d = loopback.check_bind(sa("127.0.0.1:80")).unwrap_err();
-    assert!(d.message.contains("pick a port from 1024 to 65535"), "{d:?}");
+    assert!(
+        d.message.contains("pick a port from 1024 to 65535"),
+        "{d:?}"
+    );
     assert!(d.detail.contains("--allow-bind 127.0.0.1:80"), "{d:?}");
 }
