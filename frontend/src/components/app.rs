@@ -92,7 +92,7 @@ pub fn app() -> Html {
                 </header>
                 <Banner conn={state.conn.clone()} notice={state.notice.clone().map(AttrValue::from)} />
                 <AuthPanel />
-                <FirstStep has_sockets={!state.socks.is_empty()} exercise={exercise_sock} {on_started} />
+                <FirstStep has_sockets={!state.socks.in_order().is_empty()} exercise={exercise_sock} {on_started} />
                 <nav class="tabs" role="tablist" aria-label="panels">
                     {tab_button(&tab, Tab::Sockets, "Sockets")}
                     {tab_button(&tab, Tab::Http, "HTTP")}
