@@ -358,7 +358,7 @@ mod tests {
         assert!(!e.message.contains("--max-handles"), "{}", e.message);
         assert_eq!(
             e.detail.as_deref(),
-            Some("limit: --max-handles 3; the relay's host can raise it")
+            Some("the limit is --max-handles 3; the relay's host can raise it")
         );
         b.accept_dequeued(1);
         b.take(Charge::Connect);
@@ -384,7 +384,7 @@ mod tests {
         );
         assert_eq!(
             e.detail.as_deref(),
-            Some("limit: --max-buffered-bytes 16 MiB; the relay's host can raise it")
+            Some("the limit is --max-buffered-bytes 16 MiB; the relay's host can raise it")
         );
     }
 

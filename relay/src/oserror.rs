@@ -56,7 +56,7 @@ pub fn flag_limit(
     value: impl std::fmt::Display,
 ) -> ErrorBody {
     limit(message).with_detail(format!(
-        "limit: {flag} {value}; the relay's host can raise it"
+        "the limit is {flag} {value}; the relay's host can raise it"
     ))
 }
 

@@ -69,7 +69,7 @@ async fn queued_http_bodies_are_bounded() {
         e["detail"]
             .as_str()
             .unwrap_or_default()
-            .contains("limit: --max-buffered-bytes 512 KiB"),
+            .contains("the limit is --max-buffered-bytes 512 KiB"),
         "{e}"
     );
     // Closing the connection answers the queued calls and frees their bytes.

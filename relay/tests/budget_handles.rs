@@ -108,7 +108,7 @@ async fn one_session_holds_at_most_eight_connections_per_lab() {
         "{e}"
     );
     assert!(
-        detail(&e).contains("limit: --max-lab-connections 8 per lab"),
+        detail(&e).contains("the limit is --max-lab-connections 8 per lab"),
         "{e}"
     );
     // connect_ex raises it too: it is not an OS error.

@@ -74,7 +74,7 @@ async fn waiting_selects_watch_a_bounded_number_of_handles() {
         "{e}"
     );
     let detail = e["detail"].as_str().unwrap_or_default();
-    assert!(detail.contains("limit: --max-select-watch 4"), "{e}");
+    assert!(detail.contains("the limit is --max-select-watch 4"), "{e}");
     // A select that answers at once holds nothing.
     c.ok(json!({"op": "select", "rlist": socks, "wlist": [], "xlist": [], "timeout": 0}))
         .await;

@@ -1,8 +1,8 @@
 //! The first step: the landing section that lists the relay's lab servers
 //! (from `hello.labs`) with their addresses and what each is for, and one
 //! suggested first exercise — the echo exchange — that a click starts. It is
-//! open while the session has no sockets (and while the exercise is under
-//! way) and can be folded away afterwards.
+//! open while the session has no sockets (and while the exercise's socket
+//! lives) and can be folded away afterwards.
 //!
 //! Starting the exercise creates a TCP socket; its card's host and port
 //! already hold the echo lab's address, and the section says what to click
@@ -82,8 +82,16 @@ pub fn next_step(exercise: Option<&Sock>, echo: &Addr) -> String {
     )
 }
 
+/// Where a lab comes in a learner's path: echo first, then chat, HTTP, FTP.
+pub fn lab_rank(name: &str) -> usize {
+    const PATH: [&str; 5] = ["tcp_echo", "udp_echo", "chat", "http", "ftp"];
+    PATH.iter().position(|n| *n == name).unwrap_or(PATH.len())
+}
+
 fn labs_list(labs: &std::collections::BTreeMap<String, Addr>) -> Html {
-    labs.iter()
+    let mut labs: Vec<(&String, &Addr)> = labs.iter().collect();
+    labs.sort_by_key(|(name, _)| lab_rank(name));
+    labs.into_iter()
         .map(|(name, a)| {
             let (title, purpose) = lab_purpose(name);
             html! {
@@ -111,7 +119,9 @@ pub fn first_step(props: &Props) -> Html {
         .unwrap_or_else(|| Addr::new("127.0.0.1", 20007));
     let exercise = props.exercise.as_deref();
     let under_way = exercise.is_some_and(|s| s.received.is_empty());
-    let open = (*chosen).unwrap_or(!props.has_sockets || under_way);
+    // Open until the session has sockets, and while the exercise's socket lives
+    // (so its next step, and its result, stay in view) — unless folded by hand.
+    let open = (*chosen).unwrap_or(!props.has_sockets || exercise.is_some());
     let toggle = {
         let chosen = chosen.clone();
         Callback::from(move |_: MouseEvent| chosen.set(Some(!open)))
@@ -157,7 +167,7 @@ pub fn first_step(props: &Props) -> Html {
                     <h3>{"First exercise: the echo exchange"}</h3>
                     <ol class="first-plan">
                         <li><code>{"s = socket.socket()"}</code></li>
-                        <li><code>{format!("s.connect({echo})")}</code></li>
+                        <li><code>{format!("s.connect((\"{}\", {}))", echo.host(), echo.port())}</code></li>
                         <li><code>{"s.send(b'hello')"}</code></li>
                         <li><code>{"s.recv(1024)"}</code></li>
                     </ol>
@@ -182,6 +192,8 @@ mod tests {
             assert!(!purpose.is_empty());
         }
         assert!(lab_purpose("ftp").1.contains("learner / learner"));
+        assert!(lab_rank("tcp_echo") < lab_rank("chat") && lab_rank("http") < lab_rank("ftp"));
+        assert_eq!(lab_rank("other"), 5);
         assert_eq!(host_port(&Addr::new("::1", 20007)), "[::1]:20007");
         assert_eq!(host_port(&Addr::new("127.0.0.1", 20007)), "127.0.0.1:20007");
     }

@@ -58,7 +58,7 @@ impl Denial {
                  (it means \"any free port\" only for bind); use the server's port",
                 flag_form(addr)
             ),
-            "rule: port 0 is never a connect target; no flag changes this".to_owned(),
+            "port 0 is never a connect target; no flag changes this".to_owned(),
         )
     }
 
@@ -72,7 +72,7 @@ impl Denial {
                 flag_form(addr)
             ),
             format!(
-                "rule: {kinds} addresses are blocked unless a --allow-connect rule names \
+                "{kinds} addresses are blocked unless a --allow-connect rule names \
                  them (e.g. start the relay with --allow-connect {}; * and 0.0.0.0/0 do \
                  not name them)",
                 flag_form(addr)
@@ -92,7 +92,7 @@ impl Denial {
                 exposed_targets(rules)
             ),
             format!(
-                "rule: an exposed relay allows only its labs and sockets bound in it{}; the \
+                "an exposed relay allows only its labs and sockets bound in it{}; the \
                  host can allow more by starting the relay with --allow-connect {suggest}",
                 flag_rules(rules)
             ),
@@ -124,7 +124,7 @@ impl Denial {
                 addr.port(),
                 users.join(" and ")
             ),
-            "rule: the relay's own port, its labs' ports and the FTP lab's passive ports \
+            "the relay's own port, its labs' ports and the FTP lab's passive ports \
              are never bound by sessions; no flag changes this"
                 .to_owned(),
         )
@@ -140,7 +140,7 @@ impl Denial {
                 flag_form(addr)
             ),
             format!(
-                "rule: the relay refuses privileged ports; start the relay with \
+                "the relay refuses privileged ports; start the relay with \
                  --allow-bind {} to permit it",
                 flag_form(addr)
             ),

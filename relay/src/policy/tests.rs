@@ -134,7 +134,9 @@ fn connect_special_ranges_are_denied_even_by_catch_all_rules() {
             let msg = connect(p, "", a).expect_err(a).to_string();
             assert!(
                 msg.contains(&format!("is denied: {kind} addresses are blocked here"))
-                    && msg.contains(&format!("[rule: {kind} addresses are blocked unless a --allow-connect rule names them")),
+                    && msg.contains(&format!(
+                        "[{kind} addresses are blocked unless a --allow-connect rule names them"
+                    )),
                 "{a}: {msg}"
             );
         }
@@ -297,7 +299,7 @@ fn bind_privileged_ports_are_explained() {
         assert!(
             msg.contains(
                 "ports below 1024 are privileged: only root may bind them on a real \
-                 system; pick a port from 1024 to 65535, e.g. 20178 [rule: the relay \
+                 system; pick a port from 1024 to 65535, e.g. 20178 [the relay \
                  refuses privileged ports; start the relay with --allow-bind"
             ),
             "{a}: {msg}"
@@ -493,7 +495,7 @@ fn exposed_connect_reaches_only_labs_and_session_sockets() {
     );
     assert_eq!(
         d.detail,
-        "rule: an exposed relay allows only its labs and sockets bound in it; the \
+        "an exposed relay allows only its labs and sockets bound in it; the \
          host can allow more by starting the relay with --allow-connect 127.0.0.1:22"
     );
 
