@@ -202,23 +202,9 @@ mod tests {
     fn the_next_step_follows_the_socket() {
         let echo = Addr::new("127.0.0.1", 20007);
         assert!(next_step(None, &echo).contains("start the echo exercise"));
-        let mut s = Sock {
-            handle: "s1".into(),
-            order: 1,
-            family: Family::AfInet,
-            kind: SockType::Stream,
-            state: shared::SockState::Closed,
-            local: None,
-            peer: None,
-            mode: crate::state::Mode::Blocking,
-            parent: None,
-            partner: None,
-            queued: 0,
-            received: Vec::new(),
-            closed: None,
-            released: false,
-            last_error: None,
-        };
+        let mut socks = crate::state::sockets::Socks::default();
+        socks.add("s1", Family::AfInet, SockType::Stream);
+        let mut s = (*socks["s1"]).clone();
         assert!(next_step(Some(&s), &echo).contains("click connect"));
         s.peer = Some(echo.clone());
         assert!(next_step(Some(&s), &echo).contains("click send, then click recv"));
