@@ -19,7 +19,7 @@ const HEIGHT = 860;
 
 /** The panels text must stay inside; the boxes whose own text must fit them. */
 const PANELS = '.top, .tabs, .banner, .auth, .new-socket, article.card, .select-panel, '
-  + '.timeline, .transcript, .http-panel, .ftp-panel';
+  + '.timeline, .transcript, .http-panel, .ftp-panel, .first-step';
 const TIGHT = '.tl-row, .tl-heads, .card-head';
 
 /** Measures the current view in the page; returns every finding, grouped. Runs in
@@ -293,6 +293,9 @@ for (const width of WIDTHS) {
     const { browser, page, errors } = await open();
     try {
       await page.setViewportSize({ width, height: HEIGHT });
+      // The landing (labs and the first exercise), before any socket exists.
+      await page.locator('[data-testid="first-step"]').waitFor();
+      await audit(page, `layout-${width}-landing`, findings);
       await useSockets(page);
       await audit(page, `layout-${width}`, findings);
       await page.locator('details.hello > summary').click();

@@ -8,7 +8,7 @@
 //! calls [`Budget`] before it takes a resource and tells it when it gives one
 //! back. Nothing here performs I/O.
 
-use crate::oserror::limit;
+use crate::oserror::flag_limit;
 use shared::ErrorBody;
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -134,9 +134,11 @@ impl Budget {
         } else {
             format!(", counting {}", detail.join(" and "))
         };
-        Err(limit(format!(
-            "this session already has {used} open handles{detail} (limit --max-handles {max}); close some first"
-        )))
+        Err(flag_limit(
+            format!("this session already has {used} open handles{detail}; close some first"),
+            "--max-handles",
+            max,
+        ))
     }
 
     /// A connection entered a listen queue.
@@ -178,12 +180,15 @@ impl Budget {
         if now.saturating_add(more) <= max {
             return Ok(());
         }
-        Err(limit(format!(
-            "this session already buffers {} of unsent data and this call adds {} (limit --max-buffered-bytes {}); wait for sends to finish",
-            human_bytes(now),
-            human_bytes(more),
-            human_bytes(max)
-        )))
+        Err(flag_limit(
+            format!(
+                "this session already buffers {} of unsent data and this call adds {}; wait for sends to finish",
+                human_bytes(now),
+                human_bytes(more),
+            ),
+            "--max-buffered-bytes",
+            human_bytes(max),
+        ))
     }
 
     /// Piped client bytes and FTP upload bytes waiting for their sockets.
@@ -210,10 +215,14 @@ impl Budget {
         if self.watched.saturating_add(n) <= max {
             return Ok(());
         }
-        Err(limit(format!(
-            "waiting selects in this session already watch {} handles and this one adds {n} (limit --max-select-watch {max}); let some selects finish or cancel them",
-            self.watched
-        )))
+        Err(flag_limit(
+            format!(
+                "waiting selects in this session already watch {} handles and this one adds {n}; let some selects finish or cancel them",
+                self.watched
+            ),
+            "--max-select-watch",
+            max,
+        ))
     }
 
     // ---- charges of pending requests ----
@@ -270,9 +279,13 @@ impl Budget {
             return Ok(());
         };
         if *count >= max {
-            return Err(limit(format!(
-                "this session already has {count} connections to the {name} lab (limit --max-lab-connections {max} per lab); close some first so other learners keep their share"
-            )));
+            return Err(flag_limit(
+                format!(
+                    "this session already has {count} connections to the {name} lab; close some first so other learners keep their share"
+                ),
+                "--max-lab-connections",
+                format!("{max} per lab"),
+            ));
         }
         self.release_lab(h);
         if let Some(c) = self.lab_counts.get_mut(lab) {
@@ -342,7 +355,11 @@ mod tests {
             "{}",
             e.message
         );
-        assert!(e.message.contains("--max-handles 3"), "{}", e.message);
+        assert!(!e.message.contains("--max-handles"), "{}", e.message);
+        assert_eq!(
+            e.detail.as_deref(),
+            Some("the limit is --max-handles 3; the relay's host can raise it")
+        );
         b.accept_dequeued(1);
         b.take(Charge::Connect);
         let e = b.check_handle(2).unwrap_err();
@@ -363,7 +380,11 @@ mod tests {
         let e = b.check_bytes(512 << 10, 1 << 20).unwrap_err();
         assert_eq!(
             e.message,
-            "this session already buffers 15.5 MiB of unsent data and this call adds 1 MiB (limit --max-buffered-bytes 16 MiB); wait for sends to finish"
+            "this session already buffers 15.5 MiB of unsent data and this call adds 1 MiB; wait for sends to finish"
+        );
+        assert_eq!(
+            e.detail.as_deref(),
+            Some("the limit is --max-buffered-bytes 16 MiB; the relay's host can raise it")
         );
     }
 

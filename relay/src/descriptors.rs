@@ -166,8 +166,11 @@ pub fn reserve(n: usize) -> Result<(), ErrorBody> {
         refused
     };
     let keep = headroom(lim);
-    Err(limit(format!(
-        "the relay is running out of file descriptors ({open} of {lim} in use, {keep} kept for new sessions and the labs); close some sockets or connections, or ask the host to raise the open-file limit (ulimit -n)"
+    Err(limit(
+        "the relay is running out of file descriptors; close some sockets or connections, or ask the relay's host to raise its open-file limit",
+    )
+    .with_detail(format!(
+        "{open} of {lim} descriptors in use, {keep} kept for new sessions and the labs; raise the open-file limit (ulimit -n)"
     )))
 }
 

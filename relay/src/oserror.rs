@@ -43,9 +43,21 @@ pub fn bad_handle(handle: &str) -> ErrorBody {
     )
 }
 
-/// A `limit` error naming the limit and the flag that raises it.
+/// A `limit` error; `message` says what happened and what the learner can do.
 pub fn limit(message: impl Into<String>) -> ErrorBody {
     ErrorBody::new(codes::LIMIT, message)
+}
+
+/// A `limit` error set by a relay flag: the learner's `message`, and a `detail`
+/// naming the flag and its value for whoever runs the relay.
+pub fn flag_limit(
+    message: impl Into<String>,
+    flag: &str,
+    value: impl std::fmt::Display,
+) -> ErrorBody {
+    limit(message).with_detail(format!(
+        "the limit is {flag} {value}; the relay's host can raise it"
+    ))
 }
 
 pub fn bad_request(message: impl Into<String>) -> ErrorBody {

@@ -72,7 +72,7 @@ pub fn check(
         Purpose::Connect => policy.check_connect(host, addr),
         Purpose::Bind => policy.check_bind(addr),
     };
-    r.map_err(|d| ErrorBody::new(codes::NOT_ALLOWED, d.0))
+    r.map_err(ErrorBody::from)
 }
 
 /// Resolves a host for a literal-or-special name synchronously and checks it.

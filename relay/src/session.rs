@@ -18,7 +18,7 @@ use crate::budget::{Budget, Charge};
 use crate::io::{IoDone, IoFuture};
 use crate::linger::{self, Lingering};
 use crate::ops::PendingSelect;
-use crate::oserror::{bad_handle, bad_request, limit, timed_out};
+use crate::oserror::{bad_handle, bad_request, flag_limit, timed_out};
 use crate::outbox::Outbox;
 use crate::sock::Sock;
 use crate::state::{RelayState, SessionPermit};
@@ -424,10 +424,14 @@ impl Session {
     ) -> Result<(), shared::ErrorBody> {
         let max = self.relay.config.limits.max_pending;
         let fits = if self.pending.len() >= max as usize {
-            Err(limit(format!(
-                "{} requests are already pending in this session (limit {max}); wait for some to finish",
-                self.pending.len()
-            )))
+            Err(flag_limit(
+                format!(
+                    "{} requests are already pending in this session; wait for some to finish",
+                    self.pending.len()
+                ),
+                "--max-pending",
+                max,
+            ))
         } else {
             match charge {
                 Charge::Bytes(n) => self.budget.check_bytes(self.out.bytes(), n),

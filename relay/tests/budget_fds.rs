@@ -68,7 +68,11 @@ async fn descriptors_run_out_as_a_limit_error_not_emfile() {
         message.contains("running out of file descriptors"),
         "{message}"
     );
-    assert!(message.contains(&format!("of {limit} in use")), "{message}");
+    let detail = refused["detail"].as_str().unwrap_or_default();
+    assert!(
+        detail.contains(&format!("of {limit} descriptors in use")),
+        "{refused}"
+    );
     assert!(
         (30..=48).contains(&socks.len()),
         "about 40 sockets fit below the headroom, got {}",

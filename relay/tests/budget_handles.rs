@@ -15,6 +15,11 @@ fn message(e: &serde_json::Value) -> &str {
     e["message"].as_str().unwrap_or_default()
 }
 
+/// The operator's line: the limit's flag and value.
+fn detail(e: &serde_json::Value) -> &str {
+    e["detail"].as_str().unwrap_or_default()
+}
+
 #[tokio::test]
 async fn connections_waiting_to_be_accepted_are_handles() {
     let mut config = Config::for_tests();
@@ -38,13 +43,13 @@ async fn connections_waiting_to_be_accepted_are_handles() {
         message(&e).contains("1 connections waiting to be accepted"),
         "{e}"
     );
-    assert!(message(&e).contains("--max-handles 4"), "{e}");
+    assert!(detail(&e).contains("--max-handles 4"), "{e}");
 
     // Accepting turns the queued connection into a handle without a new slot.
     let a1 = c.ok(json!({"op": "accept", "sock": l})).await;
     // Nothing is queued and nothing can be: accept says so instead of hanging.
     let e = c.err(json!({"op": "accept", "sock": l}), "limit").await;
-    assert!(message(&e).contains("--max-handles 4"), "{e}");
+    assert!(detail(&e).contains("--max-handles 4"), "{e}");
     assert!(
         c.pending_events().iter().all(|ev| ev["ev"] != "incoming"),
         "the relay must not take a connection it has no handle for"
@@ -99,8 +104,11 @@ async fn one_session_holds_at_most_eight_connections_per_lab() {
         )
         .await;
     assert!(
-        message(&e)
-            .contains("8 connections to the tcp_echo lab (limit --max-lab-connections 8 per lab)"),
+        message(&e).contains("8 connections to the tcp_echo lab; close some first"),
+        "{e}"
+    );
+    assert!(
+        detail(&e).contains("the limit is --max-lab-connections 8 per lab"),
         "{e}"
     );
     // connect_ex raises it too: it is not an OS error.

@@ -70,10 +70,11 @@ async fn waiting_selects_watch_a_bounded_number_of_handles() {
         .await;
     let message = e["message"].as_str().unwrap_or_default();
     assert!(
-        message
-            .contains("already watch 3 handles and this one adds 3 (limit --max-select-watch 4)"),
+        message.contains("already watch 3 handles and this one adds 3;"),
         "{e}"
     );
+    let detail = e["detail"].as_str().unwrap_or_default();
+    assert!(detail.contains("the limit is --max-select-watch 4"), "{e}");
     // A select that answers at once holds nothing.
     c.ok(json!({"op": "select", "rlist": socks, "wlist": [], "xlist": [], "timeout": 0}))
         .await;

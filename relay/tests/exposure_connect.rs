@@ -82,7 +82,8 @@ async fn a_network_relay_denies_loopback_services_outside_its_labs() {
         )),
         "{m}"
     );
-    assert!(m.ends_with(&format!("--allow-connect {service}")), "{m}");
+    let d = e["detail"].as_str().expect("detail");
+    assert!(d.ends_with(&format!("--allow-connect {service}")), "{d}");
     // `localhost` is checked the same way.
     c.err(
         json!({"op": "connect", "sock": s, "addr": ["localhost", service.port()]}),

@@ -28,7 +28,10 @@ async fn max_handles_is_a_limit_error() {
         .err(json!({"op": "socket", "type": "SOCK_STREAM"}), "limit")
         .await;
     assert!(
-        e["message"].as_str().unwrap().contains("--max-handles"),
+        e["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("--max-handles"),
         "{e}"
     );
     // Closing one frees a slot.

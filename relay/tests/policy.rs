@@ -28,8 +28,10 @@ async fn connect_outside_the_test_policy_is_not_allowed() {
         )
         .await;
     let m = e["message"].as_str().expect("message");
-    assert!(m.contains("--allow-connect"), "{m}");
+    assert!(!m.contains("--allow-connect"), "learner words only: {m}");
     assert!(m.contains("127.0.0.2"), "{m}");
+    let d = e["detail"].as_str().expect("detail");
+    assert!(d.contains("--allow-connect 127.0.0.2:"), "{d}");
     // connect_ex is refused the same way: policy is not an OS errno.
     c.err(
         json!({"op": "connect_ex", "sock": s, "addr": ["127.0.0.2", echo.port()]}),
@@ -61,7 +63,13 @@ async fn bind_rules() {
             "not_allowed",
         )
         .await;
-    assert!(e["message"].is_string());
+    // The learner's sentence in `message`; the rule and the flag in `detail`.
+    let m = e["message"].as_str().expect("message");
+    assert!(m.contains("ports below 1024 are privileged"), "{m}");
+    assert!(m.contains("pick a port from 1024 to 65535"), "{m}");
+    assert!(!m.contains("--allow-bind"), "{m}");
+    let d = e["detail"].as_str().expect("detail");
+    assert!(d.contains("--allow-bind 127.0.0.1:80"), "{d}");
 
     let own = relay.addr.port();
     c.err(

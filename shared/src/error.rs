@@ -14,8 +14,12 @@ pub struct ErrorBody {
     /// The Linux errno number, for errno codes (and `gaierror`'s EAI number).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub errno: Option<i32>,
-    /// Human-readable text; for policy and limits it names the rule and the flag.
+    /// What happened and what the learner can do, in the learner's words.
     pub message: String,
+    /// For policy denials and limits: the operator's side — the rule that decided
+    /// and the relay flag that would change it. Shown as a secondary line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
     /// For `ftp.*` errors: the server's full reply line(s).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply: Option<String>,
@@ -100,6 +104,7 @@ impl ErrorBody {
             code: e.name().to_owned(),
             errno: Some(e.number()),
             message: message.into(),
+            detail: None,
             reply: None,
         }
     }
@@ -110,8 +115,15 @@ impl ErrorBody {
             code: code.to_owned(),
             errno: None,
             message: message.into(),
+            detail: None,
             reply: None,
         }
+    }
+
+    /// The same error with an operator `detail` line (the rule, the flag).
+    pub fn with_detail(mut self, detail: impl Into<String>) -> ErrorBody {
+        self.detail = Some(detail.into());
+        self
     }
 
     /// The errno this error carries, if it is an OS error.
@@ -167,6 +179,20 @@ mod tests {
             ErrorBody::errno(Errno::EAGAIN).python(),
             "BlockingIOError: [Errno 11] Resource temporarily unavailable"
         );
+    }
+
+    #[test]
+    fn detail_round_trips_and_is_omitted_when_absent() {
+        let e = ErrorBody::new(codes::NOT_ALLOWED, "you may not").with_detail("--allow-bind");
+        let json = serde_json::to_string(&e).expect("serialise");
+        assert_eq!(
+            json,
+            r#"{"code":"not_allowed","message":"you may not","detail":"--allow-bind"}"#
+        );
+        assert_eq!(serde_json::from_str::<ErrorBody>(&json).expect("parse"), e);
+        let plain = serde_json::to_string(&ErrorBody::errno(Errno::EPIPE)).expect("serialise");
+        assert!(!plain.contains("detail"), "{plain}");
+        assert_eq!(e.python(), "socklab.not_allowed: you may not");
     }
 
     #[test]

@@ -1109,6 +1109,19 @@ fn every_error_kind_round_trips() {
         ),
     );
     reply(
+        r#"{"re": 1, "err": {"code": "not_allowed", "message": "You can't bind port 80: ports below 1024 are reserved for the system. Pick a port from 1024 to 65535, e.g. 20178.", "detail": "rule: privileged ports are refused; the host can start the relay with --allow-bind 127.0.0.1:80"}}"#,
+        Reply::err(
+            1,
+            ErrorBody::new(
+                codes::NOT_ALLOWED,
+                "You can't bind port 80: ports below 1024 are reserved for the system. Pick a port from 1024 to 65535, e.g. 20178.",
+            )
+            .with_detail(
+                "rule: privileged ports are refused; the host can start the relay with --allow-bind 127.0.0.1:80",
+            ),
+        ),
+    );
+    reply(
         r#"{"re": 1, "err": {"code": "limit", "message": "64 handles open; --max-handles raises it"}}"#,
         Reply::err(
             1,

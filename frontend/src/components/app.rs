@@ -6,10 +6,10 @@
 //! not the socket cards.
 
 use super::{
-    auth_panel::AuthPanel, banner::Banner, ftp_panel::FtpPanel, hello_panel::HelloPanel,
-    http_panel::HttpPanel, new_socket::NewSocket, python_transcript::PythonTranscript,
-    select_panel::SelectPanel, socket_card::PendingCall, socket_card::SocketCard,
-    timeline::Timeline,
+    auth_panel::AuthPanel, banner::Banner, first_step::FirstStep, ftp_panel::FtpPanel,
+    hello_panel::HelloPanel, http_panel::HttpPanel, new_socket::NewSocket,
+    python_transcript::PythonTranscript, select_panel::SelectPanel, socket_card::PendingCall,
+    socket_card::SocketCard, timeline::Timeline,
 };
 use crate::hooks::{AppCtx, Session};
 use crate::relay::Relay;
@@ -63,6 +63,15 @@ pub fn app() -> Html {
         let dispatch = state.dispatcher().to_callback();
         use_state(move || Relay::start(Relay::default_url(), dispatch))
     };
+    let exercise = use_state(|| None::<String>);
+    let on_started = {
+        let exercise = exercise.setter();
+        Callback::from(move |h: String| exercise.set(Some(h)))
+    };
+    let exercise_sock = exercise
+        .as_deref()
+        .and_then(|h| state.socks.get(h))
+        .cloned();
     let ctx = AppCtx::new((*relay).clone(), state.dispatcher());
     let session = Session::of(&state);
     let open: Vec<String> = state
@@ -83,6 +92,7 @@ pub fn app() -> Html {
                 </header>
                 <Banner conn={state.conn.clone()} notice={state.notice.clone().map(AttrValue::from)} />
                 <AuthPanel />
+                <FirstStep has_sockets={!state.socks.in_order().is_empty()} exercise={exercise_sock} {on_started} />
                 <nav class="tabs" role="tablist" aria-label="panels">
                     {tab_button(&tab, Tab::Sockets, "Sockets")}
                     {tab_button(&tab, Tab::Http, "HTTP")}

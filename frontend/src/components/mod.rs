@@ -8,6 +8,8 @@ pub mod app;
 pub mod auth_panel;
 pub mod banner;
 pub mod data_entry;
+pub mod error_line;
+pub mod first_step;
 pub mod ftp_panel;
 pub mod hello_panel;
 pub mod http_panel;

@@ -65,7 +65,7 @@ fn row(i: usize, e: &Entry, lanes: usize, selected: bool, on_pick: Callback<usiz
     html! {
         <div class={classes!("tl-row", e.kind.class(), selected.then_some("selected"))}
             style={format!("top:{}px", i as f64 * ROW)} role="button" tabindex="0"
-            data-index={i.to_string()} {onclick} {onkeydown}>
+            data-index={i.to_string()} title={e.label.clone()} {onclick} {onkeydown}>
             <span class="tl-t">{format!("{:.3}s", e.t as f64 / 1000.0)}</span>
             <span class="tl-lanes">{lines}{shape}</span>
         </div>
@@ -127,7 +127,7 @@ pub fn timeline(props: &Props) -> Html {
         .map(|(i, l)| {
             html! {
                 <span class={classes!("lane-head", l.is_peer.then_some("peer"))}
-                    style={format!("left:{:.3}%", pct(i, lanes))}>{l.label.clone()}</span>
+                    style={format!("left:{:.3}%", pct(i, lanes))} title={l.label.clone()}>{l.label.clone()}</span>
             }
         })
         .collect();

@@ -3,6 +3,7 @@
 //! what it printed, the exception it raised, or why socklab left it out of
 //! the script. It keeps the newest line in view.
 
+use super::error_line::ErrorLine;
 use crate::hooks::use_scroll_to_end;
 use crate::log::Log;
 use crate::python::{expected_output, PyEntry};
@@ -48,7 +49,9 @@ fn entry(e: &PyEntry) -> Html {
             if let Some(n) = &e.note { <div class="py-note">{format!("# {n}")}</div> }
             {out}
             if let Some(err) = &e.error { <div class="py-err" data-output={err.clone()}>{err.clone()}</div> }
-            if let Some(why) = &e.skipped { <div class="py-note">{format!("# socklab answered: {why}")}</div> }
+            if let Some(why) = &e.skipped {
+                <ErrorLine class="py-note" line={format!("# socklab answered: {why}")} detail={e.detail.clone().map(AttrValue::from)} comment=true />
+            }
         </div>
     }
 }

@@ -30,6 +30,8 @@ pub struct PyEntry {
     /// Why these lines are commented out of the script (socklab-only refusals,
     /// cancelled calls): Python itself would not behave like that.
     pub skipped: Option<String>,
+    /// The operator's side of a socklab refusal (`err.detail`: rule, flag).
+    pub detail: Option<String>,
 }
 
 impl PyEntry {
@@ -40,6 +42,7 @@ impl PyEntry {
             self.error = Some(err.python());
         } else {
             self.skipped = Some(failure(err, &self.code));
+            self.detail = err.detail.clone();
         }
     }
 
@@ -50,6 +53,7 @@ impl PyEntry {
             error: None,
             note: None,
             skipped: None,
+            detail: None,
         }
     }
 
@@ -90,6 +94,16 @@ pub fn failure(err: &ErrorBody, code: &[String]) -> String {
     } else {
         err.python()
     }
+}
+
+/// The error as a socket card shows it: a cancelled call names the call
+/// (`KeyboardInterrupt  # cancelled: s1.recv(100)`), not the request number.
+pub fn shown_error(err: &ErrorBody, code: &[String]) -> ErrorBody {
+    let mut shown = err.clone();
+    if err.code == codes::CANCELLED {
+        shown.message = bare_call(code.first().map_or("", String::as_str)).to_owned();
+    }
+    shown
 }
 
 /// The call of a code line without what surrounds it: `r1 = conn1.getresponse()`

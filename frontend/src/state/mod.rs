@@ -284,7 +284,9 @@ impl State {
         }
         if let Some(handle) = op_sock(&op) {
             let error = match &outcome {
-                Outcome::Err(e) => Some(python::failure(e, python::socket::call(&op).as_slice())),
+                Outcome::Err(e) => {
+                    Some(python::shown_error(e, python::socket::call(&op).as_slice()))
+                }
                 Outcome::Ok(_) => None,
             };
             self.socks.set_error(handle, error);

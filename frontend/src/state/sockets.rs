@@ -10,7 +10,9 @@
 
 use super::kernel::KernelLine;
 use super::same_addr;
-use shared::{Addr, CloseReason, ConnectArgs, Family, OkBody, Op, RecvArgs, SockState, SockType};
+use shared::{
+    Addr, CloseReason, ConnectArgs, ErrorBody, Family, OkBody, Op, RecvArgs, SockState, SockType,
+};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -64,7 +66,8 @@ pub struct Sock {
     pub closed: Option<CloseReason>,
     /// `close()` was called: the handle is gone.
     pub released: bool,
-    pub last_error: Option<String>,
+    /// The error the last call raised (the card shows its Python line and detail).
+    pub last_error: Option<ErrorBody>,
     /// The last call on this socket and what it returned (or raised).
     pub last_call: Option<String>,
     /// What the last `select` found this socket ready for (cleared by the
@@ -259,7 +262,7 @@ impl Socks {
     }
 
     /// Remembers the error a call on `handle` raised (`None`: it succeeded).
-    pub fn set_error(&mut self, handle: &str, error: Option<String>) {
+    pub fn set_error(&mut self, handle: &str, error: Option<ErrorBody>) {
         if let Some(s) = self.get(handle) {
             if s.last_error == error {
                 return;

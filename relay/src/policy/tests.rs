@@ -41,15 +41,24 @@ fn connect_defaults_allow_loopback_on_any_port() {
 #[test]
 fn connect_outside_defaults_is_denied_with_the_flag_to_use() {
     let p = default_policy();
-    let Denial(msg) = connect(&p, "10.0.0.5", "10.0.0.5:22").unwrap_err();
+    let d = connect(&p, "10.0.0.5", "10.0.0.5:22").unwrap_err();
     assert_eq!(
-        msg,
-        "connect to 10.0.0.5:22 is outside the allowed targets (loopback 127.0.0.0/8, \
-         ::1); start the relay with --allow-connect 10.0.0.5:22 to permit it"
+        d.message,
+        "connect to 10.0.0.5:22 is outside the addresses this relay may reach; connect \
+         to one of the labs (e.g. the TCP echo lab) or to a server you started here"
     );
-    let Denial(msg) = connect(&p, "", "[2001:db8::1]:443").unwrap_err();
+    assert_eq!(
+        d.detail,
+        "allowed targets (loopback 127.0.0.0/8, ::1); start the relay with \
+         --allow-connect 10.0.0.5:22 to permit it"
+    );
+    let msg = connect(&p, "", "[2001:db8::1]:443")
+        .unwrap_err()
+        .to_string();
     assert!(msg.contains("--allow-connect [2001:db8::1]:443"), "{msg}");
-    let Denial(msg) = connect(&p, "example.org", "192.0.2.7:80").unwrap_err();
+    let msg = connect(&p, "example.org", "192.0.2.7:80")
+        .unwrap_err()
+        .to_string();
     assert!(
         msg.contains("connect to example.org:80 (192.0.2.7)"),
         "{msg}"
@@ -72,7 +81,7 @@ fn connect_extra_rules_add_to_defaults() {
     assert!(connect(&p, "Example.ORG", "192.0.2.7:443").is_ok());
     assert!(connect(&p, "example.org", "192.0.2.7:8080").is_err());
     assert!(connect(&p, "www.example.org", "192.0.2.7:80").is_err());
-    let Denial(msg) = connect(&p, "", "10.0.0.1:80").unwrap_err();
+    let msg = connect(&p, "", "10.0.0.1:80").unwrap_err().to_string();
     assert!(
         msg.contains("(loopback 127.0.0.0/8, ::1; 10.0.0.0/8:22, example.org:80-443)"),
         "{msg}"
@@ -83,13 +92,13 @@ fn connect_extra_rules_add_to_defaults() {
 fn connect_override_replaces_defaults() {
     let p = Policy::new(vec![], vec![], Some(rules(&["127.0.0.1"])));
     assert!(connect(&p, "", "127.0.0.1:20007").is_ok());
-    let Denial(msg) = connect(&p, "", "127.0.0.2:20007").unwrap_err();
+    let msg = connect(&p, "", "127.0.0.2:20007").unwrap_err().to_string();
     assert!(msg.contains("(127.0.0.1)"), "{msg}");
     assert!(msg.contains("--allow-connect 127.0.0.2:20007"), "{msg}");
     assert!(connect(&p, "", "[::1]:20007").is_err());
 
     let none = Policy::new(vec![], vec![], Some(vec![]));
-    let Denial(msg) = connect(&none, "", "127.0.0.1:1").unwrap_err();
+    let msg = connect(&none, "", "127.0.0.1:1").unwrap_err().to_string();
     assert!(msg.contains("(none)"), "{msg}");
 
     let plus = Policy::new(rules(&["127.0.0.3"]), vec![], Some(vec![]));
@@ -122,9 +131,12 @@ fn connect_special_ranges_are_denied_even_by_catch_all_rules() {
         ("[64:ff9b::a9fe:a9fe]:80", "link-local / cloud metadata"),
     ] {
         for p in [&default_policy(), &open] {
-            let Denial(msg) = connect(p, "", a).expect_err(a);
+            let msg = connect(p, "", a).expect_err(a).to_string();
             assert!(
-                msg.contains(&format!("is denied: {kind} addresses are blocked unless a --allow-connect rule names them")),
+                msg.contains(&format!("is denied: {kind} addresses are blocked here"))
+                    && msg.contains(&format!(
+                        "[{kind} addresses are blocked unless a --allow-connect rule names them"
+                    )),
                 "{a}: {msg}"
             );
         }
@@ -133,15 +145,18 @@ fn connect_special_ranges_are_denied_even_by_catch_all_rules() {
         let by_name = Policy::new(rules(&["metadata.example"]), vec![], None);
         assert!(connect(&by_name, "metadata.example", a).is_err(), "{a}");
     }
-    let Denial(msg) = connect(&default_policy(), "", "169.254.169.254:80").unwrap_err();
+    let d = connect(&default_policy(), "", "169.254.169.254:80").unwrap_err();
     assert!(
-        msg.starts_with(
+        d.message.starts_with(
             "connect to 169.254.169.254:80 is denied: link-local / cloud metadata \
-             addresses are blocked unless a --allow-connect rule names them"
+             addresses are blocked here"
         ),
-        "{msg}"
+        "{d}"
     );
-    assert!(msg.contains("--allow-connect 169.254.169.254:80"), "{msg}");
+    assert!(
+        d.detail.contains("--allow-connect 169.254.169.254:80"),
+        "{d}"
+    );
 }
 
 #[test]
@@ -213,7 +228,9 @@ fn connect_normalises_ipv4_mapped_addresses() {
         connect(&p, "", "[::ffff:127.0.0.1]:20007"),
         Ok(sa("[::ffff:127.0.0.1]:20007"))
     );
-    let Denial(msg) = connect(&p, "", "[::ffff:10.0.0.5]:22").unwrap_err();
+    let msg = connect(&p, "", "[::ffff:10.0.0.5]:22")
+        .unwrap_err()
+        .to_string();
     assert!(
         msg.starts_with("connect to 10.0.0.5:22 is outside"),
         "{msg}"
@@ -232,7 +249,7 @@ fn connect_normalises_ipv4_mapped_addresses() {
 #[test]
 fn connect_to_port_zero_is_denied() {
     let p = Policy::new(rules(&["*"]), vec![], None);
-    let Denial(msg) = connect(&p, "", "127.0.0.1:0").unwrap_err();
+    let msg = connect(&p, "", "127.0.0.1:0").unwrap_err().to_string();
     assert!(msg.contains("port 0"), "{msg}");
 }
 
@@ -253,14 +270,18 @@ fn bind_defaults_allow_loopback_unprivileged_ports_and_zero() {
     ] {
         assert_eq!(p.check_bind(sa(a)), Ok(sa(a)), "{a}");
     }
-    let Denial(msg) = p.check_bind(sa("192.168.1.5:20178")).unwrap_err();
+    let d = p.check_bind(sa("192.168.1.5:20178")).unwrap_err();
     assert_eq!(
-        msg,
-        "bind to 192.168.1.5:20178 is outside the allowed local addresses (loopback \
-         127.0.0.0/8, ::1); start the relay with --allow-bind 192.168.1.5:20178 to \
-         permit it"
+        d.message,
+        "bind to 192.168.1.5:20178 is outside the local addresses this relay lets \
+         sockets use; bind 127.0.0.1 (or ::1) instead, with a port from 1024 to 65535"
     );
-    let Denial(msg) = p.check_bind(sa("192.168.1.5:0")).unwrap_err();
+    assert_eq!(
+        d.detail,
+        "allowed local addresses (loopback 127.0.0.0/8, ::1); start the relay with \
+         --allow-bind 192.168.1.5:20178 to permit it"
+    );
+    let msg = p.check_bind(sa("192.168.1.5:0")).unwrap_err().to_string();
     assert!(msg.contains("--allow-bind 192.168.1.5 to"), "{msg}");
 }
 
@@ -274,12 +295,12 @@ fn bind_privileged_ports_are_explained() {
         "[::1]:22",
         "0.0.0.0:80",
     ] {
-        let Denial(msg) = p.check_bind(sa(a)).expect_err(a);
+        let msg = p.check_bind(sa(a)).expect_err(a).to_string();
         assert!(
             msg.contains(
                 "ports below 1024 are privileged: only root may bind them on a real \
-                 system, and the relay refuses them; pick a port from 1024 to 65535, \
-                 e.g. 20178"
+                 system; pick a port from 1024 to 65535, e.g. 20178 [the relay \
+                 refuses privileged ports; start the relay with --allow-bind"
             ),
             "{a}: {msg}"
         );
@@ -300,13 +321,13 @@ fn bind_reserved_ports_name_their_user() {
     p.reserve_port(20007, "tcp_echo lab");
     p.reserve_port(8080, "web server");
     p.reserve_port(0, "nothing");
-    let Denial(msg) = p.check_bind(sa("127.0.0.1:20007")).unwrap_err();
+    let msg = p.check_bind(sa("127.0.0.1:20007")).unwrap_err().message;
     assert_eq!(
         msg,
         "bind to 127.0.0.1:20007 is denied: port 20007 is used by the relay's \
          tcp_echo lab and the relay's udp_echo lab; pick another port"
     );
-    let Denial(msg) = p.check_bind(sa("[::1]:8080")).unwrap_err();
+    let msg = p.check_bind(sa("[::1]:8080")).unwrap_err().to_string();
     assert!(
         msg.contains("port 8080 is used by the relay's web server; pick another port"),
         "{msg}"
@@ -394,7 +415,7 @@ fn bind_reserved_ranges_name_their_user() {
     ] {
         assert!(p.check_bind(sa(a)).is_err(), "{a}");
     }
-    let Denial(msg) = p.check_bind(sa("127.0.0.1:21050")).unwrap_err();
+    let msg = p.check_bind(sa("127.0.0.1:21050")).unwrap_err().message;
     assert_eq!(
         msg,
         "bind to 127.0.0.1:21050 is denied: port 21050 is used by the relay's ftp \
@@ -408,7 +429,7 @@ fn bind_reserved_ranges_name_their_user() {
     );
     // A range and a single port on the same port are both named.
     p.reserve_port(21000, "chat lab");
-    let Denial(msg) = p.check_bind(sa("127.0.0.1:21000")).unwrap_err();
+    let msg = p.check_bind(sa("127.0.0.1:21000")).unwrap_err().to_string();
     assert!(
         msg.contains("the relay's chat lab and the relay's ftp lab passive ports"),
         "{msg}"
@@ -457,21 +478,25 @@ fn exposed_connect_reaches_only_labs_and_session_sockets() {
         "127.0.0.2:20007",
         "[::1]:631",
     ] {
-        let Denial(msg) = connect(&p, "", a).expect_err(a);
+        let msg = connect(&p, "", a).expect_err(a).to_string();
         assert!(
             msg.starts_with("PermissionError: [Errno 13] Permission denied: connect to "),
             "{a}: {msg}"
         );
     }
-    let Denial(msg) = connect(&p, "", "127.0.0.1:22").unwrap_err();
+    let d = connect(&p, "", "127.0.0.1:22").unwrap_err();
     assert_eq!(
-        msg,
+        d.message,
         "PermissionError: [Errno 13] Permission denied: connect to 127.0.0.1:22: \
          this relay is shared on the network, so it only lets you connect to its \
          labs and to sockets bound in this relay (labs: tcp_echo lab \
          127.0.0.1:20007, ftp lab passive ports 127.0.0.1:21000-21099; loopback \
-         sockets bound in this relay); the host can allow more by starting the \
-         relay with --allow-connect 127.0.0.1:22"
+         sockets bound in this relay)"
+    );
+    assert_eq!(
+        d.detail,
+        "an exposed relay allows only its labs and sockets bound in it; the \
+         host can allow more by starting the relay with --allow-connect 127.0.0.1:22"
     );
 
     // A port bound by a session is reachable while the socket holds it.
@@ -502,23 +527,25 @@ fn exposed_connect_keeps_flag_rules_and_special_ranges() {
     let p = exposed(&["10.0.0.0/8:22", "127.0.0.1:6379"]);
     assert!(connect(&p, "", "10.1.2.3:22").is_ok());
     assert!(connect(&p, "", "127.0.0.1:6379").is_ok());
-    let Denial(msg) = connect(&p, "", "10.1.2.3:23").unwrap_err();
+    let d = connect(&p, "", "10.1.2.3:23").unwrap_err();
     assert!(
-        msg.contains(
-            "loopback sockets bound in this relay; --allow-connect \
-             10.0.0.0/8:22, 127.0.0.1:6379)"
-        ),
-        "{msg}"
+        d.detail
+            .contains("sockets bound in it, and --allow-connect 10.0.0.0/8:22, 127.0.0.1:6379;"),
+        "{d}"
     );
-    assert!(msg.ends_with("--allow-connect 10.1.2.3:23"), "{msg}");
-    let Denial(msg) = connect(&p, "", "169.254.169.254:80").unwrap_err();
+    assert!(d.detail.ends_with("--allow-connect 10.1.2.3:23"), "{d}");
+    let msg = connect(&p, "", "169.254.169.254:80")
+        .unwrap_err()
+        .to_string();
     assert!(msg.contains("cloud metadata"), "{msg}");
-    let Denial(msg) = connect(&p, "", "127.0.0.1:0").unwrap_err();
+    let msg = connect(&p, "", "127.0.0.1:0").unwrap_err().to_string();
     assert!(msg.contains("port 0"), "{msg}");
 
     let mut none = Policy::new(vec![], vec![], None);
     none.expose(vec![]);
-    let Denial(msg) = connect(&none, "", "127.0.0.1:20007").unwrap_err();
+    let msg = connect(&none, "", "127.0.0.1:20007")
+        .unwrap_err()
+        .to_string();
     assert!(
         msg.contains("(no labs run; loopback sockets bound"),
         "{msg}"
@@ -574,7 +601,7 @@ fn exposed_with_a_test_override_uses_only_the_override() {
     assert!(connect(&p, "", "127.0.0.1:20007").is_err());
     let _l = p.bound_ports().lease(sa("127.0.0.1:40000"));
     assert!(connect(&p, "", "127.0.0.1:40000").is_err());
-    let Denial(msg) = connect(&p, "", "127.0.0.1:6").unwrap_err();
+    let msg = connect(&p, "", "127.0.0.1:6").unwrap_err().to_string();
     assert!(
         msg.starts_with("connect to 127.0.0.1:6 is outside"),
         "{msg}"
@@ -632,6 +659,41 @@ fn summaries_describe_the_rules() {
 }
 
 #[test]
-fn denial_displays_its_message() {
-    assert_eq!(Denial("x".into()).to_string(), "x");
+fn denial_displays_its_message_then_its_detail() {
+    let d = Denial {
+        message: "m".into(),
+        detail: "d".into(),
+    };
+    assert_eq!(d.to_string(), "m [d]");
+    let e = shared::ErrorBody::from(d);
+    assert_eq!(e.code, "not_allowed");
+    assert_eq!((e.message.as_str(), e.detail.as_deref()), ("m", Some("d")));
+}
+
+/// Every denial speaks to the learner in `message` (no relay flags) and names
+/// the flag or the rule for the host in `detail`.
+#[test]
+fn learner_words_in_the_message_flags_in_the_detail() {
+    let mut loopback = default_policy();
+    loopback.reserve_port(20007, "tcp_echo lab");
+    let exposed = exposed(&[]);
+    let denials = [
+        loopback.check_bind(sa("127.0.0.1:80")).unwrap_err(),
+        loopback.check_bind(sa("192.168.1.5:20178")).unwrap_err(),
+        loopback.check_bind(sa("127.0.0.1:20007")).unwrap_err(),
+        connect(&loopback, "", "10.0.0.5:22").unwrap_err(),
+        connect(&loopback, "", "169.254.169.254:80").unwrap_err(),
+        connect(&loopback, "", "127.0.0.1:0").unwrap_err(),
+        connect(&exposed, "", "127.0.0.1:22").unwrap_err(),
+    ];
+    for d in denials {
+        assert!(!d.message.contains("--allow"), "message: {d:?}");
+        assert!(!d.detail.is_empty(), "detail: {d:?}");
+    }
+    let d = loopback.check_bind(sa("127.0.0.1:80")).unwrap_err();
+    assert!(
+        d.message.contains("pick a port from 1024 to 65535"),
+        "{d:?}"
+    );
+    assert!(d.detail.contains("--allow-bind 127.0.0.1:80"), "{d:?}");
 }

@@ -32,7 +32,7 @@ pub fn transfers(props: &Props) -> Html {
             html! {
                 <div class={classes!("transfer", failed.then_some("failed"))} data-name={t.name.clone()}
                     data-done={t.result.is_some().to_string()} data-failed={failed.to_string()}>
-                    <span>{ if t.upload { "↑ " } else { "↓ " } }{&t.name}</span>
+                    <span title={t.name.clone()}>{ if t.upload { "↑ " } else { "↓ " } }{&t.name}</span>
                     <progress max={total.max(1).to_string()} value={t.done.to_string()}
                         aria-invalid={failed.then_some("true")} title={failed.then_some("failed")} />
                     <span {class}>{label}</span>

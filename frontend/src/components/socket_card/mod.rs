@@ -20,8 +20,9 @@ mod rows;
 pub use act::{actions, Act};
 pub use pending::PendingCall;
 
+use super::error_line::{ErrorLine, Props as ErrorLineProps};
 use super::received::Received;
-use crate::hooks::{use_app, use_text_input};
+use crate::hooks::{use_app, use_lab, use_text_input};
 use crate::state::Sock;
 use act::act_button;
 use head::CardHead;
@@ -46,8 +47,10 @@ pub struct Props {
 pub fn socket_card(props: &Props) -> Html {
     let s = &props.sock;
     let v6 = s.family == Family::AfInet6;
-    let host = use_text_input(move || if v6 { "::1" } else { "127.0.0.1" }.to_owned());
-    let port = use_text_input(|| "20007".to_owned());
+    // A new card starts at the TCP echo lab, so the first exercise needs no typing.
+    let (echo_host, echo_port) = use_lab("tcp_echo", 20007);
+    let host = use_text_input(move || if v6 { "::1".to_owned() } else { echo_host });
+    let port = use_text_input(move || echo_port.to_string());
     let problem = use_state(|| None::<String>);
     let ctx = use_app();
     let fire: Fire = {
@@ -93,7 +96,7 @@ pub fn socket_card(props: &Props) -> Html {
                 <OptionsPanel handle={handle.clone()} mode={s.mode} acts={acts.clone()} fire={fire.clone()} />
             }
             if let Some(p) = (*problem).clone() { <p class="hint-err">{p}</p> }
-            if let Some(e) = s.last_error.clone() { <p class="py-err" data-testid="error">{e}</p> }
+            if let Some(e) = &s.last_error { <ErrorLine testid="error" ..ErrorLineProps::of(e) /> }
             <PendingCalls calls={props.pending.clone()} />
             <Received chunks={s.received.clone()} />
         </article>

@@ -1,0 +1,217 @@
+//! The first step: the landing section that lists the relay's lab servers
+//! (from `hello.labs`) with their addresses and what each is for, and one
+//! suggested first exercise — the echo exchange — that a click starts. It is
+//! open while the session has no sockets (and while the exercise's socket
+//! lives) and can be folded away afterwards.
+//!
+//! Starting the exercise creates a TCP socket; its card's host and port
+//! already hold the echo lab's address, and the section says what to click
+//! next until the echoed bytes arrive.
+
+use crate::bytes::py_bytes;
+use crate::hooks::{use_app, use_session};
+use crate::state::Sock;
+use shared::{Addr, Family, OkBody, Op, Outcome, SockType};
+use std::rc::Rc;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    /// Whether the session has any socket yet.
+    pub has_sockets: bool,
+    /// The socket the exercise created, while it exists.
+    pub exercise: Option<Rc<Sock>>,
+    /// The exercise created socket `handle`.
+    pub on_started: Callback<String>,
+}
+
+/// A lab's transport and what it is for, by its `hello.labs` name.
+pub fn lab_purpose(name: &str) -> (&'static str, &'static str) {
+    match name {
+        "tcp_echo" => ("TCP echo", "sends back every byte you send"),
+        "udp_echo" => ("UDP echo", "sends each datagram back to whoever sent it"),
+        "chat" => (
+            "Chat",
+            "a line-based chat room: each line you send goes to everyone connected",
+        ),
+        "http" => (
+            "HTTP",
+            "an httpbin-like web server for http.client (the HTTP tab)",
+        ),
+        "ftp" => (
+            "FTP",
+            "an FTP server for ftplib (the FTP tab): log in as learner / learner",
+        ),
+        _ => ("Lab", "a server the relay runs for the exercises"),
+    }
+}
+
+/// `127.0.0.1:20007`, `[::1]:20007`.
+pub fn host_port(a: &Addr) -> String {
+    if a.host().contains(':') {
+        format!("[{}]:{}", a.host(), a.port())
+    } else {
+        format!("{}:{}", a.host(), a.port())
+    }
+}
+
+/// What the learner should click next in the echo exercise.
+pub fn next_step(exercise: Option<&Sock>, echo: &Addr) -> String {
+    let Some(s) = exercise else {
+        return "Click \"start the echo exercise\": it creates a TCP socket whose card \
+                already holds the echo lab's address."
+            .to_owned();
+    };
+    let h = &s.handle;
+    if let Some(chunk) = s.received.first() {
+        return format!(
+            "Done: {h}.recv() returned {} — the echo lab sent back what you sent. \
+             Next, try the UDP echo lab with a SOCK_DGRAM socket, or the chat lab.",
+            py_bytes(&chunk.bytes)
+        );
+    }
+    if s.peer.is_some() {
+        return format!(
+            "Connected. Now type a message in {h}'s data field, click send, then click recv."
+        );
+    }
+    format!(
+        "Socket {h} is ready. On its card, click connect (host {} and port {} are filled in).",
+        echo.host(),
+        echo.port()
+    )
+}
+
+/// Where a lab comes in a learner's path: echo first, then chat, HTTP, FTP.
+pub fn lab_rank(name: &str) -> usize {
+    const PATH: [&str; 5] = ["tcp_echo", "udp_echo", "chat", "http", "ftp"];
+    PATH.iter().position(|n| *n == name).unwrap_or(PATH.len())
+}
+
+fn labs_list(labs: &std::collections::BTreeMap<String, Addr>) -> Html {
+    let mut labs: Vec<(&String, &Addr)> = labs.iter().collect();
+    labs.sort_by_key(|(name, _)| lab_rank(name));
+    labs.into_iter()
+        .map(|(name, a)| {
+            let (title, purpose) = lab_purpose(name);
+            html! {
+                <li data-lab={name.clone()}>
+                    <code class="lab-addr">{host_port(a)}</code>
+                    <span class="lab-text"><b>{title}</b>{" — "}{purpose}</span>
+                </li>
+            }
+        })
+        .collect()
+}
+
+#[function_component(FirstStep)]
+pub fn first_step(props: &Props) -> Html {
+    let ctx = use_app();
+    let session = use_session();
+    let chosen = use_state(|| None::<bool>);
+    let Some(hello) = session.hello.clone() else {
+        return html! {};
+    };
+    let echo = hello
+        .labs
+        .get("tcp_echo")
+        .cloned()
+        .unwrap_or_else(|| Addr::new("127.0.0.1", 20007));
+    let exercise = props.exercise.as_deref();
+    let under_way = exercise.is_some_and(|s| s.received.is_empty());
+    // Open until the session has sockets, and while the exercise's socket lives
+    // (so its next step, and its result, stay in view) — unless folded by hand.
+    let open = (*chosen).unwrap_or(!props.has_sockets || exercise.is_some());
+    let toggle = {
+        let chosen = chosen.clone();
+        Callback::from(move |_: MouseEvent| chosen.set(Some(!open)))
+    };
+    if !open {
+        return html! {
+            <section class="first-step folded" aria-label="first step">
+                <button class="first-toggle" aria-expanded="false" onclick={toggle}>{"▸ Lab servers and a first exercise"}</button>
+            </section>
+        };
+    }
+    let start = {
+        let on_started = props.on_started.clone();
+        ctx.on_click(move |ctx| {
+            let on_started = on_started.clone();
+            async move {
+                let op = Op::Socket {
+                    family: Family::AfInet,
+                    kind: SockType::Stream,
+                    proto: 0,
+                };
+                if let Outcome::Ok(OkBody::Sock { sock }) = ctx.call(op).await {
+                    on_started.emit(sock);
+                }
+            }
+        })
+    };
+    let disabled = !session.ready || under_way;
+    html! {
+        <section class="first-step" aria-labelledby="first-step-title" data-testid="first-step">
+            <div class="first-head">
+                <h2 id="first-step-title">{"Start here"}</h2>
+                if props.has_sockets {
+                    <button class="first-toggle" aria-expanded="true" onclick={toggle}>{"▾ hide"}</button>
+                }
+            </div>
+            <div class="first-body">
+                <div class="first-labs">
+                    <h3>{"Lab servers you can talk to"}</h3>
+                    <ul class="lab-list">{labs_list(&hello.labs)}</ul>
+                </div>
+                <div class="first-exercise">
+                    <h3>{"First exercise: the echo exchange"}</h3>
+                    <ol class="first-plan">
+                        <li><code>{"s = socket.socket()"}</code></li>
+                        <li><code>{format!("s.connect((\"{}\", {}))", echo.host(), echo.port())}</code></li>
+                        <li><code>{"s.send(b'hello')"}</code></li>
+                        <li><code>{"s.recv(1024)"}</code></li>
+                    </ol>
+                    <button class="primary" onclick={start} {disabled}>{"start the echo exercise"}</button>
+                    <p class="first-next" data-testid="first-next" aria-live="polite">{next_step(exercise, &echo)}</p>
+                </div>
+            </div>
+        </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::Chunk;
+
+    #[test]
+    fn every_lab_says_what_it_is_for() {
+        for name in ["tcp_echo", "udp_echo", "chat", "http", "ftp"] {
+            let (title, purpose) = lab_purpose(name);
+            assert_ne!(title, "Lab", "{name}");
+            assert!(!purpose.is_empty());
+        }
+        assert!(lab_purpose("ftp").1.contains("learner / learner"));
+        assert!(lab_rank("tcp_echo") < lab_rank("chat") && lab_rank("http") < lab_rank("ftp"));
+        assert_eq!(lab_rank("other"), 5);
+        assert_eq!(host_port(&Addr::new("::1", 20007)), "[::1]:20007");
+        assert_eq!(host_port(&Addr::new("127.0.0.1", 20007)), "127.0.0.1:20007");
+    }
+
+    #[test]
+    fn the_next_step_follows_the_socket() {
+        let echo = Addr::new("127.0.0.1", 20007);
+        assert!(next_step(None, &echo).contains("start the echo exercise"));
+        let mut socks = crate::state::sockets::Socks::default();
+        socks.add("s1", Family::AfInet, SockType::Stream);
+        let mut s = (*socks["s1"]).clone();
+        assert!(next_step(Some(&s), &echo).contains("click connect"));
+        s.peer = Some(echo.clone());
+        assert!(next_step(Some(&s), &echo).contains("click send, then click recv"));
+        s.received.push(Chunk {
+            bytes: b"hi".to_vec(),
+            from: None,
+        });
+        assert!(next_step(Some(&s), &echo).contains("returned b'hi'"));
+    }
+}
