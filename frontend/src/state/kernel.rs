@@ -61,6 +61,20 @@ impl KernelLine {
     }
 }
 
+/// Whether a kernel report says something the relay's own `state` events do not:
+/// every report after `close()`, and the states the model has no name for
+/// (`FIN_WAIT1/2`, `CLOSING`, `LAST_ACK`, `TIME_WAIT`, `CLOSE`, …). A held socket's
+/// `ESTABLISHED`, `LISTEN`, `SYN_SENT` or `CLOSE_WAIT` only confirms the `state`
+/// mark already on its lane, so the timeline does not repeat it (the card's kernel
+/// line still shows it).
+pub fn adds_to_the_model(k: &KernelState) -> bool {
+    !k.held
+        || !matches!(
+            k.state.as_str(),
+            "ESTABLISHED" | "LISTEN" | "SYN_SENT" | "CLOSE_WAIT"
+        )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

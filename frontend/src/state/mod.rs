@@ -230,8 +230,9 @@ impl State {
             Event::Kernel(k) => {
                 let line = kernel::KernelLine::of(t, &k);
                 let label = line.mark();
+                let news = kernel::adds_to_the_model(&k);
                 self.socks.set_kernel(&k.sock, line);
-                if self.socks.contains(&k.sock) {
+                if news && self.socks.contains(&k.sock) {
                     self.pen().mark_sock(t, &k.sock, Kind::State, label);
                 }
             }

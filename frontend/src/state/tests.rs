@@ -633,3 +633,33 @@ fn kernel_states_mark_the_lane_after_close() {
         Some("kernel: TIME_WAIT, 58 s left")
     );
 }
+
+#[test]
+fn a_held_socket_s_kernel_state_that_confirms_the_model_is_not_marked_twice() {
+    let mut b = Bench::new();
+    b.call(tcp(), OkBody::Sock { sock: "s1".into() });
+    let before = marks(&b.s).len();
+    let report = |state: &str| {
+        Event::Kernel(shared::KernelState {
+            sock: "s1".into(),
+            state: state.into(),
+            source: shared::KernelSource::TcpInfo,
+            held: true,
+            local: None,
+            peer: None,
+            expires_ms: None,
+        })
+    };
+    b.ev(report("ESTABLISHED"));
+    assert_eq!(
+        marks(&b.s).len(),
+        before,
+        "ESTABLISHED is already the card's state"
+    );
+    assert!(
+        b.s.socks["s1"].kernel.is_some(),
+        "the card's kernel line still shows it"
+    );
+    b.ev(report("CLOSE"));
+    assert_eq!(marks(&b.s).len(), before + 1, "CLOSE after a reset is news");
+}
