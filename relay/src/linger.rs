@@ -128,7 +128,7 @@ impl Lingering {
 mod tests {
     use super::*;
     use std::io::Read;
-    use std::net::{TcpListener, TcpStream};
+    use std::net::TcpListener;
 
     /// Ticks until a change to `want` is reported for `sock` (the kernel moves
     /// the connection on its own schedule).
@@ -148,13 +148,7 @@ mod tests {
 
     #[test]
     fn reports_each_state_of_a_closed_connection_once() {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-        let client = TcpStream::connect(listener.local_addr().expect("addr")).expect("connect");
-        let (mut server, _) = listener.accept().expect("accept");
-        let (c, s) = (
-            client.local_addr().expect("c"),
-            server.local_addr().expect("s"),
-        );
+        let (client, mut server, c, s) = crate::test_support::loopback_pair();
         let mut l = Lingering::default();
         drop(client);
         l.watch(

@@ -149,7 +149,7 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
     use std::io::Read;
-    use std::net::{Shutdown, TcpListener, TcpStream};
+    use std::net::{Shutdown, TcpListener};
     use std::time::Instant;
 
     /// Polls the kernel until the pair reaches `want` (state changes on loopback
@@ -173,26 +173,14 @@ mod tests {
 
     #[test]
     fn an_open_connection_is_established_on_both_sides() {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-        let client = TcpStream::connect(listener.local_addr().expect("addr")).expect("connect");
-        let (server, _) = listener.accept().expect("accept");
-        let (c, s) = (
-            client.local_addr().expect("c"),
-            server.local_addr().expect("s"),
-        );
+        let (_client, _server, c, s) = crate::test_support::loopback_pair();
         assert_eq!(wait_for(c, s, "ESTABLISHED").state, "ESTABLISHED");
         assert_eq!(wait_for(s, c, "ESTABLISHED").state, "ESTABLISHED");
     }
 
     #[test]
     fn the_active_closer_lingers_in_time_wait_after_close() {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-        let client = TcpStream::connect(listener.local_addr().expect("addr")).expect("connect");
-        let (mut server, _) = listener.accept().expect("accept");
-        let (c, s) = (
-            client.local_addr().expect("c"),
-            server.local_addr().expect("s"),
-        );
+        let (client, mut server, c, s) = crate::test_support::loopback_pair();
         drop(client);
         // The closer waits for the peer's FIN in FIN_WAIT2; the peer sits in CLOSE_WAIT.
         assert_eq!(wait_for(c, s, "FIN_WAIT2").state, "FIN_WAIT2");
