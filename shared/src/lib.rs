@@ -5,7 +5,9 @@
 //! structs of [`op_args`]), replies ([`Reply`], [`OkBody`], [`ErrorBody`]), events
 //! ([`EventFrame`], [`Event`]),
 //! the byte carrier [`Data`], addresses ([`Addr`]) and the binary frame layout
-//! ([`binary`]). It performs no I/O and compiles for native targets and for
+//! ([`binary`]), and the files made of them: lessons and their checks
+//! ([`lesson`], [`check`], [`pattern`], [`trace`]) and recordings and scenarios
+//! ([`recording`]). It performs no I/O and compiles for native targets and for
 //! `wasm32-unknown-unknown`; nothing else in the workspace may declare a wire type.
 //!
 //! Everything here reads what a peer sends, so non-test code never panics on it:
@@ -18,17 +20,22 @@
 
 pub mod addr;
 pub mod binary;
+pub mod check;
 pub mod data;
 pub mod error;
 pub mod event;
 pub mod field_error;
 pub mod health;
 pub mod kernel;
+pub mod lesson;
 pub mod op;
 pub mod op_args;
+pub mod pattern;
+pub mod recording;
 pub mod reply;
 pub mod request;
 pub mod socket_consts;
+pub mod trace;
 
 pub use addr::Addr;
 pub use data::{Data, Encoding};
