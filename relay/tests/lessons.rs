@@ -49,8 +49,8 @@ const SKIPS: &[(&str, &[usize], &str)] = &[
     ("e09-http-by-hand", &[3], "no Content-Length header"),
     ("e10-ftp-session", &[2], "no login"),
     ("e11-ftp-transfer", &[3], "no resumed download"),
-    ("e12-ftp-files", &[5], "no rename"),
-    ("e13-ftp-modes", &[3], "no active-mode listing"),
+    ("e12-ftp-files", &[6], "no rename"),
+    ("e13-ftp-modes", &[5], "no active-mode listing"),
 ];
 
 /// The lessons' standard ports and the ports of the relay under test.
