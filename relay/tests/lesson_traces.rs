@@ -30,23 +30,38 @@ fn recorded_solutions_pass_and_recorded_skips_fail() {
         let pass = trace_file(&lesson.id, "pass");
         assert_eq!(pass.lesson.as_deref(), Some(lesson.id.as_str()));
         let p = evaluate(&lesson.check, TraceBuilder::from_recording(&pass).items());
-        assert!(p.done, "{}: the recorded solution is no longer done: {:?}", lesson.id, p.steps);
+        assert!(
+            p.done,
+            "{}: the recorded solution is no longer done: {:?}",
+            lesson.id, p.steps
+        );
         assert_eq!(p.run_probe, None, "{}", lesson.id);
 
         let skip = trace_file(&lesson.id, "skip");
         let p = evaluate(&lesson.check, TraceBuilder::from_recording(&skip).items());
-        assert!(!p.done, "{}: the recording with a skipped step is done", lesson.id);
+        assert!(
+            !p.done,
+            "{}: the recording with a skipped step is done",
+            lesson.id
+        );
     }
 }
 
 #[test]
 fn a_probe_lesson_is_not_done_before_its_probe_ran() {
     let lessons = relay::lessons::builtins().unwrap_or_else(|e| panic!("{e}"));
-    for lesson in lessons.iter().filter(|l| l.check.iter().any(|s| s.probe.is_some())) {
+    for lesson in lessons
+        .iter()
+        .filter(|l| l.check.iter().any(|s| s.probe.is_some()))
+    {
         let mut rec = trace_file(&lesson.id, "pass");
         rec.items.retain(|e| e.by.is_none());
         let p = evaluate(&lesson.check, TraceBuilder::from_recording(&rec).items());
         assert!(!p.done, "{}: done without its probe", lesson.id);
-        assert!(p.run_probe.is_some(), "{}: the probe should be asked for", lesson.id);
+        assert!(
+            p.run_probe.is_some(),
+            "{}: the probe should be asked for",
+            lesson.id
+        );
     }
 }

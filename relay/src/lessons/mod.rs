@@ -226,7 +226,7 @@ expect = { call = "listen", args = { "$frob" = 1 } }
             e.starts_with("lessons/x.toml: check[0].expect: $.args"),
             "{e}"
         );
-        assert!(e.contains("looks like an operator"), "{e}");
+        assert!(e.contains("unknown operator"), "{e}");
         let e = parse("x.toml", "id = 3", false).err().unwrap_or_default();
         assert!(e.starts_with("x.toml: line 1: "), "{e}");
         let e = parse(
