@@ -586,3 +586,25 @@ fn a_broken_lesson_stops_start_up_naming_file_and_field() {
         "{err}"
     );
 }
+
+/// The ```toml block of docs/lessons.md: the documented example lesson.
+fn documented_example() -> Lesson {
+    let md = include_str!("../../docs/lessons.md");
+    let start = md.find("```toml\n").expect("a toml block") + "```toml\n".len();
+    let end = start + md[start..].find("```").expect("its end");
+    relay::lessons::parse("docs/lessons.md", &md[start..end], false)
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_documented_example_lesson_is_valid_and_its_solution_passes() {
+    let lesson = documented_example();
+    assert_eq!(lesson.id, "t01-echo-server");
+    let relay = common::start_default().await;
+    let (p, _, items) = run_lesson(&relay, &lesson, &lesson.solution).await;
+    assert!(p.done, "{}", show(&lesson.id, "solution", &items, &p));
+    assert!(
+        items.iter().any(|i| i.get("probe").is_some()),
+        "the probe ran"
+    );
+}
