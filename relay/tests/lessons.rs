@@ -11,8 +11,8 @@
 //! learner's port 20178; the relay here runs its labs on free ports, so the
 //! solutions' ports are mapped to them (`Ports`). With `SOCKLAB_WRITE_TRACES=1`
 //! the runs are saved as recordings in `lessons/traces/` (`<id>.pass.json`,
-//! `<id>.skip.json`), which `relay/src/lessons/traces.rs` evaluates again in a
-//! fast unit test. `SOCKLAB_SHOW_TRACES=1` prints every trace.
+//! `<id>.skip.json`, with the standard ports put back), which
+//! `relay/tests/lesson_traces.rs` evaluates again in a fast test. `SOCKLAB_SHOW_TRACES=1` prints every trace.
 
 mod common;
 
@@ -93,6 +93,48 @@ impl Ports {
         let mut v = serde_json::to_value(op).expect("an op is JSON");
         map_numbers(&mut v, table);
         serde_json::from_value(v).expect("still an op")
+    }
+}
+
+impl Ports {
+    /// `rec` as it reads on a relay with the standard ports: each lab's and the
+    /// learner's port back to the number the lesson names, in addresses,
+    /// `port` arguments and `host:port` text (all five digits, so lengths such
+    /// as an HTTP `Content-Length` stay true).
+    fn standardize(&self, rec: &Recording) -> Recording {
+        let mut back = BTreeMap::new();
+        for table in [&self.tcp, &self.udp] {
+            for (standard, used) in table {
+                back.insert(*used, *standard);
+            }
+        }
+        let mut v = serde_json::to_value(rec).expect("a recording is JSON");
+        standardize(&mut v, &back);
+        serde_json::from_value(v).expect("still a recording")
+    }
+}
+
+fn standardize(v: &mut Value, back: &BTreeMap<u64, u64>) {
+    match v {
+        Value::Array(items) if items.len() == 2 && items[0].is_string() && items[1].is_u64() => {
+            map_numbers(&mut items[1], back);
+        }
+        Value::Array(items) => items.iter_mut().for_each(|i| standardize(i, back)),
+        Value::Object(map) => {
+            for (key, value) in map.iter_mut() {
+                if key == "port" {
+                    map_numbers(value, back);
+                } else {
+                    standardize(value, back);
+                }
+            }
+        }
+        Value::String(text) => {
+            for (used, standard) in back {
+                *text = text.replace(&format!(":{used}"), &format!(":{standard}"));
+            }
+        }
+        _ => {}
     }
 }
 
@@ -324,7 +366,7 @@ async fn run_lesson(
     let progress = s.progress();
     let items = s.trace.items().to_vec();
     let _ = s.ws.close(None).await;
-    (progress, s.rec, items)
+    (progress, ports.standardize(&s.rec), items)
 }
 
 fn show(id: &str, what: &str, items: &[Value], p: &Progress) -> String {
