@@ -85,6 +85,9 @@ pub struct Pending {
 /// their pending calls in it).
 pub struct Session {
     pub(crate) relay: Arc<RelayState>,
+    /// The relay's policy, with this session's own port space when port spaces
+    /// are on (`Policy::for_session`).
+    pub(crate) policy: Arc<crate::policy::Policy>,
     name: String,
     pub(crate) out: Outbox,
     /// Sockets (`s1…`).
@@ -186,10 +189,13 @@ impl Session {
             relay.config.limits.max_handles,
             relay.labs.iter().map(|(k, v)| (k.clone(), *v)),
         );
+        let policy = relay.policy.for_session(relay.config.port_spaces);
+        let out = Outbox::new(started).with_view(policy.space().cloned());
         Session {
             relay,
+            policy,
             name,
-            out: Outbox::new(started),
+            out,
             socks: HashMap::new(),
             http: HashMap::new(),
             ftp: HashMap::new(),
