@@ -561,7 +561,7 @@ impl Session {
         }
     }
 
-    fn on_io(&mut self, done: IoDone) {
+    pub(crate) fn on_io(&mut self, done: IoDone) {
         self.dirty = true;
         match done {
             IoDone::Read {

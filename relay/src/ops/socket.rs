@@ -160,6 +160,28 @@ impl Session {
     /// With port spaces, `addr` is the virtual address: the socket gets a real
     /// one (`port_space.rs`), and the reply is shown in virtual form.
     pub fn finish_bind(&mut self, h: &str, addr: SocketAddr) -> Result<OkBody, ErrorBody> {
+        match self.bind_once(h, addr) {
+            Err(e) if e.code == "EADDRINUSE" => {
+                // A socket closed just before may still be held by its aborted
+                // futures; once they are dropped, the port is as Linux would
+                // have it after close().
+                self.settle_ready_io();
+                self.bind_once(h, addr)
+            }
+            r => r,
+        }
+    }
+
+    /// Completes the I/O futures that are ready now, among them the aborted
+    /// futures of closed handles, which release their descriptors.
+    fn settle_ready_io(&mut self) {
+        use futures::{FutureExt, StreamExt};
+        while let Some(Some(done)) = self.io.next().now_or_never() {
+            self.on_io(done);
+        }
+    }
+
+    fn bind_once(&mut self, h: &str, addr: SocketAddr) -> Result<OkBody, ErrorBody> {
         let lingering = &self.lingering;
         let s = self.socks.get_mut(h).ok_or_else(|| bad_handle(h))?;
         if s.bound.is_some() {
