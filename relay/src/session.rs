@@ -232,7 +232,7 @@ impl Session {
         tokio::pin!(linger_tick);
         let mut lingering = false;
 
-        let hello = self.relay.hello(&self.name);
+        let hello = self.relay.hello(&self.name, &self.policy);
         self.out.event(Event::Hello(hello));
 
         loop {

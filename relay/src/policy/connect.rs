@@ -8,7 +8,7 @@
 //! refusals. Performs no I/O: the caller resolved `host` already.
 
 use super::address::{flag_form, is_host_name};
-use super::{special, Denial, Policy, Source};
+use super::{denial, special, Denial, Policy, Source};
 use std::net::SocketAddr;
 
 impl Policy {
@@ -52,7 +52,11 @@ impl Policy {
             (flag_form(addr), flag_form(addr))
         };
         if self.exposed_defaults() {
-            return Err(Denial::connect_exposed(&what, &suggest, &self.connect));
+            let own = match self.space {
+                Some(_) => denial::OWN_SOCKETS,
+                None => denial::SOCKETS_IN_RELAY,
+            };
+            return Err(Denial::connect_exposed(&what, &suggest, &self.connect, own));
         }
         Err(Denial::connect_outside(&what, &suggest, &self.connect))
     }
