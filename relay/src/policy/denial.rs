@@ -99,8 +99,13 @@ impl Denial {
                 exposed_targets(rules, own)
             ),
             format!(
-                "an exposed relay allows only its labs and {own}{}; the \
+                "an exposed relay allows only its labs and {}{}; the \
                  host can allow more by starting the relay with --allow-connect {suggest}",
+                if own == SOCKETS_IN_RELAY {
+                    "sockets bound in it"
+                } else {
+                    own
+                },
                 flag_rules(rules)
             ),
         )
