@@ -40,6 +40,7 @@ mod rule;
 mod special;
 mod summary;
 
+pub(crate) use bound::{canonical, unspecified_like};
 pub use bound::{BoundPorts, PortLease};
 pub use denial::Denial;
 pub use origin::{normalize_origin, OriginPolicy};

@@ -24,11 +24,11 @@
 //! (which may run in a resolver future) and its outbox, so it sits behind a
 //! mutex that only this session ever takes.
 
-use crate::policy::{Policy, PortLease};
+use crate::policy::{canonical, unspecified_like, Policy, PortLease};
 use shared::SockType;
 use socket2::{Domain, SockRef, Socket, Type};
 use std::collections::HashMap;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 /// Virtual addresses a session may have in its map at once; the least recently
@@ -76,18 +76,6 @@ struct Space {
 pub struct SpaceLease {
     space: Arc<PortSpace>,
     key: Key,
-}
-
-/// `::ffff:a.b.c.d` → `a.b.c.d`; everything else unchanged.
-fn canonical(addr: SocketAddr) -> SocketAddr {
-    SocketAddr::new(addr.ip().to_canonical(), addr.port())
-}
-
-fn unspecified_like(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
-        IpAddr::V6(_) => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
-    }
 }
 
 fn key(kind: SockType, addr: SocketAddr) -> Key {
@@ -421,6 +409,16 @@ mod tests {
         false
     }
 
+    /// `s` bound through `a` for `v`, nothing lingering.
+    fn bind(
+        a: &Arc<PortSpace>,
+        s: &Socket,
+        kind: SockType,
+        v: SocketAddr,
+    ) -> std::io::Result<(SocketAddr, Option<SpaceLease>)> {
+        a.bind(&SockRef::from(s), kind, v, never)
+    }
+
     #[test]
     fn two_spaces_bind_the_same_virtual_port_on_different_real_ports() {
         let (a, b) = (
@@ -429,12 +427,8 @@ mod tests {
         );
         let (sa_, sb) = (tcp(), tcp());
         let v = sa("127.0.0.1:20178");
-        let (ra, _la) = a
-            .bind(&SockRef::from(&sa_), SockType::Stream, v, never)
-            .unwrap();
-        let (rb, _lb) = b
-            .bind(&SockRef::from(&sb), SockType::Stream, v, never)
-            .unwrap();
+        let (ra, _la) = bind(&a, &sa_, SockType::Stream, v).unwrap();
+        let (rb, _lb) = bind(&b, &sb, SockType::Stream, v).unwrap();
         assert_ne!(ra, rb);
         assert_eq!(a.to_virtual(ra), v);
         assert_eq!(b.to_virtual(rb), v);
@@ -460,9 +454,7 @@ mod tests {
         assert_eq!(refused.kind(), std::io::ErrorKind::ConnectionRefused);
         // Binding the virtual port afterwards takes the void's real port.
         let s = tcp();
-        let (bound, _l) = a
-            .bind(&SockRef::from(&s), SockType::Stream, v, never)
-            .unwrap();
+        let (bound, _l) = bind(&a, &s, SockType::Stream, v).unwrap();
         assert_eq!(bound, real);
         s.listen(1).unwrap();
         std::net::TcpStream::connect(a.connect_target(SockType::Stream, v).unwrap()).unwrap();
@@ -473,33 +465,21 @@ mod tests {
         let a = Arc::new(PortSpace::default());
         let v = sa("127.0.0.1:20178");
         let first = tcp();
-        let (_, _l) = a
-            .bind(&SockRef::from(&first), SockType::Stream, v, never)
-            .unwrap();
+        let (_, _l) = bind(&a, &first, SockType::Stream, v).unwrap();
         first.listen(1).unwrap();
         let second = tcp();
-        let e = a
-            .bind(&SockRef::from(&second), SockType::Stream, v, never)
-            .unwrap_err();
+        let e = bind(&a, &second, SockType::Stream, v).unwrap_err();
         assert_eq!(e.raw_os_error(), Some(libc::EADDRINUSE));
         // UDP is another port space.
         let u = Socket::new(Domain::IPV4, Type::DGRAM, None).unwrap();
-        a.bind(&SockRef::from(&u), SockType::Dgram, v, never)
-            .unwrap();
+        bind(&a, &u, SockType::Dgram, v).unwrap();
     }
 
     #[test]
     fn port_zero_and_implicit_binds_keep_the_kernels_port() {
         let a = Arc::new(PortSpace::default());
         let s = tcp();
-        let (real, lease) = a
-            .bind(
-                &SockRef::from(&s),
-                SockType::Stream,
-                sa("127.0.0.1:0"),
-                never,
-            )
-            .unwrap();
+        let (real, lease) = bind(&a, &s, SockType::Stream, sa("127.0.0.1:0")).unwrap();
         assert!(lease.is_some());
         assert_eq!(a.to_virtual(real), real);
         assert_eq!(a.connect_target(SockType::Stream, real).unwrap(), real);
@@ -512,23 +492,17 @@ mod tests {
         let a = Arc::new(PortSpace::default());
         let v = sa("127.0.0.1:20178");
         let s = tcp();
-        let (real, lease) = a
-            .bind(&SockRef::from(&s), SockType::Stream, v, never)
-            .unwrap();
+        let (real, lease) = bind(&a, &s, SockType::Stream, v).unwrap();
         drop((lease, s));
         let again = tcp();
-        let (r2, l2) = a
-            .bind(&SockRef::from(&again), SockType::Stream, v, never)
-            .unwrap();
+        let (r2, l2) = bind(&a, &again, SockType::Stream, v).unwrap();
         assert_eq!(r2, real);
         drop((l2, again));
         // Someone else now holds the old real port: without a lingering
         // connection of our own, the virtual port moves to a free one ...
         let squatter = std::net::TcpListener::bind(real).unwrap();
         let third = tcp();
-        let (r3, l3) = a
-            .bind(&SockRef::from(&third), SockType::Stream, v, never)
-            .unwrap();
+        let (r3, l3) = bind(&a, &third, SockType::Stream, v).unwrap();
         assert_ne!(r3, real);
         drop((l3, third));
         // ... and with one (our TIME_WAIT, as Linux would see it), EADDRINUSE.
