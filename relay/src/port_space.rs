@@ -25,7 +25,7 @@
 //! mutex that only this session ever takes.
 
 use crate::policy::{canonical, unspecified_like, Policy, PortLease};
-use shared::SockType;
+use shared::{ErrorBody, SockType};
 use socket2::{Domain, SockRef, Socket, Type};
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -92,7 +92,6 @@ fn addr_in_use() -> std::io::Error {
 /// A void on `real` (port 0: any free port): a TCP socket bound and never
 /// listening, or a UDP socket with the smallest receive buffer that is never read.
 fn open_void(stream: bool, real: SocketAddr) -> std::io::Result<Socket> {
-    crate::descriptors::reserve(1).map_err(|e| std::io::Error::other(e.message))?;
     let domain = Domain::for_address(real);
     let ty = if stream { Type::STREAM } else { Type::DGRAM };
     let s = Socket::new(domain, ty, None)?;
@@ -188,12 +187,13 @@ impl PortSpace {
     /// `target` really goes: the real address of the session's socket on that
     /// virtual address, or a void the space holds (opened now if needed), so a
     /// port nothing in this session bound is refused as on an idle machine.
-    /// Non-loopback targets are returned unchanged.
+    /// Non-loopback targets are returned unchanged. Fails with the relay's
+    /// `limit` error when no descriptor is left for a void, or an OS error.
     pub fn connect_target(
         &self,
         kind: SockType,
         target: SocketAddr,
-    ) -> std::io::Result<SocketAddr> {
+    ) -> Result<SocketAddr, ErrorBody> {
         let plain = canonical(target);
         if !plain.ip().is_loopback() || plain.port() == 0 {
             return Ok(target);
@@ -208,6 +208,7 @@ impl PortSpace {
                 return Ok(SocketAddr::new(plain.ip(), e.real.port()));
             }
             // Idle: hold its real port with a void again, if it is still free.
+            crate::descriptors::reserve(1)?;
             if let Ok(v) = open_void(k.stream, e.real) {
                 e.void = Some(v);
                 let port = e.real.port();
@@ -215,8 +216,10 @@ impl PortSpace {
                 return Ok(SocketAddr::new(plain.ip(), port));
             }
         }
-        let void = open_void(k.stream, SocketAddr::new(plain.ip(), 0))?;
-        let real = local_of(&SockRef::from(&void))?;
+        crate::descriptors::reserve(1)?;
+        let io = |e: std::io::Error| crate::oserror::from_io(&e);
+        let void = open_void(k.stream, SocketAddr::new(plain.ip(), 0)).map_err(io)?;
+        let real = local_of(&SockRef::from(&void)).map_err(io)?;
         space.insert(found.unwrap_or(k), real, 0, Some(void));
         Ok(SocketAddr::new(plain.ip(), real.port()))
     }

@@ -82,9 +82,7 @@ pub fn check(
     let target = match policy.space() {
         // With port spaces, a loopback target that no shared rule names (labs,
         // --allow-connect) is a virtual address of the session's own space.
-        Some(space) if !policy.names_target(host, addr) => space
-            .connect_target(kind, addr)
-            .map_err(|e| crate::oserror::from_io(&e))?,
+        Some(space) if !policy.names_target(host, addr) => space.connect_target(kind, addr)?,
         _ => addr,
     };
     policy.check_connect(host, target).map_err(ErrorBody::from)
