@@ -18,8 +18,8 @@ use std::time::Duration;
 #[command(name = "socklab", version, about, long_about = None)]
 struct Args {
     /// Address to serve the page (/) and the WebSocket (/ws) on. Use 0.0.0.0:8080
-    /// to host a class on your network: then --token-file (or --insecure-no-token)
-    /// is required, and sessions may connect only to the labs, to sockets bound in
+    /// (or --class, which does it with a room's settings) to host a class on your
+    /// network: then --token-file (or --insecure-no-token) is required, and sessions may connect only to the labs, to sockets bound in
     /// this relay and to --allow-connect targets (on loopback: any loopback port).
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: SocketAddr,

@@ -520,6 +520,28 @@ mod tests {
     }
 
     #[test]
+    fn ipv6_loopback_has_its_own_virtual_ports() {
+        let a = Arc::new(PortSpace::default());
+        let Ok(s) = Socket::new(Domain::IPV6, Type::STREAM, None) else {
+            return;
+        };
+        let v = sa("[::1]:20178");
+        let Ok((real, _l)) = bind(&a, &s, SockType::Stream, v) else {
+            return; // no IPv6 loopback here
+        };
+        assert!(real.is_ipv6() && real.port() != 20178);
+        assert_eq!(a.to_virtual(real), v);
+        assert_eq!(a.connect_target(SockType::Stream, v).unwrap(), real);
+        // 127.0.0.1 is another address: nothing of the session listens there.
+        s.listen(1).unwrap();
+        let v4 = a
+            .connect_target(SockType::Stream, sa("127.0.0.1:20178"))
+            .unwrap();
+        let refused = std::net::TcpStream::connect(v4).unwrap_err();
+        assert_eq!(refused.kind(), std::io::ErrorKind::ConnectionRefused);
+    }
+
+    #[test]
     fn voids_are_bounded() {
         let a = Arc::new(PortSpace::default());
         for p in 0..(MAX_VOIDS as u16 + 4) {
