@@ -110,6 +110,14 @@ pub struct Config {
     pub limits: RelayLimits,
     /// Per-session budget without flags (buffered bytes, lab share, auth timeout).
     pub budget: crate::budget::SessionBudget,
+    /// Per-session port spaces (`--port-spaces`, on with `--class`): each
+    /// session's loopback ports are its own (docs/class-hosting.md).
+    pub port_spaces: bool,
+    /// Serve HTTPS/WSS with this certificate and key (`--tls-cert`/`--tls-key`).
+    pub tls: Option<crate::tls_listener::TlsFiles>,
+    /// `--class`: the class preset was applied (`class_preset.rs`); connects
+    /// are narrowed as on a network relay even when it listens on loopback.
+    pub class: bool,
     /// Directory with the built UI (trunk's `dist/`); `None` serves `dist/` in the
     /// working directory when a UI was built there, else a page that says how to
     /// build one.
@@ -133,6 +141,9 @@ impl Config {
             insecure_no_token: false,
             limits: RelayLimits::default(),
             budget: Default::default(),
+            port_spaces: false,
+            tls: None,
+            class: false,
             ui_dir: None,
             lessons: Vec::new(),
         }
@@ -147,10 +158,11 @@ impl Config {
 
     /// Does the relay serve beyond loopback? True unless `listen` is a loopback
     /// address (`127.0.0.0/8`, `::1`, `::ffff:127.x.y.z`); `0.0.0.0` and `::` are
-    /// every interface. An exposed relay narrows the connect defaults (see
+    /// every interface. A `--class` relay counts as exposed wherever it listens
+    /// (tests run one on loopback). An exposed relay narrows the connect defaults (see
     /// `Policy::expose`) and needs a token or `--insecure-no-token`.
     pub fn is_exposed(&self) -> bool {
-        !self.listen.ip().to_canonical().is_loopback()
+        self.class || !self.listen.ip().to_canonical().is_loopback()
     }
 
     /// Refuses configurations that are unsafe to start: an empty token, and a

@@ -17,6 +17,7 @@
 
 pub mod budget;
 mod call_queue;
+pub mod class_preset;
 pub mod config;
 pub mod descriptors;
 mod engines;
@@ -30,6 +31,7 @@ mod ops;
 mod oserror;
 mod outbox;
 pub mod policy;
+pub mod port_space;
 mod resolve;
 mod server;
 mod session;
@@ -41,6 +43,7 @@ mod tap;
 mod tcp_info;
 #[cfg(test)]
 mod test_support;
+pub mod tls_listener;
 
 pub use config::Config;
 pub use server::{start, Running};

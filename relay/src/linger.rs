@@ -83,6 +83,13 @@ impl Lingering {
         self.watched.is_empty()
     }
 
+    /// Is a watched connection's local end at `local` (e.g. in TIME_WAIT)? Port
+    /// spaces ask this before they move a rebound port elsewhere.
+    pub fn holds_local(&self, local: SocketAddr) -> bool {
+        let plain = |a: SocketAddr| SocketAddr::new(a.ip().to_canonical(), a.port());
+        self.watched.iter().any(|w| plain(w.local) == plain(local))
+    }
+
     /// Whether a connection has not had its first state reported yet.
     pub fn has_unreported(&self) -> bool {
         self.watched.iter().any(|w| w.last.is_none())

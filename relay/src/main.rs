@@ -1,10 +1,13 @@
 //! `socklab`: the relay's command line. Parses flags into a [`relay::Config`],
 //! sets up logging and runs the relay until Ctrl-C. Nothing else lives here.
 
-use clap::Parser;
+use clap::parser::ValueSource;
+use clap::{CommandFactory, FromArgMatches, Parser};
 use relay::budget::SessionBudget;
+use relay::class_preset;
 use relay::config::{Config, LabPorts, RelayLimits};
 use relay::policy::Rule;
+use relay::tls_listener::TlsFiles;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -15,8 +18,8 @@ use std::time::Duration;
 #[command(name = "socklab", version, about, long_about = None)]
 struct Args {
     /// Address to serve the page (/) and the WebSocket (/ws) on. Use 0.0.0.0:8080
-    /// to host a class on your network: then --token-file (or --insecure-no-token)
-    /// is required, and sessions may connect only to the labs, to sockets bound in
+    /// (or --class, which does it with a room's settings) to host a class on your
+    /// network: then --token-file (or --insecure-no-token) is required, and sessions may connect only to the labs, to sockets bound in
     /// this relay and to --allow-connect targets (on loopback: any loopback port).
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
@@ -109,6 +112,32 @@ struct Args {
     #[arg(long, default_value_t = RelayLimits::default().idle_timeout.as_secs())]
     idle_timeout: u64,
 
+    /// Host a class: listen on 0.0.0.0:8080, require a join token (--token-file
+    /// or SOCKLAB_TOKEN; the relay refuses to start without one), give every
+    /// session its own loopback port space (--port-spaces), let sessions connect
+    /// only to the labs and to their own ports, and use limits for a room: 300
+    /// sessions, 64 per client address (a NATed classroom shares one), 32
+    /// handles per session, 60 s to type the token, 1 h idle timeout. Every
+    /// flag given explicitly overrides the preset. See docs/class-hosting.md.
+    #[arg(long)]
+    class: bool,
+
+    /// Give every session its own loopback port space: two sessions can both
+    /// bind 127.0.0.1:20178 and each reaches only its own server; a loopback
+    /// port nothing in the session bound refuses connections (labs and
+    /// --allow-connect targets stay shared). On with --class.
+    #[arg(long)]
+    port_spaces: bool,
+
+    /// Serve the page, /ws and everything else over HTTPS/WSS with this PEM
+    /// certificate (chain); needs --tls-key.
+    #[arg(long, value_name = "PEM", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+
+    /// The PEM private key of --tls-cert.
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+
     /// Serve the web UI from this directory (trunk's dist/). Default: ./dist when
     /// it holds an index.html.
     #[arg(long, value_name = "DIR")]
@@ -128,8 +157,18 @@ fn main() -> std::process::ExitCode {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .init();
-    let args = Args::parse();
-    let config = match config_from(args).and_then(|c| c.validate().map(|()| c)) {
+    let matches = Args::command().get_matches();
+    let given = |id: &str| {
+        matches!(
+            matches.value_source(id),
+            Some(ValueSource::CommandLine | ValueSource::EnvVariable)
+        )
+    };
+    let config = Args::from_arg_matches(&matches)
+        .map_err(|e| e.to_string())
+        .and_then(|args| config_from(args, given))
+        .and_then(|c| c.validate().map(|()| c));
+    let config = match config {
         Ok(c) => c,
         Err(e) => {
             eprintln!("socklab: {e}");
@@ -143,6 +182,7 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
+    let tls = config.tls.is_some();
     runtime.block_on(async move {
         let running = match relay::start(config).await {
             Ok(r) => r,
@@ -151,7 +191,8 @@ fn main() -> std::process::ExitCode {
                 return std::process::ExitCode::FAILURE;
             }
         };
-        println!("socklab is running: open http://{}/", running.addr);
+        let scheme = if tls { "https" } else { "http" };
+        println!("socklab is running: open {scheme}://{}/", running.addr);
         stop_signal().await;
         println!("socklab: shutting down");
         running.shutdown().await;
@@ -176,7 +217,10 @@ async fn stop_signal() {
     let _ = tokio::signal::ctrl_c().await;
 }
 
-fn config_from(args: Args) -> Result<Config, String> {
+/// The configuration the flags ask for; `given(id)` says whether a flag was
+/// given (on the command line or in the environment), which the `--class`
+/// preset leaves alone.
+fn config_from(args: Args, given: impl Fn(&str) -> bool) -> Result<Config, String> {
     let token = match (&args.token, &args.token_file) {
         (Some(t), _) => Some(t.clone()),
         (None, Some(path)) => {
@@ -220,5 +264,13 @@ fn config_from(args: Args) -> Result<Config, String> {
         select_watch: args.max_select_watch.max(1),
         auth_timeout: Duration::from_secs(args.auth_timeout.max(1)),
     };
+    config.port_spaces = args.port_spaces;
+    config.tls = match (args.tls_cert, args.tls_key) {
+        (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
+        _ => None,
+    };
+    if args.class {
+        class_preset::apply(&mut config, given)?;
+    }
     Ok(config)
 }

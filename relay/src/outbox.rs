@@ -2,12 +2,16 @@
 //!
 //! Owns frame order, the `t` timestamp rule (milliseconds since the session
 //! started, read when the frame is queued, never decreasing) and the byte count the
-//! session uses for backpressure. It never touches sockets or the WebSocket itself.
+//! session uses for backpressure, and, with port spaces, the one place every
+//! address a session is shown is turned into its virtual form. It never touches sockets or the WebSocket itself.
 
+use crate::port_space::PortSpace;
 use axum::extract::ws::Message;
 use bytes::Bytes;
-use shared::{ErrorBody, Event, EventFrame, OkBody, Reply};
+use shared::{Addr, ErrorBody, Event, EventFrame, OkBody, Reply};
 use std::collections::VecDeque;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 use tokio::time::Instant;
 
 pub struct Outbox {
@@ -15,6 +19,9 @@ pub struct Outbox {
     bytes: usize,
     started: Instant,
     last_t: u64,
+    /// The session's port space: every address in a reply or event is shown
+    /// in its virtual form.
+    view: Option<Arc<PortSpace>>,
 }
 
 impl Outbox {
@@ -24,7 +31,14 @@ impl Outbox {
             bytes: 0,
             started,
             last_t: 0,
+            view: None,
         }
+    }
+
+    /// Shows every address through `view` (the session's port space).
+    pub fn with_view(mut self, view: Option<Arc<PortSpace>>) -> Outbox {
+        self.view = view;
+        self
     }
 
     /// Bytes queued and not yet handed to the WebSocket.
@@ -47,7 +61,10 @@ impl Outbox {
         self.frames.push_back(Message::Text(text.into()));
     }
 
-    pub fn event(&mut self, event: Event) {
+    pub fn event(&mut self, mut event: Event) {
+        if let Some(view) = &self.view {
+            view_event(view, &mut event);
+        }
         let frame = EventFrame {
             t: self.now_ms(),
             event,
@@ -58,7 +75,10 @@ impl Outbox {
         }
     }
 
-    pub fn reply(&mut self, reply: Reply) {
+    pub fn reply(&mut self, mut reply: Reply) {
+        if let (Some(view), shared::Outcome::Ok(body)) = (&self.view, &mut reply.outcome) {
+            view_body(view, body);
+        }
         match serde_json::to_string(&reply) {
             Ok(text) => self.push_text(text),
             Err(e) => tracing::error!("cannot serialize a reply: {e}"),
@@ -94,6 +114,34 @@ impl Outbox {
         }
         self.bytes -= taken;
         batch
+    }
+}
+
+/// `addr` as the session sees it through its port space.
+fn view_addr(view: &PortSpace, addr: &mut Addr) {
+    if let Ok(ip) = addr.host().parse::<IpAddr>() {
+        *addr = view.to_virtual(SocketAddr::new(ip, addr.port())).into();
+    }
+}
+
+fn view_event(view: &PortSpace, event: &mut Event) {
+    match event {
+        Event::Incoming { addr, .. } => view_addr(view, addr),
+        Event::Kernel(k) => {
+            for a in [&mut k.local, &mut k.peer].into_iter().flatten() {
+                view_addr(view, a);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn view_body(view: &PortSpace, body: &mut OkBody) {
+    match body {
+        OkBody::Accept { addr, .. } | OkBody::Recvfrom { addr, .. } | OkBody::Addr { addr } => {
+            view_addr(view, addr)
+        }
+        _ => {}
     }
 }
 

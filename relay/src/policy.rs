@@ -40,11 +40,13 @@ mod rule;
 mod special;
 mod summary;
 
+pub(crate) use bound::{canonical, unspecified_like};
 pub use bound::{BoundPorts, PortLease};
 pub use denial::Denial;
 pub use origin::{normalize_origin, OriginPolicy};
 pub use rule::{Ports, Rule, Target, RULE_SYNTAX};
 
+use crate::port_space::PortSpace;
 use ipnet::IpNet;
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -76,6 +78,9 @@ pub struct Policy {
     exposed: bool,
     /// Loopback addresses held by sockets of this relay's sessions.
     bound: Arc<BoundPorts>,
+    /// A session's own port space (`--port-spaces`): set only on the copy of
+    /// the policy a session gets from [`Policy::for_session`].
+    space: Option<Arc<PortSpace>>,
 }
 
 /// The loopback defaults, each marked [`Source::Default`].
@@ -120,7 +125,26 @@ impl Policy {
             reserved_ranges: Vec::new(),
             exposed: false,
             bound: Arc::new(BoundPorts::default()),
+            space: None,
         }
+    }
+
+    /// The policy one session uses: this one, with a port space of its own when
+    /// `port_spaces` is on (docs/class-hosting.md, "Port spaces"). Then the
+    /// session's loopback connects go through its space, and "sockets bound in
+    /// this relay" (an exposed relay's connect default) means *this session's*.
+    pub fn for_session(self: &Arc<Self>, port_spaces: bool) -> Arc<Policy> {
+        if !port_spaces {
+            return Arc::clone(self);
+        }
+        let mut own = Policy::clone(self);
+        own.space = Some(Arc::new(PortSpace::default()));
+        Arc::new(own)
+    }
+
+    /// The session's port space, when port spaces are on.
+    pub fn space(&self) -> Option<&Arc<PortSpace>> {
+        self.space.as_ref()
     }
 
     /// For a relay that listens beyond loopback: the loopback defaults give way
@@ -142,6 +166,18 @@ impl Policy {
                 .into_iter()
                 .filter(|(_, s)| *s != Source::Default),
         );
+        self.connect = connect;
+    }
+
+    /// For a loopback relay with port spaces: the labs (as in [`Policy::expose`])
+    /// are shared targets that bypass each session's port space; the loopback
+    /// defaults stay.
+    pub fn share_labs(&mut self, labs: Vec<(String, Rule)>) {
+        let mut connect: Vec<(Rule, Source)> = labs
+            .into_iter()
+            .map(|(name, r)| (r, Source::Lab(name)))
+            .collect();
+        connect.append(&mut self.connect);
         self.connect = connect;
     }
 

@@ -2,17 +2,23 @@
 //! address against the policy, and hand back the checked address to use — there
 //! is no second lookup (which is what DNS rebinding attacks rely on).
 //!
+//! With port spaces (`port_space.rs`), the checked address of a loopback
+//! connect is the real address behind the session's virtual one.
+//!
 //! Owns Python's host conventions (`""`, `"localhost"`, `"<broadcast>"`, literals)
 //! and the `gaierror` cases. Policy rules themselves live in `policy.rs` and `policy/`.
 
 use crate::policy::Policy;
-use shared::{codes, ErrorBody, Family};
+use shared::{codes, ErrorBody, Family, SockType};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 /// What an address is for: decides which policy check applies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Purpose {
+    /// A TCP connection (`connect`, `http.*`, `ftp.*`).
     Connect,
+    /// A UDP `connect` or `sendto`: the connect policy, in UDP's port space.
+    Datagram,
     Bind,
 }
 
@@ -68,11 +74,18 @@ pub fn check(
     host: &str,
     addr: SocketAddr,
 ) -> Result<SocketAddr, ErrorBody> {
-    let r = match purpose {
-        Purpose::Connect => policy.check_connect(host, addr),
-        Purpose::Bind => policy.check_bind(addr),
+    let kind = match purpose {
+        Purpose::Bind => return policy.check_bind(addr).map_err(ErrorBody::from),
+        Purpose::Connect => SockType::Stream,
+        Purpose::Datagram => SockType::Dgram,
     };
-    r.map_err(ErrorBody::from)
+    let target = match policy.space() {
+        // With port spaces, a loopback target that no shared rule names (labs,
+        // --allow-connect) is a virtual address of the session's own space.
+        Some(space) if !policy.names_target(host, addr) => space.connect_target(kind, addr)?,
+        _ => addr,
+    };
+    policy.check_connect(host, target).map_err(ErrorBody::from)
 }
 
 /// Resolves a host for a literal-or-special name synchronously and checks it.

@@ -73,6 +73,11 @@ pub async fn start(config: Config) -> std::io::Result<Running> {
     if let Err(e) = crate::descriptors::raise_limit() {
         tracing::warn!("cannot read the open-file limit: {e}");
     }
+    let tls = config
+        .tls
+        .as_ref()
+        .map(crate::tls_listener::acceptor)
+        .transpose()?;
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
     let labs = match &config.labs {
@@ -117,20 +122,34 @@ pub async fn start(config: Config) -> std::io::Result<Running> {
     let app = app.with_state(state);
     let mut stop = rx;
     let server = tokio::spawn(async move {
-        // Small frames (replies, events) must not wait for Nagle's algorithm.
-        let listener = listener.tap_io(|tcp| {
-            if let Err(e) = tcp.set_nodelay(true) {
-                tracing::debug!("cannot set TCP_NODELAY: {e}");
-            }
-        });
-        let serve = axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
+        let service = app.into_make_service_with_connect_info::<SocketAddr>();
+        let stopped = async move {
             let _ = stop.wait_for(|s| *s).await;
-        });
-        if let Err(e) = serve.await {
+        };
+        let served = match tls {
+            // `tap_io` gives the TLS listener axum's `ConnectInfo<SocketAddr>`.
+            Some(acceptor) => match crate::tls_listener::TlsListener::new(listener, acceptor) {
+                Ok(l) => {
+                    let l = l.tap_io(|_| {});
+                    axum::serve(l, service)
+                        .with_graceful_shutdown(stopped)
+                        .await
+                }
+                Err(e) => Err(e),
+            },
+            None => {
+                // Small frames (replies, events) must not wait for Nagle's algorithm.
+                let listener = listener.tap_io(|tcp| {
+                    if let Err(e) = tcp.set_nodelay(true) {
+                        tracing::debug!("cannot set TCP_NODELAY: {e}");
+                    }
+                });
+                axum::serve(listener, service)
+                    .with_graceful_shutdown(stopped)
+                    .await
+            }
+        };
+        if let Err(e) = served {
             tracing::error!("server stopped: {e}");
         }
     });
@@ -178,6 +197,8 @@ fn relay_policy(
     }
     if config.is_exposed() {
         policy.expose(lab_rules);
+    } else if config.port_spaces {
+        policy.share_labs(lab_rules);
     }
     policy
 }

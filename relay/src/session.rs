@@ -85,6 +85,9 @@ pub struct Pending {
 /// their pending calls in it).
 pub struct Session {
     pub(crate) relay: Arc<RelayState>,
+    /// The relay's policy, with this session's own port space when port spaces
+    /// are on (`Policy::for_session`).
+    pub(crate) policy: Arc<crate::policy::Policy>,
     name: String,
     pub(crate) out: Outbox,
     /// Sockets (`s1…`).
@@ -186,10 +189,13 @@ impl Session {
             relay.config.limits.max_handles,
             relay.labs.iter().map(|(k, v)| (k.clone(), *v)),
         );
+        let policy = relay.policy.for_session(relay.config.port_spaces);
+        let out = Outbox::new(started).with_view(policy.space().cloned());
         Session {
             relay,
+            policy,
             name,
-            out: Outbox::new(started),
+            out,
             socks: HashMap::new(),
             http: HashMap::new(),
             ftp: HashMap::new(),
@@ -226,7 +232,7 @@ impl Session {
         tokio::pin!(linger_tick);
         let mut lingering = false;
 
-        let hello = self.relay.hello(&self.name);
+        let hello = self.relay.hello(&self.name, &self.policy);
         self.out.event(Event::Hello(hello));
 
         loop {
@@ -555,7 +561,7 @@ impl Session {
         }
     }
 
-    fn on_io(&mut self, done: IoDone) {
+    pub(crate) fn on_io(&mut self, done: IoDone) {
         self.dirty = true;
         match done {
             IoDone::Read {

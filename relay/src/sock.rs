@@ -7,7 +7,8 @@
 //! state name does it have). Performing operations and sending frames belong to
 //! the session and `ops/`.
 
-use crate::policy::{BoundPorts, PortLease};
+use crate::policy::Policy;
+use crate::port_space::Lease;
 use bytes::{Bytes, BytesMut};
 use futures::future::AbortHandle;
 use shared::{Encoding, ErrorBody, Family, OptName, SockState, SockType};
@@ -193,8 +194,9 @@ pub struct Sock {
     /// The address an explicit `bind` chose (kept to rebind after a failed connect).
     pub bound: Option<SocketAddr>,
     /// This socket's entry in the relay's registry of session-bound addresses
-    /// (`policy::BoundPorts`); released when the socket is dropped.
-    pub lease: Option<PortLease>,
+    /// (`policy::BoundPorts`) or in the session's port space; released when the
+    /// socket is dropped.
+    pub lease: Option<Lease>,
     /// Options set with `setsockopt` (re-applied after a failed connect).
     pub opts: Vec<(OptName, i64)>,
     /// An error from a background (non-blocking) connect, not yet reported.
@@ -238,10 +240,11 @@ impl Sock {
     }
 
     /// Records the address the kernel bound this socket to in `bound` and holds
-    /// it in `ports`, the registry an exposed relay lets sessions connect to.
-    pub fn note_bound(&mut self, ports: &Arc<BoundPorts>) {
+    /// it under `policy` (the registry an exposed relay lets sessions connect
+    /// to, or the session's port space).
+    pub fn note_bound(&mut self, policy: &Policy) {
         self.bound = self.local_addr().ok();
-        self.lease = self.bound.and_then(|a| ports.lease(a));
+        self.lease = self.bound.and_then(|a| Lease::adopt(policy, self.kind, a));
     }
 
     /// The request id of the in-flight write, if any.

@@ -165,7 +165,9 @@ impl RelayState {
     }
 
     /// The `hello` event for a new session.
-    pub fn hello(&self, session: &str) -> Hello {
+    /// The `hello` of a session that uses `policy` (the relay's, or its own
+    /// copy with a port space).
+    pub fn hello(&self, session: &str, policy: &Policy) -> Hello {
         let l = &self.config.limits;
         Hello {
             protocol: PROTOCOL_VERSION,
@@ -181,8 +183,8 @@ impl RelayState {
             },
             labs: self.lab_addrs(),
             policy: PolicySummary {
-                connect: self.policy.summary_connect(),
-                bind: self.policy.summary_bind(),
+                connect: policy.summary_connect(),
+                bind: policy.summary_bind(),
                 auth_required: self.config.token.is_some(),
             },
         }

@@ -116,7 +116,7 @@ impl Session {
         if let Some(lab) = lab {
             self.budget.hold_lab(&conn, lab)?;
         }
-        let policy = Arc::clone(&self.relay.policy);
+        let policy = Arc::clone(&self.policy);
         let (fut, abort) =
             io::abortable(jobs::connect(conn.clone(), id, policy, host, port, timeout));
         // Until it is answered the connect holds a handle of the budget; `abandon`
@@ -189,7 +189,7 @@ impl Session {
                 }
                 match result {
                     Ok((ctrl, welcome)) => {
-                        let policy = Arc::clone(&self.relay.policy);
+                        let policy = Arc::clone(&self.policy);
                         let c = FtpConn::new(conn.clone(), ctrl, welcome.clone(), policy);
                         self.ftp.insert(conn.clone(), c);
                         self.complete(id, Ok(OkBody::FtpConnect { conn, welcome }));

@@ -82,7 +82,7 @@ impl Session {
         if let Some(lab) = lab {
             self.budget.hold_lab(&h, lab)?;
         }
-        let policy = Arc::clone(&self.relay.policy);
+        let policy = Arc::clone(&self.policy);
         self.http
             .insert(h.clone(), HttpEngine::new(h.clone(), conn, policy));
         Ok(Outcome::Done(OkBody::Conn { conn: h }))

@@ -119,7 +119,7 @@ impl Session {
     }
 
     fn start_job(&mut self, h: &str, job: WriteJob) -> Step {
-        let policy = Arc::clone(&self.relay.policy);
+        let policy = Arc::clone(&self.policy);
         let Some(s) = self.socks.get_mut(h) else {
             return Step::Blocked;
         };
@@ -214,7 +214,7 @@ impl Session {
                     return Step::Done(id, Err(ErrorBody::errno(e)));
                 }
                 let family = s.family;
-                match resolve::resolve_now(&policy, Purpose::Connect, family, &host, port) {
+                match resolve::resolve_now(&policy, Purpose::Datagram, family, &host, port) {
                     Some(Ok(to)) => self.start_datagram(h, id, data, to),
                     Some(Err(e)) => Step::Done(id, Err(e)),
                     None => {
@@ -225,7 +225,7 @@ impl Session {
                         let sock = h.to_owned();
                         let payload = data.clone();
                         let fut = async move {
-                            match resolve::resolve(&policy, Purpose::Connect, family, &host, port)
+                            match resolve::resolve(&policy, Purpose::Datagram, family, &host, port)
                                 .await
                             {
                                 Ok(to) => {
@@ -281,7 +281,7 @@ impl Session {
                 shared::Family::AfInet6 => std::net::SocketAddr::from(([0u16; 8], 0)),
                 _ => std::net::SocketAddr::from(([0, 0, 0, 0], 0)),
             };
-            let bound = resolve::check(&self.relay.policy, Purpose::Bind, "", any).and_then(|a| {
+            let bound = resolve::check(&self.policy, Purpose::Bind, "", any).and_then(|a| {
                 socket2::SockRef::from(&*d.io)
                     .bind(&a.into())
                     .map_err(|e| from_io(&e))
@@ -289,7 +289,7 @@ impl Session {
             if let Err(e) = bound {
                 return Step::Done(id, Err(e));
             }
-            s.note_bound(self.relay.policy.bound_ports());
+            s.note_bound(&self.policy);
             self.set_state(h, SockState::Bound);
         }
         let Some(s) = self.socks.get_mut(h) else {
@@ -321,14 +321,18 @@ impl Session {
         port: u16,
         ex: bool,
     ) -> Step {
-        let policy = Arc::clone(&self.relay.policy);
+        let policy = Arc::clone(&self.policy);
         let Some(s) = self.socks.get_mut(h) else {
             return Step::Blocked;
         };
         let family = s.family;
         let timeout = s.mode.timeout();
         let nonblocking = s.mode == Mode::NonBlocking;
-        let checked = resolve::resolve_now(&policy, Purpose::Connect, family, &host, port);
+        let purpose = match s.kind {
+            SockType::Stream => Purpose::Connect,
+            SockType::Dgram => Purpose::Datagram,
+        };
+        let checked = resolve::resolve_now(&policy, purpose, family, &host, port);
         if let Some(Err(e)) = checked {
             return self.connect_done_now(id, ex, Err(e));
         }
@@ -349,7 +353,7 @@ impl Session {
                 .map_err(|e| from_io(&e));
             if r.is_ok() {
                 d.peer = Some(addr);
-                s.note_bound(self.relay.policy.bound_ports());
+                s.note_bound(&self.policy);
                 self.set_state(h, SockState::Established);
             }
             return self.connect_done_now(id, ex, r.map(|()| OkBody::Empty {}));

@@ -10,6 +10,7 @@ use crate::io::{self, IoDone};
 use crate::ops::{Closing, OpResult, Outcome, Then};
 use crate::oserror::{bad_handle, from_io};
 use crate::policy::Policy;
+use crate::port_space;
 use crate::resolve::{self, Purpose};
 use crate::session::{Loc, Session};
 use crate::sock::{self, DgramSock, ListenSock, Mode, Os, Sock};
@@ -136,7 +137,7 @@ impl Session {
             ));
         }
         let family = s.family;
-        let policy = Arc::clone(&self.relay.policy);
+        let policy = Arc::clone(&self.policy);
         if let Some(checked) =
             resolve::resolve_now(&policy, Purpose::Bind, family, addr.host(), addr.port())
         {
@@ -156,26 +157,54 @@ impl Session {
     }
 
     /// Binds to an address the policy has already checked; the reply's body.
+    /// With port spaces, `addr` is the virtual address: the socket gets a real
+    /// one (`port_space.rs`), and the reply is shown in virtual form.
     pub fn finish_bind(&mut self, h: &str, addr: SocketAddr) -> Result<OkBody, ErrorBody> {
-        let ports = Arc::clone(self.relay.policy.bound_ports());
-        let s = self.sock(h)?;
+        match self.bind_once(h, addr) {
+            Err(e) if e.code == "EADDRINUSE" => {
+                // A socket closed just before may still be held by its aborted
+                // futures; once they are dropped, the port is as Linux would
+                // have it after close().
+                self.settle_ready_io();
+                self.bind_once(h, addr)
+            }
+            r => r,
+        }
+    }
+
+    /// Completes the I/O futures that are ready now, among them the aborted
+    /// futures of closed handles, which release their descriptors.
+    fn settle_ready_io(&mut self) {
+        use futures::{FutureExt, StreamExt};
+        while let Some(Some(done)) = self.io.next().now_or_never() {
+            self.on_io(done);
+        }
+    }
+
+    fn bind_once(&mut self, h: &str, addr: SocketAddr) -> Result<OkBody, ErrorBody> {
+        let lingering = &self.lingering;
+        let s = self.socks.get_mut(h).ok_or_else(|| bad_handle(h))?;
         if s.bound.is_some() {
             return Err(ErrorBody::errno(Errno::EINVAL));
         }
-        let r = s
-            .sock_ref()
-            .ok_or_else(|| ErrorBody::errno(Errno::EINVAL))?;
-        r.bind(&addr.into()).map_err(|e| from_io(&e))?;
-        let local = s.local_addr().map_err(|e| from_io(&e))?;
+        let (local, lease) = {
+            let r = s
+                .sock_ref()
+                .ok_or_else(|| ErrorBody::errno(Errno::EINVAL))?;
+            port_space::bind(&self.policy, &r, s.kind, addr, |real| {
+                lingering.holds_local(real)
+            })
+            .map_err(|e| from_io(&e))?
+        };
         s.bound = Some(local);
-        s.lease = ports.lease(local);
+        s.lease = lease;
         self.set_state(h, SockState::Bound);
         Ok(OkBody::Addr { addr: local.into() })
     }
 
     pub fn op_listen(&mut self, h: &str, backlog: Option<i32>) -> OpResult {
         let cap = backlog.map_or(MAX_BACKLOG, |b| (b.max(1) as usize).min(MAX_BACKLOG));
-        let policy = Arc::clone(&self.relay.policy);
+        let policy = Arc::clone(&self.policy);
         let s = self.sock(h)?;
         if listen(s, cap, &policy)? {
             self.set_state(h, SockState::Listen);
@@ -319,7 +348,7 @@ fn listen(s: &mut Sock, cap: usize, policy: &Policy) -> Result<bool, ErrorBody> 
         if let Os::Fresh(f) = &s.os {
             f.bind(&addr.into()).map_err(|e| from_io(&e))?;
         }
-        s.note_bound(policy.bound_ports());
+        s.note_bound(policy);
     }
     let Os::Fresh(f) = std::mem::replace(&mut s.os, Os::Connecting) else {
         return Err(ErrorBody::errno(Errno::EINVAL));

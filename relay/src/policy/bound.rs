@@ -26,11 +26,12 @@ pub struct PortLease {
 }
 
 /// `::ffff:a.b.c.d` → `a.b.c.d`; everything else unchanged.
-fn canonical(addr: SocketAddr) -> SocketAddr {
+pub(crate) fn canonical(addr: SocketAddr) -> SocketAddr {
     SocketAddr::new(addr.ip().to_canonical(), addr.port())
 }
 
-fn unspecified_like(ip: IpAddr) -> IpAddr {
+/// The unspecified address (`0.0.0.0`, `::`) of `ip`'s family.
+pub(crate) fn unspecified_like(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V4(_) => IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
         IpAddr::V6(_) => IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED),

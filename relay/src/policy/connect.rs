@@ -8,7 +8,7 @@
 //! refusals. Performs no I/O: the caller resolved `host` already.
 
 use super::address::{flag_form, is_host_name};
-use super::{special, Denial, Policy};
+use super::{denial, special, Denial, Policy, Source};
 use std::net::SocketAddr;
 
 impl Policy {
@@ -52,14 +52,35 @@ impl Policy {
             (flag_form(addr), flag_form(addr))
         };
         if self.exposed_defaults() {
-            return Err(Denial::connect_exposed(&what, &suggest, &self.connect));
+            let own = match self.space {
+                Some(_) => denial::OWN_SOCKETS,
+                None => denial::SOCKETS_IN_RELAY,
+            };
+            return Err(Denial::connect_exposed(&what, &suggest, &self.connect, own));
         }
         Err(Denial::connect_outside(&what, &suggest, &self.connect))
     }
 
     /// May an exposed relay's session reach `addr` because one of its sockets
-    /// holds it?
+    /// holds it? With port spaces, only the session's own sockets (and its
+    /// voids) count.
     fn reaches_session_socket(&self, addr: SocketAddr) -> bool {
-        self.exposed_defaults() && self.bound.holds(addr)
+        self.exposed_defaults()
+            && match &self.space {
+                Some(space) => space.owns(addr),
+                None => self.bound.holds(addr),
+            }
+    }
+
+    /// Does a rule other than the loopback defaults allow `addr` (a lab, the FTP
+    /// lab's passive range, `--allow-connect`, a test override)? Such targets
+    /// are shared by every session and bypass its port space.
+    pub fn names_target(&self, host: &str, addr: SocketAddr) -> bool {
+        let ip = addr.ip().to_canonical();
+        self.connect.iter().any(|(r, s)| {
+            *s != Source::Default
+                && r.matches_port(addr.port())
+                && (r.matches_ip(ip) || r.matches_host(host))
+        })
     }
 }

@@ -83,17 +83,29 @@ impl Denial {
     /// `connect` from an exposed relay to `what` (`127.0.0.1:22`,
     /// `example.org:80 (192.0.2.7)`), which is neither a lab, a session's socket
     /// nor allowed by a flag; `suggest` is the rule that would allow it.
-    pub(super) fn connect_exposed(what: &str, suggest: &str, rules: &[(Rule, Source)]) -> Denial {
+    /// `own` names the sockets a session may reach besides the labs:
+    /// [`SOCKETS_IN_RELAY`], or [`OWN_SOCKETS`] with port spaces.
+    pub(super) fn connect_exposed(
+        what: &str,
+        suggest: &str,
+        rules: &[(Rule, Source)],
+        own: &str,
+    ) -> Denial {
         Denial::new(
             format!(
                 "PermissionError: [Errno 13] Permission denied: connect to {what}: this \
                  relay is shared on the network, so it only lets you connect to its labs \
-                 and to sockets bound in this relay ({})",
-                exposed_targets(rules)
+                 and to {own} ({})",
+                exposed_targets(rules, own)
             ),
             format!(
-                "an exposed relay allows only its labs and sockets bound in it{}; the \
+                "an exposed relay allows only its labs and {}{}; the \
                  host can allow more by starting the relay with --allow-connect {suggest}",
+                if own == SOCKETS_IN_RELAY {
+                    "sockets bound in it"
+                } else {
+                    own
+                },
                 flag_rules(rules)
             ),
         )
@@ -190,7 +202,7 @@ fn rule_list(rules: &[(Rule, Source)]) -> String {
 
 /// What an exposed relay lets a session reach, in the learner's words:
 /// `labs: tcp_echo lab 127.0.0.1:20007, …; loopback sockets bound in this relay`.
-fn exposed_targets(rules: &[(Rule, Source)]) -> String {
+fn exposed_targets(rules: &[(Rule, Source)], own: &str) -> String {
     let labs: Vec<String> = rules
         .iter()
         .filter_map(|(r, s)| match s {
@@ -203,8 +215,13 @@ fn exposed_targets(rules: &[(Rule, Source)]) -> String {
     } else {
         format!("labs: {}", labs.join(", "))
     };
-    format!("{labs}; loopback sockets bound in this relay")
+    format!("{labs}; loopback {own}")
 }
+
+/// What an exposed relay's session may reach besides the labs.
+pub(super) const SOCKETS_IN_RELAY: &str = "sockets bound in this relay";
+/// The same with port spaces: only the session's own sockets.
+pub(super) const OWN_SOCKETS: &str = "the sockets your session bound";
 
 /// `, --allow-connect 10.0.0.0/8:22` — the flag rules of an exposed relay, if any.
 fn flag_rules(rules: &[(Rule, Source)]) -> String {

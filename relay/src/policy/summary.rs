@@ -24,7 +24,14 @@ impl Policy {
                 format!("{}, {} ({origin})", r.describe_target(), r.describe_ports())
             })
             .collect();
-        if self.exposed_defaults() {
+        if self.space.is_some() {
+            lines.push(
+                "your own loopback ports: each session has its own port space, so a \
+                 port your session bound is yours alone, and a loopback port it did not \
+                 bind refuses connections"
+                    .to_string(),
+            );
+        } else if self.exposed_defaults() {
             lines.push(
                 "loopback ports bound by sockets in this relay, while they are open \
                  (the relay is shared on the network, so other loopback ports are not \
