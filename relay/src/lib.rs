@@ -40,6 +40,7 @@ mod tap;
 mod tcp_info;
 #[cfg(test)]
 mod test_support;
+mod ui_files;
 
 pub use config::Config;
 pub use server::{start, Running};
