@@ -19,6 +19,7 @@
 pub mod addr;
 pub mod binary;
 pub mod data;
+mod decode;
 pub mod error;
 pub mod event;
 pub mod field_error;
