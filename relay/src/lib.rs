@@ -44,6 +44,7 @@ mod tcp_info;
 #[cfg(test)]
 mod test_support;
 pub mod tls_listener;
+mod ui_files;
 
 pub use config::Config;
 pub use server::{start, Running};

@@ -110,13 +110,7 @@ pub async fn start(config: Config) -> std::io::Result<Running> {
             get(move |headers: HeaderMap| async move { lessons.respond(&headers) }),
         );
     app = match ui_dir {
-        Some(dir) => {
-            let index = dir.join("index.html");
-            app.fallback_service(
-                tower_http::services::ServeDir::new(dir)
-                    .fallback(tower_http::services::ServeFile::new(index)),
-            )
-        }
+        Some(dir) => app.fallback_service(crate::ui_files::service(dir)),
         None => app.fallback(get(no_ui_page)),
     };
     let app = app.with_state(state);

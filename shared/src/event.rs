@@ -7,15 +7,16 @@ use crate::{Addr, Data};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// An event frame: `t` (ms since the session started, never decreasing) and the event.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// An event frame: `t` (ms since the session started, never decreasing) and the
+/// event. (Its `Deserialize`, like [`Event`]'s, is in `decode.rs`.)
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EventFrame {
     pub t: u64,
     #[serde(flatten)]
     pub event: Event,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "ev")]
 pub enum Event {
     #[serde(rename = "hello")]

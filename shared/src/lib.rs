@@ -22,6 +22,7 @@ pub mod addr;
 pub mod binary;
 pub mod check;
 pub mod data;
+mod decode;
 pub mod error;
 pub mod event;
 pub mod field_error;

@@ -7,8 +7,8 @@
 use crate::{Addr, Data, ErrorBody, EventFrame};
 use serde::{Deserialize, Deserializer, Serialize};
 
-/// A reply frame.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// A reply frame. (Its `Deserialize`, like [`OkBody`]'s, is in `decode.rs`.)
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Reply {
     /// The `id` of the request this answers.
     pub re: u64,
@@ -59,8 +59,8 @@ pub struct TcpInfo {
 
 /// The `ok` object. Variants are tried in order when parsing (the one with the
 /// most required fields first), so a client that knows which op it sent can also
-/// deserialize into the specific shape it expects.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// deserialize into the specific shape it expects (`decode.rs` reads it).
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum OkBody {
     /// `tcp_info`.
@@ -127,11 +127,11 @@ impl<'de> Deserialize<'de> for ServerFrame {
         use serde::de::Error;
         let value = serde_json::Value::deserialize(d)?;
         if value.get("re").is_some() {
-            Reply::deserialize(value)
+            crate::decode::reply(&value)
                 .map(ServerFrame::Reply)
                 .map_err(D::Error::custom)
         } else if value.get("ev").is_some() {
-            EventFrame::deserialize(value)
+            crate::decode::event_frame(&value)
                 .map(ServerFrame::Event)
                 .map_err(D::Error::custom)
         } else {

@@ -35,7 +35,8 @@ commands:
                         every property test reads PROPTEST_CASES
   install               only install the missing tools (wasm32 target, trunk,
                         wasm-bindgen-cli, wasm-opt, Chromium, playwright-core)
-  ui                    only build the UI into dist/ (release)
+  ui                    only build the UI into dist/ (release) and check its
+                        weight at start against the 300 KB gzip budget
 ";
 
 fn main() -> ExitCode {
@@ -54,7 +55,9 @@ fn main() -> ExitCode {
         "bench" => tasks::bench(strip_dashdash(rest)),
         "fuzz" => fuzz::run(strip_dashdash(rest)),
         "install" => install::all(),
-        "ui" => install::for_ui().and_then(|_| ui::build(true)),
+        "ui" => install::for_ui()
+            .and_then(|_| ui::build(true))
+            .and_then(|_| ui::check_budget()),
         "help" | "-h" | "--help" => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;

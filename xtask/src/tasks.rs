@@ -29,6 +29,7 @@ pub fn test() -> Result<()> {
         cmd::cargo().args(["test", "--workspace"]),
     )?;
     ui::build(true)?;
+    ui::check_budget()?;
     if E2E_IN_TEST {
         e2e::run()?;
     }

@@ -1,0 +1,92 @@
+//! Serving the built web UI (trunk's `dist/`) at `/`: files from the UI
+//! directory, `index.html` for any path that names no file (the page routes
+//! itself), the `NAME.gz` twin a release build writes beside a file to a browser
+//! that accepts gzip, and `Cache-Control`: trunk's hashed asset names
+//! (`frontend-<16 hex>.js`, `…_bg.wasm`, `style-<16 hex>.css`) never change
+//! content, so they are `immutable`; everything else (`index.html`, which names
+//! the current assets) is `no-cache`, i.e. revalidated on every load.
+//!
+//! Owns only these HTTP responses; which directory is served is `server.rs`'s.
+
+use axum::extract::Request;
+use axum::http::{header, HeaderValue};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::Router;
+use std::path::PathBuf;
+use tower_http::services::{ServeDir, ServeFile};
+
+/// For names that change whenever their content does.
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+/// For everything else: the browser may keep it but asks again each time.
+const REVALIDATE: &str = "no-cache";
+
+/// The service for everything the relay's own routes do not answer.
+pub fn service(dir: PathBuf) -> Router {
+    let index = dir.join("index.html");
+    let files = ServeDir::new(dir)
+        .precompressed_gzip()
+        .fallback(ServeFile::new(index).precompressed_gzip());
+    Router::new()
+        .fallback_service(files)
+        .layer(middleware::from_fn(cache_control))
+}
+
+/// Adds `Cache-Control` to a successful (or not modified) answer for `req`.
+async fn cache_control(req: Request, next: Next) -> Response {
+    let hashed = is_hashed_asset(req.uri().path());
+    let mut res = next.run(req).await;
+    let status = res.status();
+    if !(status.is_success() || status == axum::http::StatusCode::NOT_MODIFIED) {
+        return res;
+    }
+    // An unknown hashed-looking name gets `index.html`: that must not be kept.
+    let html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/html"));
+    let value = if hashed && !html {
+        IMMUTABLE
+    } else {
+        REVALIDATE
+    };
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+    res
+}
+
+/// Whether the last segment of `path` carries trunk's content hash: a `-`
+/// followed by 16 hex digits and then `.` or `_` (`frontend-0123456789abcdef.js`,
+/// `frontend-0123456789abcdef_bg.wasm`).
+fn is_hashed_asset(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or_default();
+    name.split('-').skip(1).any(|part| {
+        let mut chars = part.chars();
+        chars
+            .by_ref()
+            .take(16)
+            .filter(char::is_ascii_hexdigit)
+            .count()
+            == 16
+            && matches!(chars.next(), Some('.' | '_'))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_hashed_asset;
+
+    #[test]
+    fn trunk_hashed_names_are_recognised() {
+        assert!(is_hashed_asset("/frontend-9cd1ea6559d39243.js"));
+        assert!(is_hashed_asset("/frontend-9cd1ea6559d39243_bg.wasm"));
+        assert!(is_hashed_asset("/style-6ce90280e51a2388.css"));
+        assert!(!is_hashed_asset("/"));
+        assert!(!is_hashed_asset("/index.html"));
+        assert!(!is_hashed_asset("/lessons.json"));
+        assert!(!is_hashed_asset("/frontend-9cd1ea6559d3924.js"));
+        assert!(!is_hashed_asset("/frontend-9cd1ea6559d39243x.js"));
+        assert!(!is_hashed_asset("/frontend-9cd1ea6559d3924g.js"));
+    }
+}
