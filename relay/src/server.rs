@@ -35,6 +35,9 @@ pub struct Running {
     /// The running labs by name.
     pub labs: BTreeMap<String, SocketAddr>,
     shutdown: watch::Sender<bool>,
+    /// Stops the HTTP server (after sessions have been told to close).
+    server_stop: watch::Sender<bool>,
+    state: Arc<RelayState>,
     server: Option<JoinHandle<()>>,
     _labs: Option<Labs>,
 }
@@ -43,7 +46,32 @@ impl Running {
     /// Stops accepting sessions, closes the open ones (code 1001) and waits.
     pub async fn shutdown(self) {
         let _ = self.shutdown.send(true);
+        let _ = self.server_stop.send(true);
         self.wait().await;
+    }
+
+    /// The first step of [`Running::drain`], on its own: from now on `/healthz`
+    /// answers 503 and upgrades are refused, and every session is told to close.
+    /// Returns the number of sessions open at that moment.
+    pub fn begin_drain(&self) -> usize {
+        self.state.drain.begin();
+        let sessions = self.state.registry.len();
+        let _ = self.shutdown.send(true);
+        sessions
+    }
+
+    /// Drains (SIGTERM): refuses new sessions and fails readiness, closes every
+    /// session with [`crate::drain::CLOSE_REASON`], waits for them up to
+    /// `deadline`, then stops the server. See `drain.rs`.
+    pub async fn drain(mut self, deadline: std::time::Duration) -> crate::drain::Drained {
+        let sessions = self.begin_drain();
+        let _ = tokio::time::timeout(deadline, self.state.registry.wait_empty()).await;
+        let left = self.state.registry.len();
+        let _ = self.server_stop.send(true);
+        if let Some(task) = self.server.take() {
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(1), task).await;
+        }
+        crate::drain::Drained { sessions, left }
     }
 
     /// Waits until the server stops (it runs until shutdown).
@@ -57,6 +85,7 @@ impl Running {
 impl Drop for Running {
     fn drop(&mut self) {
         let _ = self.shutdown.send(true);
+        let _ = self.server_stop.send(true);
         if let Some(task) = self.server.take() {
             task.abort();
         }
@@ -85,16 +114,18 @@ pub async fn start(config: Config) -> std::io::Result<Running> {
         .unwrap_or_default();
     let policy = relay_policy(&config, addr, &lab_addrs, &internal);
     let (tx, rx) = watch::channel(false);
+    let (server_stop, mut stop) = watch::channel(false);
     let ui_dir = config.ui_dir.clone().or_else(default_ui_dir);
     let state = Arc::new(RelayState::new(
         config,
         policy,
         lab_addrs.clone(),
-        rx.clone(),
+        rx,
     ));
     let mut app = Router::new()
         .route("/ws", get(ws_upgrade))
-        .route("/healthz", get(healthz));
+        .route("/healthz", get(healthz))
+        .merge(crate::status_page::routes());
     app = match ui_dir {
         Some(dir) => {
             let index = dir.join("index.html");
@@ -105,8 +136,7 @@ pub async fn start(config: Config) -> std::io::Result<Running> {
         }
         None => app.fallback(get(no_ui_page)),
     };
-    let app = app.with_state(state);
-    let mut stop = rx;
+    let app = app.with_state(Arc::clone(&state));
     let server = tokio::spawn(async move {
         // Small frames (replies, events) must not wait for Nagle's algorithm.
         let listener = listener.tap_io(|tcp| {
@@ -130,6 +160,8 @@ pub async fn start(config: Config) -> std::io::Result<Running> {
         addr,
         labs: lab_addrs,
         shutdown: tx,
+        server_stop,
+        state,
         server: Some(server),
         _labs: labs,
     })
@@ -192,6 +224,13 @@ async fn ws_upgrade(
 ) -> Response {
     let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
     let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    if state.drain.is_draining() {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            crate::drain::UPGRADE_REFUSED,
+        )
+            .into_response();
+    }
     if let Err(message) = state.origin.check(origin, host) {
         tracing::warn!(%peer, origin, "upgrade refused: bad origin");
         return (StatusCode::FORBIDDEN, message).into_response();
@@ -206,9 +245,15 @@ async fn ws_upgrade(
         .on_upgrade(move |ws| session::run(ws, state, peer, permit))
 }
 
-/// `GET /healthz`: sessions, clients, labs and uptime as JSON (no session data).
-async fn healthz(State(state): State<Arc<RelayState>>) -> axum::Json<shared::Health> {
-    axum::Json(state.health())
+/// `GET /healthz`: sessions, clients, labs and uptime as JSON (no session data);
+/// `503` with `"status": "draining"` once the relay drains (readiness fails).
+async fn healthz(State(state): State<Arc<RelayState>>) -> Response {
+    let mut health = state.health();
+    if state.drain.is_draining() {
+        health.status = crate::drain::STATUS_DRAINING.into();
+        return (StatusCode::SERVICE_UNAVAILABLE, axum::Json(health)).into_response();
+    }
+    axum::Json(health).into_response()
 }
 
 async fn no_ui_page() -> Html<&'static str> {

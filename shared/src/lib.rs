@@ -26,9 +26,11 @@ pub mod health;
 pub mod kernel;
 pub mod op;
 pub mod op_args;
+pub mod progress;
 pub mod reply;
 pub mod request;
 pub mod socket_consts;
+pub mod status;
 
 pub use addr::Addr;
 pub use data::{Data, Encoding};
@@ -41,8 +43,10 @@ pub use health::Health;
 pub use kernel::{KernelSource, KernelState};
 pub use op::Op;
 pub use op_args::{ConnectArgs, FtpStore, RecvArgs, SendArgs};
+pub use progress::Progress;
 pub use reply::{OkBody, Outcome, Reply, ServerFrame, TcpInfo};
 pub use request::{parse_request, Request, RequestError};
+pub use status::{HandleCounts, SessionStatus, StatusReport, StatusTotals};
 pub use socket_consts::{Family, How, OptLevel, OptName, OptValue, RecvFlag, SockType};
 
 /// The protocol version this crate implements (`hello.protocol`).
