@@ -205,7 +205,8 @@ async fn learner(
 ) -> Result<Vec<Duration>> {
     let mut s = Session::open(relay).await?;
     let sock = s.connected_socket(echo).await?;
-    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + offset, Duration::from_secs(1));
+    let mut tick =
+        tokio::time::interval_at(tokio::time::Instant::now() + offset, Duration::from_secs(1));
     let mut samples = Vec::with_capacity(rounds as usize);
     for _ in 0..rounds {
         tick.tick().await;
@@ -281,7 +282,6 @@ impl Bridge {
             None => Message::Binary(Bytes::copy_from_slice(payload)),
         }
     }
-
 }
 
 type WsItem = std::result::Result<Message, tokio_tungstenite::tungstenite::Error>;
@@ -421,13 +421,21 @@ fn start_websocat(echo: SocketAddr) -> Result<Option<(Child, u16)>> {
         .or_else(|| {
             let home = std::env::var_os("CARGO_HOME")
                 .map(std::path::PathBuf::from)
-                .or_else(|| std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".cargo")))?;
+                .or_else(|| {
+                    std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".cargo"))
+                })?;
             Some(home.join("bin").join("websocat")).filter(|p| p.exists())
         })
         .unwrap_or_else(|| "websocat".into());
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
     let spawned = Command::new(&exe)
-        .args(["--binary", &format!("ws-l:127.0.0.1:{port}"), &format!("tcp:{echo}")])
+        .args([
+            "--binary",
+            &format!("ws-l:127.0.0.1:{port}"),
+            &format!("tcp:{echo}"),
+        ])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -435,7 +443,10 @@ fn start_websocat(echo: SocketAddr) -> Result<Option<(Child, u16)>> {
     match spawned {
         Ok(child) => Ok(Some((child, port))),
         Err(e) => {
-            println!("websocat not run ({}: {e}); `cargo xtask load` installs it", exe.display());
+            println!(
+                "websocat not run ({}: {e}); `cargo xtask load` installs it",
+                exe.display()
+            );
             Ok(None)
         }
     }
@@ -451,27 +462,51 @@ async fn versus(plan: &Plan, relay: SocketAddr, echo: SocketAddr, rows: &mut Row
         Some((_, port)) => Some(bridge_round_trips(&mut websocat_bridge(*port).await?, n).await?),
         None => None,
     };
-    let show = |l: &Latency| format!("mean {:.1} µs, p50 {:.1}, p99 {:.1}", l.mean_us, l.p50_us, l.p99_us);
-    rows.add(format!("| 16-byte round trip, raw loopback TCP | {} | — |", show(&raw)));
-    rows.add(format!("| 16-byte round trip, relay `pipe` | {} | ≤ websocat |", show(&through_relay)));
+    let show = |l: &Latency| {
+        format!(
+            "mean {:.1} µs, p50 {:.1}, p99 {:.1}",
+            l.mean_us, l.p50_us, l.p99_us
+        )
+    };
+    rows.add(format!(
+        "| 16-byte round trip, raw loopback TCP | {} | — |",
+        show(&raw)
+    ));
+    rows.add(format!(
+        "| 16-byte round trip, relay `pipe` | {} | ≤ websocat |",
+        show(&through_relay)
+    ));
     if let Some(w) = &through_websocat {
         rows.add(format!(
             "| 16-byte round trip, websocat bridge | {} | relay/websocat = {:.2}× (mean): {} |",
             show(w),
             through_relay.mean_us / w.mean_us,
-            if through_relay.mean_us <= w.mean_us { "met" } else { "MISSED" }
+            if through_relay.mean_us <= w.mean_us {
+                "met"
+            } else {
+                "MISSED"
+            }
         ));
     }
     let raw_bulk = raw_bulk(echo, plan.bulk).await?;
     let relay_bulk = bridge_bulk(relay_bridge(relay, echo).await?, plan.bulk).await?;
-    rows.add(format!("| bulk echo {} MiB, raw loopback TCP | {raw_bulk:.0} MiB/s | — |", plan.bulk >> 20));
-    rows.add(format!("| bulk echo, relay `pipe` | {relay_bulk:.0} MiB/s | ≥ 1.3× websocat |"));
+    rows.add(format!(
+        "| bulk echo {} MiB, raw loopback TCP | {raw_bulk:.0} MiB/s | — |",
+        plan.bulk >> 20
+    ));
+    rows.add(format!(
+        "| bulk echo, relay `pipe` | {relay_bulk:.0} MiB/s | ≥ 1.3× websocat |"
+    ));
     if let Some((mut child, port)) = ws {
         let w = bridge_bulk(websocat_bridge(port).await?, plan.bulk).await?;
         rows.add(format!(
             "| bulk echo, websocat bridge | {w:.0} MiB/s | relay/websocat = {:.2}×: {} |",
             relay_bulk / w,
-            if relay_bulk >= 1.3 * w { "met" } else { "MISSED" }
+            if relay_bulk >= 1.3 * w {
+                "met"
+            } else {
+                "MISSED"
+            }
         ));
         let _ = child.kill();
         let _ = child.wait();

@@ -60,7 +60,11 @@ struct Args {
     status_token_file: Option<PathBuf>,
 
     /// The token for /status and /metrics (prefer --status-token-file).
-    #[arg(long, env = "SOCKLAB_STATUS_TOKEN", conflicts_with = "status_token_file")]
+    #[arg(
+        long,
+        env = "SOCKLAB_STATUS_TOKEN",
+        conflicts_with = "status_token_file"
+    )]
     status_token: Option<String>,
 
     /// On SIGTERM or Ctrl-C: seconds to wait for sessions to close after telling

@@ -24,11 +24,16 @@ pub async fn metrics(
     if let Err(r) = crate::status_page::access(&state, &headers, query.as_deref(), "/metrics") {
         return r;
     }
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
-        render(&state),
+    crate::status_page::no_store(
+        (
+            [(
+                header::CONTENT_TYPE,
+                "text/plain; version=0.0.4; charset=utf-8",
+            )],
+            render(&state),
+        )
+            .into_response(),
     )
-        .into_response()
 }
 
 /// One metric family: `# HELP`, `# TYPE` and its samples.
@@ -62,17 +67,81 @@ pub fn render(state: &RelayState) -> String {
     let t = &reg.totals;
     let (handles, lab_clients) = reg.handles();
     let mut out = String::new();
-    family(&mut out, "socklab_sessions", "gauge", "Open sessions (browser tabs).", &one(reg.len() as u64));
-    family(&mut out, "socklab_sessions_total", "counter", "Sessions opened since start.", &one(t.sessions_total.load(Relaxed)));
-    let by_kind = [("socket", handles.sockets), ("http", handles.http), ("ftp", handles.ftp)]
-        .map(|(k, v)| (format!("{{kind=\"{k}\"}}"), v));
-    family(&mut out, "socklab_handles", "gauge", "Open handles of all sessions by kind.", &by_kind);
-    family(&mut out, "socklab_lab_clients", "gauge", "Connections sessions hold to the lab servers.", &one(lab_clients as u64));
-    family(&mut out, "socklab_bytes_in_total", "counter", "WebSocket bytes received from browsers.", &one(t.bytes_in.load(Relaxed)));
-    family(&mut out, "socklab_bytes_out_total", "counter", "WebSocket bytes sent to browsers.", &one(t.bytes_out.load(Relaxed)));
-    family(&mut out, "socklab_errors_total", "counter", "Requests answered with an error, by err.code.", &labelled("code", t.codes().iter().copied(), &t.errors));
-    family(&mut out, "socklab_denials_total", "counter", "Requests refused by the policy, a limit or the token.", &labelled("kind", DENIAL_KINDS.iter().map(|(_, k)| *k), &t.denials));
-    family(&mut out, "socklab_ops_total", "counter", "Requests received, by op.", &labelled("op", shared::request::OP_NAMES.iter().copied(), &t.ops));
-    family(&mut out, "socklab_draining", "gauge", "1 while the relay drains (SIGTERM).", &one(u64::from(state.drain.is_draining())));
+    family(
+        &mut out,
+        "socklab_sessions",
+        "gauge",
+        "Open sessions (browser tabs).",
+        &one(reg.len() as u64),
+    );
+    family(
+        &mut out,
+        "socklab_sessions_total",
+        "counter",
+        "Sessions opened since start.",
+        &one(t.sessions_total.load(Relaxed)),
+    );
+    let by_kind = [
+        ("socket", handles.sockets),
+        ("http", handles.http),
+        ("ftp", handles.ftp),
+    ]
+    .map(|(k, v)| (format!("{{kind=\"{k}\"}}"), v));
+    family(
+        &mut out,
+        "socklab_handles",
+        "gauge",
+        "Open handles of all sessions by kind.",
+        &by_kind,
+    );
+    family(
+        &mut out,
+        "socklab_lab_clients",
+        "gauge",
+        "Connections sessions hold to the lab servers.",
+        &one(lab_clients as u64),
+    );
+    family(
+        &mut out,
+        "socklab_bytes_in_total",
+        "counter",
+        "WebSocket bytes received from browsers.",
+        &one(t.bytes_in.load(Relaxed)),
+    );
+    family(
+        &mut out,
+        "socklab_bytes_out_total",
+        "counter",
+        "WebSocket bytes sent to browsers.",
+        &one(t.bytes_out.load(Relaxed)),
+    );
+    family(
+        &mut out,
+        "socklab_errors_total",
+        "counter",
+        "Requests answered with an error, by err.code.",
+        &labelled("code", t.codes().iter().copied(), &t.errors),
+    );
+    family(
+        &mut out,
+        "socklab_denials_total",
+        "counter",
+        "Requests refused by the policy, a limit or the token.",
+        &labelled("kind", DENIAL_KINDS.iter().map(|(_, k)| *k), &t.denials),
+    );
+    family(
+        &mut out,
+        "socklab_ops_total",
+        "counter",
+        "Requests received, by op.",
+        &labelled("op", shared::request::OP_NAMES.iter().copied(), &t.ops),
+    );
+    family(
+        &mut out,
+        "socklab_draining",
+        "gauge",
+        "1 while the relay drains (SIGTERM).",
+        &one(u64::from(state.drain.is_draining())),
+    );
     out
 }

@@ -116,12 +116,7 @@ pub async fn start(config: Config) -> std::io::Result<Running> {
     let (tx, rx) = watch::channel(false);
     let (server_stop, mut stop) = watch::channel(false);
     let ui_dir = config.ui_dir.clone().or_else(default_ui_dir);
-    let state = Arc::new(RelayState::new(
-        config,
-        policy,
-        lab_addrs.clone(),
-        rx,
-    ));
+    let state = Arc::new(RelayState::new(config, policy, lab_addrs.clone(), rx));
     let mut app = Router::new()
         .route("/ws", get(ws_upgrade))
         .route("/healthz", get(healthz))

@@ -338,7 +338,10 @@ mod tests {
         assert_eq!((s[0].ops, s[0].errors, s[0].denials), (2, 3, 1));
         assert_eq!(s[0].handles.sockets, 2);
         let t = r.totals();
-        assert_eq!((t.sessions, t.sessions_total, t.errors, t.ops), (1, 1, 3, 1));
+        assert_eq!(
+            (t.sessions, t.sessions_total, t.errors, t.ops),
+            (1, 1, 3, 1)
+        );
         let other = r.totals.codes().iter().position(|c| *c == "other").unwrap();
         assert_eq!(r.totals.errors[other].load(Relaxed), 1);
         drop(a);

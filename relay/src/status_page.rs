@@ -173,7 +173,8 @@ async fn status_html(
     no_store(Html(page(&report(&state))).into_response())
 }
 
-fn no_store(mut r: Response) -> Response {
+/// Marks an answer as never to be cached (live counts, personal data).
+pub fn no_store(mut r: Response) -> Response {
     r.headers_mut().insert(
         header::CACHE_CONTROL,
         header::HeaderValue::from_static("no-store"),
@@ -264,7 +265,9 @@ fn row(html: &mut String, s: &SessionStatus) {
         .done
         .as_ref()
         .filter(|d| !d.is_empty())
-        .map_or("<span class=muted>—</span>".into(), |d| escape(&d.join(", ")));
+        .map_or("<span class=muted>—</span>".into(), |d| {
+            escape(&d.join(", "))
+        });
     let _ = write!(
         html,
         "<tr><td>{name}</td><td>{}</td><td>{}</td><td class=n>{} s</td><td>{lesson}</td>\
@@ -293,7 +296,10 @@ mod tests {
             escape("<b>\"Ada\" & 'Bob'</b>"),
             "&lt;b&gt;&quot;Ada&quot; &amp; &#39;Bob&#39;&lt;/b&gt;"
         );
-        assert_eq!(query_token("a=1&token=t%20o+k%zz").as_deref(), Some("t o k%zz"));
+        assert_eq!(
+            query_token("a=1&token=t%20o+k%zz").as_deref(),
+            Some("t o k%zz")
+        );
         assert_eq!(query_token("tokens=1"), None);
     }
 }

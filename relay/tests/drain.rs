@@ -75,7 +75,12 @@ async fn sigterm_closes_every_session_with_a_reason_and_exits_in_time() {
     piping.ok(json!({"op": "pipe", "sock": p})).await;
     let chunk = vec![7u8; 64 << 10];
     piping
-        .pipe_exchange(&p, std::iter::repeat_n(chunk.clone(), 4), 4 * 64 << 10, |_| {})
+        .pipe_exchange(
+            &p,
+            std::iter::repeat_n(chunk.clone(), 4),
+            4 * 64 << 10,
+            |_| {},
+        )
         .await;
     // More bytes in flight when the signal comes.
     piping.send_to(&p, &chunk).await;

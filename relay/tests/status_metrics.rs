@@ -78,7 +78,11 @@ async fn the_view_refuses_without_the_status_token() {
     for path in ["/status", "/status.json", "/metrics"] {
         let none = get(relay.addr, path, &[]).await;
         assert_eq!(none.code, 401, "{path}: {}", none.body);
-        assert!(none.body.contains("status token is missing"), "{}", none.body);
+        assert!(
+            none.body.contains("status token is missing"),
+            "{}",
+            none.body
+        );
         assert_eq!(
             none.header("www-authenticate"),
             Some("Bearer realm=\"socklab status\"")
@@ -180,7 +184,10 @@ fn parse_prometheus(text: &str) -> HashMap<String, u64> {
                 Some("TYPE") => {
                     let t = tail.unwrap_or_default();
                     assert!(["counter", "gauge"].contains(&t), "{line}");
-                    assert!(typed.insert(name.to_owned(), t.to_owned()).is_none(), "{line}");
+                    assert!(
+                        typed.insert(name.to_owned(), t.to_owned()).is_none(),
+                        "{line}"
+                    );
                 }
                 _ => panic!("unknown comment: {line}"),
             }
@@ -195,7 +202,10 @@ fn parse_prometheus(text: &str) -> HashMap<String, u64> {
                 for pair in labels.split(',') {
                     let (k, v) = pair.split_once('=').unwrap_or_else(|| panic!("{line}"));
                     assert!(name_ok(k), "{line}");
-                    assert!(v.len() >= 2 && v.starts_with('"') && v.ends_with('"'), "{line}");
+                    assert!(
+                        v.len() >= 2 && v.starts_with('"') && v.ends_with('"'),
+                        "{line}"
+                    );
                     assert!(!v[1..v.len() - 1].contains(['"', '\\', '\n']), "{line}");
                 }
                 name
@@ -203,7 +213,10 @@ fn parse_prometheus(text: &str) -> HashMap<String, u64> {
         };
         assert!(name_ok(name), "{line}");
         assert!(typed.contains_key(name), "sample before its TYPE: {line}");
-        assert!(samples.insert(series.to_owned(), value).is_none(), "duplicate: {line}");
+        assert!(
+            samples.insert(series.to_owned(), value).is_none(),
+            "duplicate: {line}"
+        );
     }
     samples
 }
@@ -232,9 +245,11 @@ async fn status_and_metrics_report_true_counts_under_load() {
             .await;
         expect_err(&d, "not_allowed", "connect outside the policy");
         c.ok(json!({"op": "close", "sock": s})).await;
-        c.ok(json!({"op": "progress", "name": format!("learner {i}"), "lesson": "e02",
-                    "step": i % 5, "steps": 5, "done": ["e01"]}))
-            .await;
+        c.ok(
+            json!({"op": "progress", "name": format!("learner {i}"), "lesson": "e02",
+                    "step": i % 5, "steps": 5, "done": ["e01"]}),
+        )
+        .await;
         clients.push(c);
     }
     let auth = [("Authorization", "Bearer teacher")];
@@ -253,7 +268,10 @@ async fn status_and_metrics_report_true_counts_under_load() {
         // auth, 3 × socket, 2 × connect, close, progress.
         assert_eq!(s.ops, 8, "{s:?}");
         assert!(s.bytes_in > 0 && s.bytes_out > s.bytes_in, "{s:?}");
-        assert_eq!(s.progress.name.as_deref(), Some(format!("learner {i}").as_str()));
+        assert_eq!(
+            s.progress.name.as_deref(),
+            Some(format!("learner {i}").as_str())
+        );
         assert_eq!(s.progress.lesson.as_deref(), Some("e02"));
         assert_eq!(s.progress.steps, Some(5));
     }
@@ -278,7 +296,10 @@ async fn status_and_metrics_report_true_counts_under_load() {
     assert!(m["socklab_bytes_out_total"] > m["socklab_bytes_in_total"]);
     // Every op of the catalogue has its own series, even at zero.
     for op in shared::request::OP_NAMES {
-        assert!(m.contains_key(&format!("socklab_ops_total{{op=\"{op}\"}}")), "{op}");
+        assert!(
+            m.contains_key(&format!("socklab_ops_total{{op=\"{op}\"}}")),
+            "{op}"
+        );
     }
 
     // Sessions that end leave the gauge and stay in the totals.
@@ -296,9 +317,11 @@ async fn status_and_metrics_report_true_counts_under_load() {
 async fn progress_is_shown_escaped_and_bad_reports_are_refused() {
     let relay = start(with_token("teacher")).await;
     let mut c = authed(&relay).await;
-    c.ok(json!({"op": "progress", "name": "<script>alert('x')</script>", "lesson": "e03",
-                "step": 2, "steps": 5, "done": ["e01", "e02"]}))
-        .await;
+    c.ok(
+        json!({"op": "progress", "name": "<script>alert('x')</script>", "lesson": "e03",
+                "step": 2, "steps": 5, "done": ["e01", "e02"]}),
+    )
+    .await;
     let e = c
         .req(json!({"op": "progress", "name": "x".repeat(41)}))
         .await;
@@ -309,7 +332,9 @@ async fn progress_is_shown_escaped_and_bad_reports_are_refused() {
     );
     let e = c.req(json!({"op": "progress", "lesson": "E3!"})).await;
     expect_err(&e, "bad_request", "a bad lesson id");
-    let e = c.req(json!({"op": "progress", "done": vec!["e01"; 65]})).await;
+    let e = c
+        .req(json!({"op": "progress", "done": vec!["e01"; 65]}))
+        .await;
     expect_err(&e, "bad_request", "too many done lessons");
     // A later report keeps the name and moves the step.
     c.ok(json!({"op": "progress", "step": 3})).await;

@@ -46,8 +46,8 @@ pub use op_args::{ConnectArgs, FtpStore, RecvArgs, SendArgs};
 pub use progress::Progress;
 pub use reply::{OkBody, Outcome, Reply, ServerFrame, TcpInfo};
 pub use request::{parse_request, Request, RequestError};
-pub use status::{HandleCounts, SessionStatus, StatusReport, StatusTotals};
 pub use socket_consts::{Family, How, OptLevel, OptName, OptValue, RecvFlag, SockType};
+pub use status::{HandleCounts, SessionStatus, StatusReport, StatusTotals};
 
 /// The protocol version this crate implements (`hello.protocol`).
 pub const PROTOCOL_VERSION: u32 = 1;

@@ -139,8 +139,9 @@ mod tests {
 
     #[test]
     fn a_full_report_passes_and_the_name_is_trimmed() {
-        let p = report(r#"{"name":"  Ada ","lesson":"e03","step":2,"steps":5,"done":["e01","e02"]}"#)
-            .unwrap();
+        let p =
+            report(r#"{"name":"  Ada ","lesson":"e03","step":2,"steps":5,"done":["e01","e02"]}"#)
+                .unwrap();
         assert_eq!(p.name.as_deref(), Some("Ada"));
         assert_eq!(p.done.unwrap(), ["e01", "e02"]);
         assert_eq!(report("{}").unwrap(), Progress::default());
@@ -150,7 +151,10 @@ mod tests {
     fn bounds_are_refused_with_their_reason() {
         let long = "x".repeat(41);
         let e = report(&format!(r#"{{"name":"{long}"}}"#)).unwrap_err();
-        assert!(e.contains("41 characters") && e.contains("at most 40"), "{e}");
+        assert!(
+            e.contains("41 characters") && e.contains("at most 40"),
+            "{e}"
+        );
         assert!(report(&format!(r#"{{"name":"{}"}}"#, "é".repeat(40))).is_ok());
         let e = report(r#"{"name":"Ada\nBob"}"#).unwrap_err();
         assert!(e.contains("control characters"), "{e}");

@@ -99,5 +99,8 @@ fn container() -> Result<()> {
     build
         .current_dir(cmd::root())
         .args(["build", "--tag", "socklab:test", "."]);
-    cmd::step(&format!("container: {tool} build (takes minutes)"), &mut build)
+    cmd::step(
+        &format!("container: {tool} build (takes minutes)"),
+        &mut build,
+    )
 }
