@@ -1,5 +1,5 @@
 //! `GET /metrics`: the relay's counters in the Prometheus text exposition format
-//! (version 0.0.4), behind the status token (`status_page::access`).
+//! (version 0.0.4), behind the status token (`status_page::denied`).
 //!
 //! Written by hand rather than with a client library: the format is a few lines
 //! of text, every value is already an atomic in `status.rs`, and the label sets
@@ -21,7 +21,7 @@ pub async fn metrics(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(r) = crate::status_page::access(&state, &headers, query.as_deref(), "/metrics") {
+    if let Some(r) = crate::status_page::denied(&state, &headers, query.as_deref(), "/metrics") {
         return r;
     }
     crate::status_page::no_store(
@@ -99,7 +99,7 @@ pub fn render(state: &RelayState) -> String {
         "socklab_lab_clients",
         "gauge",
         "Connections sessions hold to the lab servers.",
-        &one(lab_clients as u64),
+        &one(lab_clients),
     );
     family(
         &mut out,

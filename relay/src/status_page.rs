@@ -1,6 +1,6 @@
 //! The teacher's view over HTTP: `GET /status` (an HTML page that refreshes every
 //! 2 s), `GET /status.json` ([`shared::StatusReport`]) and `GET /metrics`
-//! (`metrics.rs`), and the one access rule they share ([`access`]).
+//! (`metrics.rs`), and the one access rule they share ([`denied`]).
 //!
 //! Access: the status token is `--status-token-file` / `SOCKLAB_STATUS_TOKEN`,
 //! else the session token. It is given as `Authorization: Bearer TOKEN`, or once
@@ -42,39 +42,44 @@ fn expected(state: &RelayState) -> Option<&str> {
         .or(state.config.token.as_deref())
 }
 
-/// Lets the request in, or answers why not. `path` is where a `?token=` redirect
+/// `None` lets the request in; otherwise the answer that keeps it out (or the
+/// redirect that turns `?token=` into a cookie). `path` is where that redirect
 /// goes.
-pub fn access(
+pub fn denied(
     state: &RelayState,
     headers: &HeaderMap,
     query: Option<&str>,
     path: &str,
-) -> Result<(), Response> {
+) -> Option<Response> {
     let Some(expected) = expected(state) else {
         if state.config.is_exposed() {
-            return Err((
-                StatusCode::FORBIDDEN,
-                "the status view is off: this relay listens on the network without a token. \
+            return Some(
+                (
+                    StatusCode::FORBIDDEN,
+                    "the status view is off: this relay listens on the network without a token. \
                  Start it with --status-token-file PATH (or --token-file) to turn it on.\n",
-            )
-                .into_response());
+                )
+                    .into_response(),
+            );
         }
-        return Ok(());
+        return None;
     };
     let matches = |given: &str| constant_time_eq(expected.as_bytes(), given.as_bytes());
     if let Some(given) = query.and_then(query_token) {
         if !matches(&given) {
-            return Err(refused("wrong status token"));
+            return Some(refused("wrong status token"));
         }
         let cookie = format!("{COOKIE}={expected}; HttpOnly; SameSite=Strict; Path=/");
-        return Err((
-            StatusCode::SEE_OTHER,
-            [
-                (header::LOCATION, path.to_owned()),
-                (header::SET_COOKIE, cookie),
-            ],
-        )
-            .into_response());
+        return Some(
+            (
+                StatusCode::SEE_OTHER,
+                [
+                    (header::LOCATION, path.to_owned()),
+                    (header::SET_COOKIE, cookie),
+                ],
+            )
+                .into_response(),
+        );
     }
     let bearer = headers
         .get(header::AUTHORIZATION)
@@ -87,9 +92,9 @@ pub fn access(
         .flat_map(|v| v.split(';'))
         .find_map(|c| c.trim().strip_prefix(COOKIE)?.strip_prefix('='));
     match bearer.or(cookie) {
-        Some(given) if matches(given.trim()) => Ok(()),
-        Some(_) => Err(refused("wrong status token")),
-        None => Err(refused("the status token is missing")),
+        Some(given) if matches(given.trim()) => None,
+        Some(_) => Some(refused("wrong status token")),
+        None => Some(refused("the status token is missing")),
     }
 }
 
@@ -156,7 +161,7 @@ async fn status_json(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(r) = access(&state, &headers, query.as_deref(), "/status.json") {
+    if let Some(r) = denied(&state, &headers, query.as_deref(), "/status.json") {
         return r;
     }
     no_store(axum::Json(report(&state)).into_response())
@@ -167,7 +172,7 @@ async fn status_html(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(r) = access(&state, &headers, query.as_deref(), "/status") {
+    if let Some(r) = denied(&state, &headers, query.as_deref(), "/status") {
         return r;
     }
     no_store(Html(page(&report(&state))).into_response())

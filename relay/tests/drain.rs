@@ -78,7 +78,7 @@ async fn sigterm_closes_every_session_with_a_reason_and_exits_in_time() {
         .pipe_exchange(
             &p,
             std::iter::repeat_n(chunk.clone(), 4),
-            4 * 64 << 10,
+            4 * (64 << 10),
             |_| {},
         )
         .await;

@@ -61,3 +61,22 @@ pub struct SessionStatus {
     /// The latest `progress` the page reported (display name included).
     pub progress: Progress,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The example in docs/protocol.md is a valid report.
+    #[test]
+    fn the_documented_example_parses() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/protocol.md");
+        let md = std::fs::read_to_string(path).unwrap();
+        let start = md
+            .find("{\"relay\": {\"name\"")
+            .expect("the /status.json example");
+        let end = start + md[start..].find("\n```").unwrap();
+        let report: StatusReport = serde_json::from_str(&md[start..end]).unwrap();
+        assert_eq!(report.sessions[0].progress.name.as_deref(), Some("Ada"));
+        assert_eq!(report.totals.handles.sockets, 2);
+    }
+}
