@@ -206,7 +206,10 @@ pub fn escape(text: &str) -> String {
 const STYLE: &str = "body{font:16px/1.4 system-ui,sans-serif;margin:1rem;color:#111;background:#fff}\
 table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #ccc;padding:.3rem .5rem;\
 text-align:left;vertical-align:top}th{background:#eee}td.n{text-align:right;font-variant-numeric:tabular-nums}\
-.wrap{overflow-x:auto}.muted{color:#555}.warn{color:#8a1c00;font-weight:bold}";
+td.id{white-space:nowrap}.muted{color:#555}.warn{color:#8a1c00;font-weight:bold}\
+@media (max-width:700px){table,tbody,tr,td{display:block}thead{position:absolute;left:-10000px}\
+tr{border:1px solid #ccc;margin:0 0 .75rem;padding:.25rem}td,td.n{border:0;text-align:left;padding:.1rem .25rem}\
+td::before{content:attr(data-label) \": \";font-weight:bold}}";
 
 /// The HTML page: relay totals, then one row per session.
 fn page(r: &StatusReport) -> String {
@@ -218,8 +221,8 @@ fn page(r: &StatusReport) -> String {
          <meta name=viewport content=\"width=device-width,initial-scale=1\">\
          <meta http-equiv=refresh content=2><title>socklab: class status</title>\
          <style>{STYLE}</style><h1>socklab: class status</h1>{}\
-         <p>{} sessions open ({} since start) · {} sockets, {} HTTP, {} FTP · \
-         {} B in, {} B out · {} errors, {} denials · up {} s · refreshes every 2 s</p>",
+         <p>{} sessions open ({} since start) · handles: {} sockets, {} HTTP, {} FTP · \
+         {} B in, {} B out · errors: {}, denials: {} · up {} s · refreshes every 2 s</p>",
         if r.draining {
             "<p class=warn>The relay is shutting down: sessions are closing.</p>"
         } else {
@@ -241,7 +244,7 @@ fn page(r: &StatusReport) -> String {
         return html;
     }
     html.push_str(
-        "<div class=wrap><table><thead><tr><th scope=col>Name</th><th scope=col>Session</th>\
+        "<table><thead><tr><th scope=col>Name</th><th scope=col>Session</th>\
          <th scope=col>Peer</th><th scope=col>Open for</th><th scope=col>Lesson</th>\
          <th scope=col>Done</th><th scope=col>Sockets / HTTP / FTP</th>\
          <th scope=col>Bytes in / out</th><th scope=col>Errors</th><th scope=col>Denials</th>\
@@ -250,7 +253,7 @@ fn page(r: &StatusReport) -> String {
     for s in &r.sessions {
         row(&mut html, s);
     }
-    html.push_str("</tbody></table></div>");
+    html.push_str("</tbody></table>");
     html
 }
 
@@ -275,9 +278,12 @@ fn row(html: &mut String, s: &SessionStatus) {
         });
     let _ = write!(
         html,
-        "<tr><td>{name}</td><td>{}</td><td>{}</td><td class=n>{} s</td><td>{lesson}</td>\
-         <td>{done}</td><td class=n>{} / {} / {}</td><td class=n>{} / {}</td>\
-         <td class=n>{}</td><td class=n>{}</td></tr>",
+        "<tr><td data-label=Name>{name}</td><td class=id data-label=Session>{}</td>\
+         <td data-label=Peer>{}</td><td class=n data-label=\"Open for\">{} s</td>\
+         <td data-label=Lesson>{lesson}</td><td data-label=Done>{done}</td>\
+         <td class=n data-label=\"Sockets / HTTP / FTP\">{} / {} / {}</td>\
+         <td class=n data-label=\"Bytes in / out\">{} / {}</td>\
+         <td class=n data-label=Errors>{}</td><td class=n data-label=Denials>{}</td></tr>",
         escape(&s.id),
         escape(&s.peer),
         s.age_secs,
