@@ -22,7 +22,7 @@ mod util;
 
 use bytes::Bytes;
 use futures::{SinkExt, StreamExt};
-use shared::{binary, Data, OkBody, Op, RecvArgs, SendArgs};
+use shared::{binary, Op};
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
@@ -211,39 +211,11 @@ async fn learner(
     for _ in 0..rounds {
         tick.tick().await;
         let start = Instant::now();
-        send_recv(&mut s, &sock).await?;
+        s.send_recv(&sock, PING).await?;
         samples.push(start.elapsed());
     }
     let _ = s.ws.close(None).await;
     Ok(samples)
-}
-
-/// Python's `s.send(b"0123456789abcdef"); s.recv(16)` through the relay.
-async fn send_recv(s: &mut Session, sock: &str) -> Result<()> {
-    s.call(Op::Send(SendArgs {
-        sock: sock.to_owned(),
-        data: Data::text(std::str::from_utf8(PING)?),
-    }))
-    .await?;
-    let mut got = 0;
-    while got < PING.len() {
-        let OkBody::Data { data } = s
-            .call(Op::Recv(RecvArgs {
-                sock: sock.to_owned(),
-                bufsize: PING.len() - got,
-                flags: Vec::new(),
-                encoding: None,
-            }))
-            .await?
-        else {
-            return Err("recv: unexpected reply".into());
-        };
-        if data.is_empty() {
-            return Err("echo server closed early".into());
-        }
-        got += data.len();
-    }
-    Ok(())
 }
 
 async fn active(plan: &Plan, relay: SocketAddr, echo: SocketAddr, rows: &mut Rows) -> Result<()> {

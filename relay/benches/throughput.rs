@@ -20,7 +20,7 @@ mod util;
 use bytes::Bytes;
 use futures::{SinkExt, StreamExt};
 use relay::config::Config;
-use shared::{binary, Data, OkBody, Op, RecvArgs, SendArgs};
+use shared::{binary, Op};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -287,30 +287,7 @@ async fn relay_round_trips(relay: SocketAddr, echo: SocketAddr, count: usize) ->
     let mut samples = Vec::with_capacity(count);
     for i in 0..count + count / 10 {
         let start = Instant::now();
-        session
-            .call(Op::Send(SendArgs {
-                sock: sock.clone(),
-                data: Data::text(PING),
-            }))
-            .await?;
-        let mut got = 0;
-        while got < PING.len() {
-            let OkBody::Data { data } = session
-                .call(Op::Recv(RecvArgs {
-                    sock: sock.clone(),
-                    bufsize: PING.len() - got,
-                    flags: Vec::new(),
-                    encoding: None,
-                }))
-                .await?
-            else {
-                return Err("recv: unexpected reply".into());
-            };
-            if data.is_empty() {
-                return Err("echo server closed early".into());
-            }
-            got += data.len();
-        }
+        session.send_recv(&sock, PING.as_bytes()).await?;
         if i >= count / 10 {
             samples.push(start.elapsed());
         }

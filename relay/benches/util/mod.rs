@@ -5,7 +5,10 @@
 #![allow(dead_code)]
 
 use futures::{SinkExt, StreamExt};
-use shared::{Addr, ConnectArgs, Family, OkBody, Op, Outcome, Request, ServerFrame, SockType};
+use shared::{
+    Addr, ConnectArgs, Data, Family, OkBody, Op, Outcome, RecvArgs, Request, SendArgs,
+    ServerFrame, SockType,
+};
 use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -157,5 +160,33 @@ impl Session {
         }))
         .await?;
         Ok(sock)
+    }
+
+    /// Python's `s.send(ping)` then `s.recv(len)` until all of it came back.
+    pub async fn send_recv(&mut self, sock: &str, ping: &[u8]) -> Result<()> {
+        self.call(Op::Send(SendArgs {
+            sock: sock.to_owned(),
+            data: Data::text(std::str::from_utf8(ping)?),
+        }))
+        .await?;
+        let mut got = 0;
+        while got < ping.len() {
+            let OkBody::Data { data } = self
+                .call(Op::Recv(RecvArgs {
+                    sock: sock.to_owned(),
+                    bufsize: ping.len() - got,
+                    flags: Vec::new(),
+                    encoding: None,
+                }))
+                .await?
+            else {
+                return Err("recv: unexpected reply".into());
+            };
+            if data.is_empty() {
+                return Err("echo server closed early".into());
+            }
+            got += data.len();
+        }
+        Ok(())
     }
 }
