@@ -15,22 +15,18 @@
 //! benchmark; it uses the relay as a client would (`relay::start` + a WebSocket) and
 //! the wire types of the `shared` crate.
 
+mod util;
+
 use bytes::Bytes;
 use futures::{SinkExt, StreamExt};
 use relay::config::Config;
-use shared::{
-    binary, Addr, ConnectArgs, Data, Family, OkBody, Op, Outcome, RecvArgs, Request, SendArgs,
-    ServerFrame, SockType,
-};
+use shared::{binary, Op};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
-
-type Error = Box<dyn std::error::Error + Send + Sync>;
-type Result<T> = std::result::Result<T, Error>;
-type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<TcpStream>>;
+use util::{spawn_echo_server, Latency, Result, Session};
 
 const MIB: f64 = 1024.0 * 1024.0;
 /// The round-trip message: 16 bytes.
@@ -82,26 +78,7 @@ fn main() -> Result<()> {
 }
 
 fn print_machine(quick: bool, s: &Sizes) {
-    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|info| {
-            info.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split_once(':'))
-                .map(|(_, v)| v.trim().to_owned())
-        })
-        .unwrap_or_else(|| "unknown CPU".to_owned());
-    let rustc = std::process::Command::new(std::env::var("RUSTC").unwrap_or("rustc".into()))
-        .arg("--version")
-        .output()
-        .ok()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
-        .filter(|v| !v.is_empty())
-        .unwrap_or_else(|| "rustc unknown".to_owned());
-    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease")
-        .map_or_else(|_| "unknown".to_owned(), |k| k.trim().to_owned());
-    println!("machine: {cores} core(s), {cpu}; Linux {kernel}; {rustc}");
+    println!("machine: {}", util::machine());
     println!(
         "mode: {} — bulk {} MiB in {} KiB frames, {} round trips, best of {}",
         if quick { "quick" } else { "full" },
@@ -119,27 +96,6 @@ struct Report {
     relay_frame_avg: usize,
     raw_rtt: Latency,
     relay_rtt: Latency,
-}
-
-#[derive(Clone, Copy)]
-struct Latency {
-    mean_us: f64,
-    p50_us: f64,
-    p99_us: f64,
-}
-
-impl Latency {
-    fn of(mut samples: Vec<Duration>) -> Latency {
-        samples.sort_unstable();
-        let us = |d: Duration| d.as_secs_f64() * 1e6;
-        let total: Duration = samples.iter().sum();
-        let at = |q: f64| us(samples[((samples.len() - 1) as f64 * q) as usize]);
-        Latency {
-            mean_us: us(total) / samples.len() as f64,
-            p50_us: at(0.5),
-            p99_us: at(0.99),
-        }
-    }
 }
 
 impl Report {
@@ -215,42 +171,6 @@ async fn run(s: &Sizes, echo: SocketAddr, relay: SocketAddr) -> Result<Report> {
     })
 }
 
-/// A plain echo server on its own thread and single-threaded runtime: one fixed
-/// buffer per connection, read then write. It runs until the process exits.
-fn spawn_echo_server(buf_size: usize) -> Result<SocketAddr> {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-    listener.set_nonblocking(true)?;
-    let addr = listener.local_addr()?;
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    std::thread::Builder::new()
-        .name("echo".into())
-        .spawn(move || rt.block_on(echo_server(listener, buf_size)))?;
-    Ok(addr)
-}
-
-async fn echo_server(listener: std::net::TcpListener, buf_size: usize) {
-    let Ok(listener) = TcpListener::from_std(listener) else {
-        return;
-    };
-    while let Ok((mut stream, _)) = listener.accept().await {
-        tokio::spawn(async move {
-            let mut buf = vec![0u8; buf_size];
-            loop {
-                match stream.read(&mut buf).await {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => {
-                        if stream.write_all(&buf[..n]).await.is_err() {
-                            break;
-                        }
-                    }
-                }
-            }
-        });
-    }
-}
-
 /// Checks that `chunk`, found at `offset` of the echoed stream, is what was sent.
 fn check_echo(pattern: &[u8], offset: usize, chunk: &[u8]) -> Result<()> {
     let mut at = offset % pattern.len();
@@ -313,67 +233,6 @@ async fn raw_round_trips(echo: SocketAddr, count: usize) -> Result<Latency> {
     Ok(Latency::of(samples))
 }
 
-/// One relay session over a WebSocket, used as the frontend uses it.
-struct Session {
-    ws: Ws,
-    next_id: u64,
-}
-
-impl Session {
-    async fn open(relay: SocketAddr) -> Result<Session> {
-        // TCP_NODELAY, as browsers set it on their WebSocket connections.
-        let (mut ws, _) =
-            tokio_tungstenite::connect_async_with_config(format!("ws://{relay}/ws"), None, true)
-                .await?;
-        match ws.next().await {
-            Some(Ok(Message::Text(t))) if t.contains("\"hello\"") => {}
-            other => return Err(format!("expected the hello event, got {other:?}").into()),
-        }
-        Ok(Session { ws, next_id: 1 })
-    }
-
-    /// Sends one request and waits for its reply, skipping events.
-    async fn call(&mut self, op: Op) -> Result<OkBody> {
-        let id = self.next_id;
-        self.next_id += 1;
-        let text = serde_json::to_string(&Request { id, op })?;
-        self.ws.send(Message::text(text)).await?;
-        loop {
-            let msg = self.ws.next().await.ok_or("relay closed the WebSocket")??;
-            let Message::Text(t) = msg else { continue };
-            if let ServerFrame::Reply(r) = serde_json::from_str(t.as_str())? {
-                if r.re != id {
-                    return Err(format!("reply to {} while waiting for {id}", r.re).into());
-                }
-                return match r.outcome {
-                    Outcome::Ok(body) => Ok(body),
-                    Outcome::Err(e) => Err(format!("{}: {}", e.code, e.message).into()),
-                };
-            }
-        }
-    }
-
-    /// `socket()` + `connect(echo)`; returns the handle.
-    async fn connected_socket(&mut self, echo: SocketAddr) -> Result<String> {
-        let OkBody::Sock { sock } = self
-            .call(Op::Socket {
-                family: Family::AfInet,
-                kind: SockType::Stream,
-                proto: 0,
-            })
-            .await?
-        else {
-            return Err("socket: unexpected reply".into());
-        };
-        self.call(Op::Connect(ConnectArgs {
-            sock: sock.clone(),
-            addr: Addr::new(echo.ip().to_string(), echo.port()),
-        }))
-        .await?;
-        Ok(sock)
-    }
-}
-
 async fn relay_bulk(
     relay: SocketAddr,
     echo: SocketAddr,
@@ -428,30 +287,7 @@ async fn relay_round_trips(relay: SocketAddr, echo: SocketAddr, count: usize) ->
     let mut samples = Vec::with_capacity(count);
     for i in 0..count + count / 10 {
         let start = Instant::now();
-        session
-            .call(Op::Send(SendArgs {
-                sock: sock.clone(),
-                data: Data::text(PING),
-            }))
-            .await?;
-        let mut got = 0;
-        while got < PING.len() {
-            let OkBody::Data { data } = session
-                .call(Op::Recv(RecvArgs {
-                    sock: sock.clone(),
-                    bufsize: PING.len() - got,
-                    flags: Vec::new(),
-                    encoding: None,
-                }))
-                .await?
-            else {
-                return Err("recv: unexpected reply".into());
-            };
-            if data.is_empty() {
-                return Err("echo server closed early".into());
-            }
-            got += data.len();
-        }
+        session.send_recv(&sock, PING.as_bytes()).await?;
         if i >= count / 10 {
             samples.push(start.elapsed());
         }

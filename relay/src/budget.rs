@@ -295,6 +295,11 @@ impl Budget {
         Ok(())
     }
 
+    /// Connections this session holds (or is opening) to the labs.
+    pub fn lab_clients(&self) -> usize {
+        self.lab_holders.len()
+    }
+
     /// Handle `h` no longer holds a lab connection (closed, or its connect failed).
     pub fn release_lab(&mut self, h: &str) {
         if let Some(lab) = self.lab_holders.remove(h) {

@@ -104,6 +104,9 @@ pub struct Config {
     pub allow_origin: Vec<String>,
     /// When set, `auth` with this token must be a session's first request.
     pub token: Option<String>,
+    /// The token for `/status` and `/metrics` (`--status-token-file`); `None`
+    /// uses `token` (see `status_page.rs` for the rule without either).
+    pub status_token: Option<String>,
     /// `--insecure-no-token`: serve a network (non-loopback) address without a
     /// token. Without it, [`Config::validate`] refuses that configuration.
     pub insecure_no_token: bool,
@@ -138,6 +141,7 @@ impl Config {
             connect_rules_override: None,
             allow_origin: Vec::new(),
             token: None,
+            status_token: None,
             insecure_no_token: false,
             limits: RelayLimits::default(),
             budget: Default::default(),

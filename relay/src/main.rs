@@ -56,6 +56,25 @@ struct Args {
     #[arg(long, value_name = "PATH")]
     token_file: Option<PathBuf>,
 
+    /// Read the token for the teacher's /status and /metrics from this file (first
+    /// line). Default: the session token; without either, /status is served only
+    /// on a loopback --listen.
+    #[arg(long, value_name = "PATH", env = "SOCKLAB_STATUS_TOKEN_FILE")]
+    status_token_file: Option<PathBuf>,
+
+    /// The token for /status and /metrics (prefer --status-token-file).
+    #[arg(
+        long,
+        env = "SOCKLAB_STATUS_TOKEN",
+        conflicts_with = "status_token_file"
+    )]
+    status_token: Option<String>,
+
+    /// On SIGTERM or Ctrl-C: seconds to wait for sessions to close after telling
+    /// them why; the process exits (status 0) at the latest a few seconds later.
+    #[arg(long, default_value_t = 10)]
+    drain_secs: u64,
+
     /// Allow a --listen address beyond loopback without a token. Anyone who can
     /// reach that address may then open sockets through this machine; use it
     /// only on a network you trust. Without it (and without a token), such a
@@ -164,10 +183,15 @@ fn main() -> std::process::ExitCode {
             Some(ValueSource::CommandLine | ValueSource::EnvVariable)
         )
     };
-    let config = Args::from_arg_matches(&matches)
-        .map_err(|e| e.to_string())
-        .and_then(|args| config_from(args, given))
-        .and_then(|c| c.validate().map(|()| c));
+    let args = match Args::from_arg_matches(&matches) {
+        Ok(args) => args,
+        Err(e) => {
+            eprintln!("socklab: {e}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    let drain_secs = args.drain_secs;
+    let config = config_from(args, given).and_then(|c| c.validate().map(|()| c));
     let config = match config {
         Ok(c) => c,
         Err(e) => {
@@ -183,7 +207,7 @@ fn main() -> std::process::ExitCode {
         }
     };
     let tls = config.tls.is_some();
-    runtime.block_on(async move {
+    let code = runtime.block_on(async move {
         let running = match relay::start(config).await {
             Ok(r) => r,
             Err(e) => {
@@ -194,10 +218,20 @@ fn main() -> std::process::ExitCode {
         let scheme = if tls { "https" } else { "http" };
         println!("socklab is running: open {scheme}://{}/", running.addr);
         stop_signal().await;
-        println!("socklab: shutting down");
-        running.shutdown().await;
+        let deadline = Duration::from_secs(drain_secs);
+        relay::drain::start_watchdog(deadline + relay::drain::WATCHDOG_MARGIN);
+        println!("socklab: draining (up to {drain_secs} s)");
+        let drained = running.drain(deadline).await;
+        println!(
+            "socklab: stopped ({} sessions closed, {} still open at the deadline)",
+            drained.sessions - drained.left,
+            drained.left
+        );
         std::process::ExitCode::SUCCESS
-    })
+    });
+    // A task stuck in blocking code must not keep the process alive.
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    code
 }
 
 /// Ctrl-C (SIGINT) or, on Unix, SIGTERM: either stops the relay gracefully, which
@@ -217,29 +251,47 @@ async fn stop_signal() {
     let _ = tokio::signal::ctrl_c().await;
 }
 
+/// A token given on the command line, or read from the first line of a file.
+fn token_from(
+    given: &Option<String>,
+    file: &Option<PathBuf>,
+    flag: &str,
+) -> Result<Option<String>, String> {
+    match (given, file) {
+        (Some(t), _) => Ok(Some(t.clone())),
+        (None, Some(path)) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read {flag} {}: {e}", path.display()))?;
+            let t = text.lines().next().unwrap_or("").trim().to_owned();
+            if t.is_empty() {
+                return Err(format!("{flag} {} is empty", path.display()));
+            }
+            Ok(Some(t))
+        }
+        (None, None) => Ok(None),
+    }
+}
+
 /// The configuration the flags ask for; `given(id)` says whether a flag was
 /// given (on the command line or in the environment), which the `--class`
 /// preset leaves alone.
 fn config_from(args: Args, given: impl Fn(&str) -> bool) -> Result<Config, String> {
-    let token = match (&args.token, &args.token_file) {
-        (Some(t), _) => Some(t.clone()),
-        (None, Some(path)) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| format!("cannot read --token-file {}: {e}", path.display()))?;
-            let t = text.lines().next().unwrap_or("").trim().to_owned();
-            if t.is_empty() {
-                return Err(format!("--token-file {} is empty", path.display()));
-            }
-            Some(t)
-        }
-        (None, None) => None,
-    };
+    let token = token_from(&args.token, &args.token_file, "--token-file")?;
+    let status_token = token_from(
+        &args.status_token,
+        &args.status_token_file,
+        "--status-token-file",
+    )?;
+    if status_token.as_deref().is_some_and(|t| t.trim().is_empty()) {
+        return Err("the status token is empty (is SOCKLAB_STATUS_TOKEN set to \"\"?)".into());
+    }
     let mut config = Config::new(args.listen);
     config.labs = (!args.no_labs).then_some(LabPorts::STANDARD);
     config.allow_connect = args.allow_connect;
     config.allow_bind = args.allow_bind;
     config.allow_origin = args.allow_origin;
     config.token = token;
+    config.status_token = status_token;
     config.insecure_no_token = args.insecure_no_token;
     config.ui_dir = args.ui_dir;
     if let Some(dir) = &args.lessons {

@@ -36,6 +36,9 @@ pub struct Running {
     /// The running labs by name.
     pub labs: BTreeMap<String, SocketAddr>,
     shutdown: watch::Sender<bool>,
+    /// Stops the HTTP server (after sessions have been told to close).
+    server_stop: watch::Sender<bool>,
+    state: Arc<RelayState>,
     server: Option<JoinHandle<()>>,
     _labs: Option<Labs>,
 }
@@ -44,7 +47,32 @@ impl Running {
     /// Stops accepting sessions, closes the open ones (code 1001) and waits.
     pub async fn shutdown(self) {
         let _ = self.shutdown.send(true);
+        let _ = self.server_stop.send(true);
         self.wait().await;
+    }
+
+    /// The first step of [`Running::drain`], on its own: from now on `/healthz`
+    /// answers 503 and upgrades are refused, and every session is told to close.
+    /// Returns the number of sessions open at that moment.
+    pub fn begin_drain(&self) -> usize {
+        self.state.drain.begin();
+        let sessions = self.state.registry.len();
+        let _ = self.shutdown.send(true);
+        sessions
+    }
+
+    /// Drains (SIGTERM): refuses new sessions and fails readiness, closes every
+    /// session with [`crate::drain::CLOSE_REASON`], waits for them up to
+    /// `deadline`, then stops the server. See `drain.rs`.
+    pub async fn drain(mut self, deadline: std::time::Duration) -> crate::drain::Drained {
+        let sessions = self.begin_drain();
+        let _ = tokio::time::timeout(deadline, self.state.registry.wait_empty()).await;
+        let left = self.state.registry.len();
+        let _ = self.server_stop.send(true);
+        if let Some(task) = self.server.take() {
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(1), task).await;
+        }
+        crate::drain::Drained { sessions, left }
     }
 
     /// Waits until the server stops (it runs until shutdown).
@@ -58,6 +86,7 @@ impl Running {
 impl Drop for Running {
     fn drop(&mut self) {
         let _ = self.shutdown.send(true);
+        let _ = self.server_stop.send(true);
         if let Some(task) = self.server.take() {
             task.abort();
         }
@@ -91,6 +120,7 @@ pub async fn start(config: Config) -> std::io::Result<Running> {
         .unwrap_or_default();
     let policy = relay_policy(&config, addr, &lab_addrs, &internal);
     let (tx, rx) = watch::channel(false);
+    let (server_stop, mut stop) = watch::channel(false);
     let ui_dir = config.ui_dir.clone().or_else(default_ui_dir);
     let lessons = crate::lessons::builtins()
         .and_then(|b| crate::lessons::catalog(b, config.lessons.clone()))
@@ -108,13 +138,13 @@ pub async fn start(config: Config) -> std::io::Result<Running> {
         .route(
             "/lessons.json",
             get(move |headers: HeaderMap| async move { lessons.respond(&headers) }),
-        );
+        )
+        .merge(crate::status_page::routes());
     app = match ui_dir {
         Some(dir) => app.fallback_service(crate::ui_files::service(dir)),
         None => app.fallback(get(no_ui_page)),
     };
-    let app = app.with_state(state);
-    let mut stop = rx;
+    let app = app.with_state(Arc::clone(&state));
     let server = tokio::spawn(async move {
         let service = app.into_make_service_with_connect_info::<SocketAddr>();
         let stopped = async move {
@@ -152,6 +182,8 @@ pub async fn start(config: Config) -> std::io::Result<Running> {
         addr,
         labs: lab_addrs,
         shutdown: tx,
+        server_stop,
+        state,
         server: Some(server),
         _labs: labs,
     })
@@ -216,6 +248,13 @@ async fn ws_upgrade(
 ) -> Response {
     let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
     let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    if state.drain.is_draining() {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            crate::drain::UPGRADE_REFUSED,
+        )
+            .into_response();
+    }
     if let Err(message) = state.origin.check(origin, host) {
         tracing::warn!(%peer, origin, "upgrade refused: bad origin");
         return (StatusCode::FORBIDDEN, message).into_response();
@@ -230,9 +269,15 @@ async fn ws_upgrade(
         .on_upgrade(move |ws| session::run(ws, state, peer, permit))
 }
 
-/// `GET /healthz`: sessions, clients, labs and uptime as JSON (no session data).
-async fn healthz(State(state): State<Arc<RelayState>>) -> axum::Json<shared::Health> {
-    axum::Json(state.health())
+/// `GET /healthz`: sessions, clients, labs and uptime as JSON (no session data);
+/// `503` with `"status": "draining"` once the relay drains (readiness fails).
+async fn healthz(State(state): State<Arc<RelayState>>) -> Response {
+    let mut health = state.health();
+    if state.drain.is_draining() {
+        health.status = crate::drain::STATUS_DRAINING.into();
+        return (StatusCode::SERVICE_UNAVAILABLE, axum::Json(health)).into_response();
+    }
+    axum::Json(health).into_response()
 }
 
 async fn no_ui_page() -> Html<&'static str> {

@@ -43,7 +43,7 @@ const FLUSH_BATCH: usize = 1 << 20;
 /// How long a closing session may take to deliver its last frames.
 const CLOSE_GRACE: Duration = Duration::from_secs(2);
 
-mod auth;
+pub(crate) mod auth;
 
 type Sink = SplitSink<WebSocket, Message>;
 type Flush = BoxFuture<'static, (Sink, Result<(), axum::Error>)>;
@@ -112,6 +112,8 @@ pub struct Session {
     closing: Option<(u16, String)>,
     /// Closed connections the kernel may still hold (see `linger.rs`).
     pub(crate) lingering: Lingering,
+    /// What `/status` and `/metrics` read about this session (`status.rs`).
+    pub(crate) stats: Arc<crate::status::SessionStats>,
 }
 
 /// Runs a session to its end. `permit` is `Err` when admission was refused: the
@@ -138,7 +140,8 @@ pub async fn run(
         }
     };
     tracing::info!(session = %permit.name, %peer, "session opened");
-    let mut session = Session::new(relay, permit.name.clone(), started);
+    let entry = relay.registry.open(&permit.name, peer.ip());
+    let mut session = Session::new(relay, permit.name.clone(), started, entry.stats.clone());
     session.main_loop(ws).await;
     tracing::info!(session = %permit.name, %peer, "session closed");
 }
@@ -182,7 +185,12 @@ fn read_error_close(e: axum::Error, max: usize) -> (u16, String) {
 }
 
 impl Session {
-    fn new(relay: Arc<RelayState>, name: String, started: Instant) -> Session {
+    fn new(
+        relay: Arc<RelayState>,
+        name: String,
+        started: Instant,
+        stats: Arc<crate::status::SessionStats>,
+    ) -> Session {
         let authed = relay.config.token.is_none();
         let budget = Budget::new(
             relay.config.budget.clone(),
@@ -210,6 +218,7 @@ impl Session {
             dirty: false,
             closing: None,
             lingering: Lingering::default(),
+            stats,
         }
     }
 
@@ -238,7 +247,9 @@ impl Session {
         loop {
             if flush.is_none() && !self.out.is_empty() {
                 if let Some(mut s) = sink.take() {
+                    let queued = self.out.bytes();
                     let batch = self.out.take_batch(FLUSH_BATCH);
+                    self.stats.bytes_out(queued - self.out.bytes());
                     flush = Some(
                         async move {
                             for m in batch {
@@ -322,12 +333,18 @@ impl Session {
                 }
                 r = shutdown.changed() => {
                     if r.is_err() || *shutdown.borrow() {
-                        self.closing = Some((1001, "the relay is shutting down".into()));
+                        self.closing = Some((crate::drain::CLOSE_CODE, crate::drain::CLOSE_REASON.into()));
                     }
                 }
             }
             if self.dirty {
                 self.dirty = false;
+                self.stats.set_handles(
+                    self.socks.len(),
+                    self.http.len(),
+                    self.ftp.len(),
+                    self.budget.lab_clients(),
+                );
                 if !self.selects.is_empty() {
                     self.reevaluate_selects();
                 }
@@ -339,6 +356,11 @@ impl Session {
     }
 
     fn on_message(&mut self, m: Message) {
+        match m {
+            Message::Text(ref t) => self.stats.bytes_in(t.len()),
+            Message::Binary(ref b) => self.stats.bytes_in(b.len()),
+            _ => {}
+        }
         match m {
             Message::Text(text) => self.on_text(text.as_str()),
             Message::Binary(frame) => self.on_binary(frame),
@@ -361,6 +383,7 @@ impl Session {
             }
         };
         let id = request.id;
+        self.stats.op(request.op.name());
         if let Err(e) = self.admit(id, &request.op) {
             self.answer(id, Err(e));
             return;

@@ -28,6 +28,10 @@ pub struct RelayState {
     started: std::time::Instant,
     /// Becomes `true` when the relay shuts down; sessions close with 1001.
     pub shutdown: watch::Receiver<bool>,
+    /// Every open session's counters, for `/status` and `/metrics`.
+    pub registry: Arc<crate::status::Registry>,
+    /// Set while the relay drains (SIGTERM).
+    pub drain: crate::drain::Drain,
 }
 
 #[derive(Default)]
@@ -104,6 +108,8 @@ impl RelayState {
             next_session: AtomicU64::new(1),
             started: std::time::Instant::now(),
             shutdown,
+            registry: Arc::default(),
+            drain: crate::drain::Drain::default(),
         }
     }
 

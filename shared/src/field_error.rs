@@ -32,6 +32,7 @@ pub fn fields_of(name: &str) -> Option<&'static [&'static str]> {
         "auth" => &["token"],
         "ping" => &[],
         "cancel" => &["target"],
+        "progress" => &["name", "lesson", "step", "steps", "done"],
         "socket" => &["family", "type", "proto"],
         "setsockopt" => &["sock", "level", "name", "value"],
         "getsockopt" => &["sock", "level", "name"],

@@ -33,10 +33,12 @@ pub mod op;
 pub mod op_args;
 pub mod pattern;
 pub mod probe_run;
+pub mod progress;
 pub mod recording;
 pub mod reply;
 pub mod request;
 pub mod socket_consts;
+pub mod status;
 pub mod trace;
 
 pub use addr::Addr;
@@ -50,9 +52,11 @@ pub use health::Health;
 pub use kernel::{KernelSource, KernelState};
 pub use op::Op;
 pub use op_args::{ConnectArgs, FtpStore, RecvArgs, SendArgs};
+pub use progress::Progress;
 pub use reply::{OkBody, Outcome, Reply, ServerFrame, TcpInfo};
 pub use request::{parse_request, Request, RequestError};
 pub use socket_consts::{Family, How, OptLevel, OptName, OptValue, RecvFlag, SockType};
+pub use status::{HandleCounts, SessionStatus, StatusReport, StatusTotals};
 
 /// The protocol version this crate implements (`hello.protocol`).
 pub const PROTOCOL_VERSION: u32 = 1;

@@ -7,6 +7,7 @@
 //! request frame is [`crate::request`].
 
 use crate::op_args::{ConnectArgs, FtpStore, RecvArgs, SendArgs};
+use crate::progress::Progress;
 use crate::socket_consts::{Family, How, OptLevel, OptName, OptValue, SockType};
 use crate::{Addr, Data, Encoding};
 use serde::{Deserialize, Serialize};
@@ -35,6 +36,9 @@ pub enum Op {
     Ping,
     #[serde(rename = "cancel")]
     Cancel { target: u64 },
+    /// Lesson progress for the teacher's `/status` view ([`crate::progress`]).
+    #[serde(rename = "progress")]
+    Progress(Progress),
 
     // ---- socket ----
     #[serde(rename = "socket")]
@@ -338,6 +342,7 @@ impl Op {
             Op::Auth { .. }
             | Op::Ping
             | Op::Cancel { .. }
+            | Op::Progress(_)
             | Op::Socket { .. }
             | Op::Select { .. }
             | Op::HttpOpen { .. }
@@ -350,7 +355,10 @@ impl Op {
     pub fn is_socket(&self) -> bool {
         !self.is_http()
             && !self.is_ftp()
-            && !matches!(self, Op::Auth { .. } | Op::Ping | Op::Cancel { .. })
+            && !matches!(
+                self,
+                Op::Auth { .. } | Op::Ping | Op::Cancel { .. } | Op::Progress(_)
+            )
     }
 
     /// The op's wire name (`"connect"`, `"http.getresponse"`, …), for logs and messages.
@@ -359,6 +367,7 @@ impl Op {
             Op::Auth { .. } => "auth",
             Op::Ping => "ping",
             Op::Cancel { .. } => "cancel",
+            Op::Progress(_) => "progress",
             Op::Socket { .. } => "socket",
             Op::Setsockopt { .. } => "setsockopt",
             Op::Getsockopt { .. } => "getsockopt",
@@ -423,6 +432,7 @@ pub const OP_NAMES: &[&str] = &[
     "auth",
     "ping",
     "cancel",
+    "progress",
     "socket",
     "setsockopt",
     "getsockopt",

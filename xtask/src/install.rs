@@ -9,6 +9,7 @@
 //! | wasm-bindgen-cli = the pinned `wasm-bindgen` crate | `cargo install` (not `--locked`: the registry lacks one locked dependency) | `wasm-bindgen --version` |
 //! | wasm-opt, playwright-core | npm (`e2e/package-lock.json`) into `e2e/node_modules` | the files exist |
 //! | Chromium | Debian `chromium` | `/usr/bin/chromium` exists |
+//! | websocat 1.x (`cargo xtask load` only) | `cargo install websocat --locked` | `websocat --version` |
 //!
 //! Versions are read from the project's files (`frontend/Cargo.toml`,
 //! `Trunk.toml`), never repeated here. This module must not build anything else.
@@ -115,6 +116,18 @@ fn wasm_bindgen() -> Result<()> {
         &format!("the frontend pins {version}"),
         "install: wasm-bindgen-cli (cargo install, takes a few minutes once)",
         &["wasm-bindgen-cli", "--version", &version, "--force"],
+    )
+}
+
+/// websocat, the WebSocket↔TCP bridge `cargo xtask load` compares the relay
+/// with (only that command needs it).
+pub fn websocat() -> Result<()> {
+    cargo_tool(
+        "websocat",
+        |v| v.trim().starts_with("websocat 1."),
+        "the load benchmark needs websocat 1.x",
+        "install: websocat (cargo install, takes a few minutes once)",
+        &["websocat", "--locked"],
     )
 }
 

@@ -5,13 +5,17 @@
 //! its own module: [`tasks`] (`run`, `test`, `bench`), [`fuzz`] (the property
 //! tests with a long budget), [`install`] (idempotent
 //! installation of the tools they need), [`ui`] (the trunk build of the frontend),
-//! [`e2e`] (the browser tests against a real relay) and [`cmd`] (running a step
+//! [`e2e`] (the browser tests against a real relay), [`manifests`] (the
+//! Kubernetes manifests and the container), [`load`] (the class-size load
+//! benchmark) and [`cmd`] (running a step
 //! with a header and a clear failure). It must not touch the crates it builds.
 
 mod cmd;
 mod e2e;
 mod fuzz;
 mod install;
+mod load;
+mod manifests;
 mod tasks;
 mod ui;
 
@@ -33,6 +37,12 @@ commands:
                         of `cargo test`; PROPTEST_CASES is used when --cases is not
                         given): the whole test suite of both crates runs, and
                         every property test reads PROPTEST_CASES
+  manifests             validate deploy/k8s with kubernetes-validate (PyPI, into
+                        target/xtask-venv) and build the container where docker or
+                        podman works (also a step of `test`)
+  load [-- --quick]     the class-size load benchmark on loopback (release relay):
+                        10,000 idle sessions, 1,000 active ones, pipe vs websocat
+                        vs raw TCP; not part of `test`
   install               only install the missing tools (wasm32 target, trunk,
                         wasm-bindgen-cli, wasm-opt, Chromium, playwright-core)
   ui                    only build the UI into dist/ (release) and check its
@@ -55,6 +65,8 @@ fn main() -> ExitCode {
         "bench" => tasks::bench(strip_dashdash(rest)),
         "fuzz" => fuzz::run(strip_dashdash(rest)),
         "install" => install::all(),
+        "manifests" => manifests::check(),
+        "load" => load::run(strip_dashdash(rest)),
         "ui" => install::for_ui()
             .and_then(|_| ui::build(true))
             .and_then(|_| ui::check_budget()),

@@ -3,7 +3,7 @@
 //! [`crate::e2e`]; this file only orders them.
 
 use crate::cmd::{self, Result};
-use crate::{e2e, install, ui};
+use crate::{e2e, install, manifests, ui};
 
 /// Whether `cargo xtask test` runs the browser tests (they are always available
 /// as `cargo xtask e2e`).
@@ -24,6 +24,7 @@ pub fn test() -> Result<()> {
         "clippy: frontend for wasm32, -D warnings",
         &["-p", "frontend", "--target", "wasm32-unknown-unknown"],
     )?;
+    manifests::check()?;
     cmd::step(
         "test: cargo test --workspace",
         cmd::cargo().args(["test", "--workspace"]),

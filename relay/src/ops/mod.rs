@@ -11,6 +11,7 @@
 //! - `kernel.rs`: the `kernel` events (the kernel's TCP state, also after `close`);
 //! - `outcome.rs`: what an op returns, and the one place a reply is written;
 //! - `pipe.rs`: streaming mode;
+//! - `progress.rs`: `progress` (lesson progress for the teacher's view);
 //! - `http.rs`: `http.*` (http.client), on top of `crate::http`;
 //! - `ftp.rs`: `ftp.*` (ftplib), on top of `crate::ftp`.
 
@@ -19,6 +20,7 @@ mod http;
 mod kernel;
 mod outcome;
 mod pipe;
+mod progress;
 mod recv;
 mod select;
 mod send;
@@ -39,6 +41,7 @@ impl Session {
             Op::Auth { token } => self.op_auth(&token),
             Op::Ping => Ok(Outcome::empty()),
             Op::Cancel { target } => Ok(Outcome::then_empty(Then::Cancel(target))),
+            Op::Progress(report) => self.op_progress(report),
             Op::Socket {
                 family,
                 kind,

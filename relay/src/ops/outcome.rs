@@ -71,7 +71,10 @@ impl Session {
                 }
             }
             Ok(Outcome::Later) => {}
-            Err(e) => self.out.err(id, e),
+            Err(e) => {
+                self.stats.error(&e.code);
+                self.out.err(id, e);
+            }
         }
     }
 
