@@ -3,7 +3,9 @@
 //! session on a class relay, authenticates and runs socket calls, and the page's
 //! routes (`/healthz`) answer over HTTPS; a plain-text client gets nothing; and
 //! start-up fails with a message naming the flag and the file for a missing
-//! file, a file that is not PEM, and a key that does not fit the certificate.
+//! file, a file that is not PEM, and a key that does not fit the certificate;
+//! and `deploy/nginx/socklab.conf`, with TLS ended by nginx (when nginx is
+//! installed), carries a WSS session to a class relay behind it.
 
 mod common;
 
@@ -31,11 +33,16 @@ struct Pki {
 }
 
 fn pki(dir: &Path) -> Pki {
+    pki_for(dir, "localhost")
+}
+
+/// [`pki`] with a certificate that also names `name`.
+fn pki_for(dir: &Path, name: &str) -> Pki {
     let mut ca = CertificateParams::new(Vec::<String>::new()).expect("ca params");
     ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     let ca = CertifiedIssuer::self_signed(ca, KeyPair::generate().expect("key")).expect("ca");
     let key = KeyPair::generate().expect("key");
-    let leaf = CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
+    let leaf = CertificateParams::new(vec!["127.0.0.1".to_owned(), name.to_owned()])
         .expect("leaf params")
         .signed_by(&key, &ca)
         .expect("leaf");
@@ -66,6 +73,15 @@ async fn tls_connect(
     addr: std::net::SocketAddr,
     ca: &CertificateDer<'static>,
 ) -> tokio_rustls::client::TlsStream<TcpStream> {
+    tls_connect_named(addr, ca, &addr.ip().to_string()).await
+}
+
+/// [`tls_connect`] asking for the server `name` (an IP literal or a DNS name).
+async fn tls_connect_named(
+    addr: std::net::SocketAddr,
+    ca: &CertificateDer<'static>,
+    name: &str,
+) -> tokio_rustls::client::TlsStream<TcpStream> {
     let mut roots = rustls::RootCertStore::empty();
     roots.add(ca.clone()).expect("add CA");
     let provider = Arc::new(rustls::crypto::ring::default_provider());
@@ -75,7 +91,7 @@ async fn tls_connect(
         .with_root_certificates(roots)
         .with_no_client_auth();
     let tcp = TcpStream::connect(addr).await.expect("tcp connect");
-    let name = ServerName::IpAddress(addr.ip().into());
+    let name = ServerName::try_from(name.to_owned()).expect("a server name");
     guard(
         "TLS handshake",
         TlsConnector::from(Arc::new(config)).connect(name, tcp),
@@ -232,4 +248,144 @@ async fn bad_certificate_files_stop_the_start_with_a_clear_message() {
     })
     .await;
     assert!(e.contains("does not fit --tls-cert"), "{e}");
+}
+
+// ----------------------------------------------------------------------
+// deploy/nginx/socklab.conf: TLS ended by nginx, the relay behind it
+// ----------------------------------------------------------------------
+
+/// nginx, stopped when dropped: SIGTERM makes its master stop the workers
+/// first (a SIGKILL would leave them running, holding the test's output).
+struct Nginx(std::process::Child);
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        if let Ok(pid) = i32::try_from(self.0.id()) {
+            // SAFETY: kill(2) on the pid of a child this test spawned and has
+            // not reaped yet.
+            unsafe { libc::kill(pid, libc::SIGTERM) };
+        }
+        let _ = self.0.wait();
+    }
+}
+
+/// The sample with this test's ports and certificate, inside a minimal main
+/// configuration that keeps every file in `dir`.
+fn nginx_conf(dir: &Path, files: &TlsFiles, https: u16, http: u16, relay: u16) -> PathBuf {
+    let sample = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../deploy/nginx/socklab.conf"
+    ))
+    .expect("the sample");
+    let site = sample
+        .replace(
+            "/etc/letsencrypt/live/socklab.school.example/fullchain.pem",
+            &files.cert.display().to_string(),
+        )
+        .replace(
+            "/etc/letsencrypt/live/socklab.school.example/privkey.pem",
+            &files.key.display().to_string(),
+        )
+        .replace("listen 443 ssl;", &format!("listen 127.0.0.1:{https} ssl;"))
+        .replace("listen [::]:443 ssl;", "")
+        .replace("listen 80;", &format!("listen 127.0.0.1:{http};"))
+        .replace("listen [::]:80;", "")
+        .replace(
+            "server 127.0.0.1:8080;",
+            &format!("server 127.0.0.1:{relay};"),
+        );
+    assert!(
+        site.contains(&format!("127.0.0.1:{https} ssl")),
+        "the sample's listen line changed"
+    );
+    std::fs::write(dir.join("site.conf"), site).expect("site");
+    let d = dir.display();
+    let main = format!(
+        "worker_processes 1; pid {d}/nginx.pid; error_log {d}/error.log;\n\
+         events {{ worker_connections 64; }}\n\
+         http {{ access_log off; client_body_temp_path {d}/body; proxy_temp_path {d}/proxy;\n\
+         fastcgi_temp_path {d}/fcgi; uwsgi_temp_path {d}/uwsgi; scgi_temp_path {d}/scgi;\n\
+         include {d}/site.conf; }}\n"
+    );
+    let path = dir.join("nginx.conf");
+    std::fs::write(&path, main).expect("nginx.conf");
+    path
+}
+
+#[tokio::test]
+async fn the_nginx_sample_carries_a_wss_session_to_the_relay() {
+    let Ok(nginx) = which_nginx() else {
+        eprintln!("skipped: nginx is not installed (apt-get install nginx to run this test)");
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let pki = pki_for(dir.path(), "socklab.school.example");
+    let mut config = Config::for_tests();
+    config.labs = None;
+    config.token = Some("room-42".into());
+    config.allow_origin = vec!["https://socklab.school.example".into()];
+    relay::class_preset::apply(&mut config, |flag| flag == "listen").expect("preset");
+    let relay = common::start(config).await;
+    let free = || {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free port")
+    };
+    let (https, http) = (free(), free());
+    let conf = nginx_conf(dir.path(), &pki.files, https, http, relay.addr.port());
+    let _nginx = Nginx(
+        std::process::Command::new(nginx)
+            .arg("-c")
+            .arg(&conf)
+            .arg("-p")
+            .arg(dir.path())
+            .args(["-g", "daemon off;"])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("nginx starts"),
+    );
+    let front: std::net::SocketAddr = ([127, 0, 0, 1], https).into();
+    // Readiness: nginx says nothing when it listens, so try until it answers.
+    guard("nginx to listen", async {
+        while TcpStream::connect(front).await.is_err() {
+            tokio::task::yield_now().await;
+        }
+    })
+    .await;
+    let tls = tls_connect_named(front, &pki.ca, "socklab.school.example").await;
+    let mut req = format!("wss://socklab.school.example:{https}/ws")
+        .into_client_request()
+        .expect("request");
+    req.headers_mut().insert(
+        "Origin",
+        "https://socklab.school.example".parse().expect("header"),
+    );
+    let (mut ws, _) = guard(
+        "WSS upgrade through nginx",
+        tokio_tungstenite::client_async(req, tls),
+    )
+    .await
+    .expect("the upgrade passes nginx");
+    assert_eq!(next_json(&mut ws).await["ev"], "hello");
+    ws.send(Message::text(
+        r#"{"id": 1, "op": "auth", "token": "room-42"}"#,
+    ))
+    .await
+    .expect("send");
+    assert_eq!(next_json(&mut ws).await, json!({"re": 1, "ok": {}}));
+    ws.send(Message::text(r#"{"id": 2, "op": "ping"}"#))
+        .await
+        .expect("send");
+    assert_eq!(next_json(&mut ws).await, json!({"re": 2, "ok": {}}));
+}
+
+fn which_nginx() -> Result<PathBuf, ()> {
+    ["/usr/sbin/nginx", "/usr/bin/nginx", "/usr/local/sbin/nginx"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.is_file())
+        .ok_or(())
 }
