@@ -20,6 +20,7 @@ mod call_queue;
 pub mod config;
 pub mod descriptors;
 mod engines;
+mod framing;
 mod ftp;
 mod http;
 mod io;

@@ -86,6 +86,7 @@ pub async fn start(config: Config) -> std::io::Result<Running> {
     let policy = relay_policy(&config, addr, &lab_addrs, &internal);
     let (tx, rx) = watch::channel(false);
     let ui_dir = config.ui_dir.clone().or_else(default_ui_dir);
+    let framing = Arc::new(crate::framing::Framing::new(&config.allow_origin));
     let state = Arc::new(RelayState::new(
         config,
         policy,
@@ -105,7 +106,10 @@ pub async fn start(config: Config) -> std::io::Result<Running> {
         }
         None => app.fallback(get(no_ui_page)),
     };
-    let app = app.with_state(state);
+    let app = app.with_state(state).layer(axum::middleware::from_fn_with_state(
+        framing,
+        crate::framing::add_header,
+    ));
     let mut stop = rx;
     let server = tokio::spawn(async move {
         // Small frames (replies, events) must not wait for Nagle's algorithm.

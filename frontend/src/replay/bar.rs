@@ -156,11 +156,14 @@ pub fn replay_bar(props: &Props) -> Html {
             }
         })
     };
-    let on_number = Callback::from(move |e: Event| {
-        if let Ok(n) = field_value(&e).trim().parse::<usize>() {
-            go.emit(ReplayAction::Jump(n));
-        }
-    });
+    let on_number = {
+        let go = go.clone();
+        Callback::from(move |e: Event| {
+            if let Ok(n) = field_value(&e).trim().parse::<usize>() {
+                go.emit(ReplayAction::Jump(n));
+            }
+        })
+    };
     let on_play = toggle.reform(|_: MouseEvent| ());
     let title = props.pos.replay.recording.title.clone();
     html! {

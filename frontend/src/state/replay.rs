@@ -132,11 +132,6 @@ impl Replay {
         self.actions.is_empty()
     }
 
-    /// Steps between checkpoints for this recording.
-    pub fn every(&self) -> usize {
-        self.every
-    }
-
     /// Applies steps `from..to` to `state`.
     fn run(&self, state: &mut State, from: usize, to: usize) {
         for a in self.actions.get(from..to).unwrap_or_default().iter().flatten() {
