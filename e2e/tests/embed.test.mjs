@@ -90,13 +90,13 @@ async function demoDone(name) {
   const f = frame(name);
   if (name === 'tcp-echo') {
     await card(f, 's1').locator('.received pre.text', { hasText: 'hello, echo' }).first().waitFor();
+    await f.locator('.timeline .tl-row', { hasText: 'SYN' }).first().waitFor();
   } else if (name === 'http-steps') {
     await f.locator('.transcript', { hasText: 'getresponse()' }).first().waitFor();
     await f.getByText('200', { exact: false }).first().waitFor();
   } else {
     await f.locator('.transcript', { hasText: 'RETR welcome.txt' }).first().waitFor();
   }
-  await f.locator('.timeline h2 .count').first().waitFor();
 }
 
 test('the docs page: three live embeds against a relay that allows the docs site', { timeout: 120_000 }, async () => {

@@ -82,12 +82,12 @@ test('export a session, stop the relay, replay it: forward, back, jump', async (
   // Forward, one step at a time, until the socket exists.
   const socketReply = rec.items.findIndex((e) => e.reply && e.reply.ok?.sock === 's1') + 1;
   for (let i = 1; i <= socketReply; i++) {
-    await bar.getByRole('button', { name: 'step forward' }).click();
+    await bar.getByRole('button', { name: 'forward ▶' }).click();
     await step().filter({ hasText: `step ${i} of ${total}` }).waitFor();
   }
   await waitState(card(page, 's1'), 'unbound');
   // Back: the card goes away again.
-  await bar.getByRole('button', { name: 'step back' }).click();
+  await bar.getByRole('button', { name: '◀ back' }).click();
   await step().filter({ hasText: `step ${socketReply - 1} of ${total}` }).waitFor();
   await card(page, 's1').waitFor({ state: 'detached' });
 

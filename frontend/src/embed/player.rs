@@ -66,6 +66,7 @@ fn use_deadline() -> bool {
 
 /// The panes, each shown when the options ask for it.
 fn panes(state: &State, src: &Sources, opts: &Options) -> Html {
+    let wide = src.panel() != Panel::Sockets;
     let panel = match src.panel() {
         Panel::Http => html! { <HttpPanel http={state.http.clone()} /> },
         Panel::Ftp => html! { <FtpPanel ftp={state.ftp.clone()} /> },
@@ -74,7 +75,7 @@ fn panes(state: &State, src: &Sources, opts: &Options) -> Html {
     html! {
         <div class="embed-panes">
             if opts.panes.panel {
-                <fieldset class="embed-panel" disabled={opts.readonly} aria-label="panel">{panel}</fieldset>
+                <fieldset class={classes!("embed-panel", wide.then_some("wide"))} disabled={opts.readonly} aria-label="panel">{panel}</fieldset>
             }
             if opts.panes.timeline {
                 <Timeline entries={state.timeline.clone()} lanes={state.lanes.clone()} selected={state.selected} />
@@ -171,7 +172,7 @@ pub fn player(props: &Props) -> Html {
                     }
                 }
                 if let Some(pos) = state.replay.clone() {
-                    <ReplayBar {pos} autoplay={opts.autoplay} speed={opts.speed} />
+                    <ReplayBar {pos} autoplay={opts.autoplay} speed={opts.speed} heading={false} />
                 }
                 if let Some(src) = &src { {panes(&state, src, &opts)} }
             </div>

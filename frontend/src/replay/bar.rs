@@ -1,6 +1,6 @@
 //! The replay bar: where a replayed recording stands ("step 12 of 340"), what
 //! that step was, and the controls — first, back, play/pause, forward, last,
-//! a slider and a step number — each a button with an accessible name and a
+//! a slider and a step number — each a button named by its word, with a
 //! keyboard shortcut (Home, ←, Space, →, End) while the bar is shown. Playing
 //! waits the recorded gap between steps (bounded, divided by `speed`).
 //!
@@ -24,6 +24,9 @@ pub struct Props {
     /// Playing speed (2.0 = twice the recorded pace).
     #[prop_or(1.0)]
     pub speed: f64,
+    /// Show the "Replay — not connected" line (the embed player says it itself).
+    #[prop_or(true)]
+    pub heading: bool,
     /// "Re-run live" (absent: no button, e.g. a read-only embed).
     #[prop_or_default]
     pub on_rerun: Option<Callback<()>>,
@@ -83,16 +86,21 @@ fn use_player(pos: &ReplayPos, playing: &UseStateHandle<bool>, speed: f64) {
 }
 
 /// The bar's keyboard shortcuts, on the whole page while it is shown (not
-/// while typing in a field).
+/// while typing in a field, and Space not on a focused button).
 #[hook]
 fn use_shortcuts(on_key: Callback<String>) {
     use_effect_with((), move |_| {
         let listener = Closure::<dyn FnMut(KeyboardEvent)>::new(move |e: KeyboardEvent| {
+            let key = e.key();
+            // Fields keep their keys; a focused button keeps Space (it clicks it).
             let typing = e
                 .target()
                 .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-                .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT" | "BUTTON"));
-            let key = e.key();
+                .is_some_and(|el| match el.tag_name().as_str() {
+                    "INPUT" | "TEXTAREA" | "SELECT" => true,
+                    "BUTTON" => key == " ",
+                    _ => false,
+                });
             let ours = matches!(key.as_str(), "ArrowLeft" | "ArrowRight" | "Home" | "End" | " ");
             if ours && !typing && !e.ctrl_key() && !e.alt_key() && !e.meta_key() {
                 e.prevent_default();
@@ -168,16 +176,18 @@ pub fn replay_bar(props: &Props) -> Html {
     let title = props.pos.replay.recording.title.clone();
     html! {
         <section class="replay-bar" aria-label="replay">
-            <p class="replay-status" role="status">
-                <strong>{"Replay — not connected"}</strong>
-                if !title.is_empty() { <span class="replay-title">{format!(" · {title}")}</span> }
-            </p>
+            if props.heading {
+                <p class="replay-status" role="status">
+                    <strong>{"Replay — not connected"}</strong>
+                    if !title.is_empty() { <span class="replay-title">{format!(" · {title}")}</span> }
+                </p>
+            }
             <div class="replay-controls">
-                <button onclick={click(ReplayAction::Jump(0))} aria-label="first step" title="first step (Home)" disabled={step == 0}>{"⏮"}</button>
-                <button onclick={click(ReplayAction::Back)} aria-label="step back" title="step back (←)" disabled={step == 0}>{"◀"}</button>
-                <button onclick={on_play} aria-label={if *playing { "pause" } else { "play" }} title="play or pause (Space)">{if *playing { "⏸" } else { "▶" }}</button>
-                <button onclick={click(ReplayAction::Forward)} aria-label="step forward" title="step forward (→)" disabled={step >= len}>{"▶|"}</button>
-                <button onclick={click(ReplayAction::Jump(usize::MAX))} aria-label="last step" title="last step (End)" disabled={step >= len}>{"⏭"}</button>
+                <button onclick={click(ReplayAction::Jump(0))} title="first step (Home)" disabled={step == 0}>{"first"}</button>
+                <button onclick={click(ReplayAction::Back)} title="step back (←)" disabled={step == 0}>{"◀ back"}</button>
+                <button onclick={on_play} title="play or pause (Space)" disabled={props.pos.replay.is_empty()}>{if *playing { "pause" } else { "play" }}</button>
+                <button onclick={click(ReplayAction::Forward)} title="step forward (→)" disabled={step >= len}>{"forward ▶"}</button>
+                <button onclick={click(ReplayAction::Jump(usize::MAX))} title="last step (End)" disabled={step >= len}>{"last"}</button>
                 <input type="range" class="replay-slider" aria-label="step" min="0" max={len.to_string()} value={step.to_string()} oninput={on_slide} />
                 <label class="replay-goto">{"step "}
                     <input type="number" aria-label="go to step" min="0" max={len.to_string()} value={step.to_string()} onchange={on_number} />

@@ -8,7 +8,7 @@
 
 use crate::state::Action;
 use shared::recording::{ProbeResult, RecEntry, RecItem, Recording};
-use shared::{EventFrame, Reply, Request};
+use shared::{Reply, Request};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use yew::Callback;
@@ -56,6 +56,7 @@ impl Recorder {
 
     /// Records a lesson check's probe result (`RecItem::Probe`, `"by":
     /// "probe"`): the hook the lesson slice calls when a probe finishes.
+    #[allow(dead_code)]
     pub fn probe(&self, result: ProbeResult) {
         self.record(RecItem::Probe(result), Some("probe".into()));
     }
@@ -76,10 +77,6 @@ impl Recorder {
             .unwrap_or_else(|| Recording::new(""))
     }
 
-    /// Entries recorded so far.
-    pub fn len(&self) -> usize {
-        self.0.rec.borrow().as_ref().map_or(0, |r| r.items.len())
-    }
 }
 
 /// The recorded form of a reducer action (only what crossed the wire).
@@ -93,10 +90,7 @@ fn item_of(action: &Action) -> Option<RecItem> {
             re: *id,
             outcome: outcome.clone(),
         })),
-        Action::Event(frame) => Some(RecItem::Event(EventFrame {
-            t: frame.t,
-            event: frame.event.clone(),
-        })),
+        Action::Event(frame) => Some(RecItem::Event(frame.clone())),
         _ => None,
     }
 }
