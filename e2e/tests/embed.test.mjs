@@ -16,7 +16,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { deflateRawSync } from 'node:zlib';
 import { join, extname, normalize } from 'node:path';
 import { launch, card, shot, freePort, ARTIFACTS } from '../lib.mjs';
-import { startRelay, stopRelay } from '../own_relay.mjs';
+import { startRelay, stopRelay } from '../replay_kit.mjs';
 
 const DOCS = join('..', 'docs', 'embed');
 const DIST = join('..', 'dist');

@@ -12,8 +12,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { launch, card, newSocket, fill, click, waitState, waitReceived, shot, freePort, ARTIFACTS } from '../lib.mjs';
-import { startRelay, stopRelay } from '../own_relay.mjs';
+import { launch, card, waitState, waitReceived, shot, freePort, ARTIFACTS } from '../lib.mjs';
+import { startRelay, stopRelay, echoSocket } from '../replay_kit.mjs';
 
 let browser, page, errors, relay, port;
 const step = () => page.locator('[data-testid="replay-step"]');
@@ -31,16 +31,7 @@ after(async () => {
 });
 
 test('export a session, stop the relay, replay it: forward, back, jump', async () => {
-  const s1 = await newSocket(page, 's1');
-  await fill(s1, 'host', '127.0.0.1');
-  await fill(s1, 'port', 20007);
-  await click(s1, 'connect');
-  await waitState(s1, 'ESTABLISHED');
-  await fill(s1, 'data', 'replay me');
-  await click(s1, 'send');
-  await fill(s1, 'bufsize', 100);
-  await click(s1, 'recv');
-  await waitReceived(s1, 'replay me');
+  const s1 = await echoSocket(page, 's1', 'replay me');
   const liveTimeline = await page.locator('.timeline h2 .count').innerText();
 
   const [dl] = await Promise.all([

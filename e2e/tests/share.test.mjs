@@ -7,7 +7,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { deflateRawSync } from 'node:zlib';
-import { open, card, newSocket, fill, click, waitState, waitReceived, shot, URL } from '../lib.mjs';
+import { open, card, fill, waitState, waitReceived, shot, URL } from '../lib.mjs';
+import { echoSocket } from '../replay_kit.mjs';
 
 let browser, page, errors;
 
@@ -21,16 +22,7 @@ after(async () => {
 });
 
 test('a share link reopens the same scenario, which runs live', async () => {
-  const s1 = await newSocket(page, 's1');
-  await fill(s1, 'host', '127.0.0.1');
-  await fill(s1, 'port', 20007);
-  await click(s1, 'connect');
-  await waitState(s1, 'ESTABLISHED');
-  await fill(s1, 'data', 'shared bytes');
-  await click(s1, 'send');
-  await fill(s1, 'bufsize', 100);
-  await click(s1, 'recv');
-  await waitReceived(s1, 'shared bytes');
+  await echoSocket(page, 's1', 'shared bytes');
 
   await page.getByRole('button', { name: 'Share', exact: true }).click();
   await page.locator('.share-link', { hasText: 'link copied to the clipboard' }).waitFor();
@@ -55,11 +47,7 @@ test('a share link reopens the same scenario, which runs live', async () => {
 
 test('an over-long session gets the size and the advice; a damaged link gets words', async () => {
   // Random text does not compress: a few of these make the link far too long.
-  const s2 = await newSocket(page, 's2');
-  await fill(s2, 'host', '127.0.0.1');
-  await fill(s2, 'port', 20007);
-  await click(s2, 'connect');
-  await waitState(s2, 'ESTABLISHED');
+  const s2 = await echoSocket(page, 's2');
   await fill(s2, 'data', randomBytes(9000).toString('base64'));
   await click(s2, 'send');
   await page.getByRole('button', { name: 'Share', exact: true }).click();
