@@ -101,3 +101,27 @@ pub fn parse(json: &str) -> Result<Shared, String> {
     };
     shared.map_err(|e| format!("this share link cannot be opened: {e}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_link_holds_a_scenario_or_a_recording_told_apart_by_format() {
+        let scenario = r#"{"format":"socklab-scenario","version":1,"steps":[{"call":{"op":"ping"}}]}"#;
+        assert!(matches!(parse(scenario), Ok(Shared::Scenario(s)) if s.steps.len() == 1));
+        let rec = r#"{"format":"socklab-recording","version":1,"items":[]}"#;
+        assert!(matches!(parse(rec), Ok(Shared::Recording(_))));
+        let newer = r#"{"format":"socklab-recording","version":3,"items":[]}"#;
+        let err = parse(newer).err().unwrap_or_default();
+        assert!(err.contains("newer socklab"), "{err}");
+        assert!(parse("{").is_err());
+    }
+
+    #[test]
+    fn an_over_long_link_says_how_long_and_what_to_do() {
+        let msg = too_long(12345);
+        assert!(msg.contains("12345 characters"), "{msg}");
+        assert!(msg.contains("at most 8000") && msg.contains("Export recording"), "{msg}");
+    }
+}
