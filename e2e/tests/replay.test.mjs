@@ -17,6 +17,11 @@ import { startRelay, stopRelay, echoSocket } from '../replay_kit.mjs';
 
 let browser, page, errors, relay, port;
 const step = () => page.locator('[data-testid="replay-step"]');
+/** Presses a replay shortcut with nothing focused (fields keep their own keys). */
+async function key(name) {
+  await page.evaluate(() => document.activeElement?.blur());
+  await page.keyboard.press(name);
+}
 
 before(async () => {
   port = await freePort();
@@ -83,7 +88,7 @@ test('export a session, stop the relay, replay it: forward, back, jump', async (
   await card(page, 's1').waitFor({ state: 'detached' });
 
   // End (keyboard): the recorded end, bytes and all, the timeline as it was live.
-  await page.locator('body').press('End');
+  await key('End');
   await step().filter({ hasText: `step ${total} of ${total}` }).waitFor();
   await waitReceived(card(page, 's1'), 'replay me');
   assert.equal(await page.locator('.timeline h2 .count').innerText(), liveTimeline);
@@ -98,9 +103,9 @@ test('export a session, stop the relay, replay it: forward, back, jump', async (
   assert.equal(await card(page, 's1').locator('.received pre.text').count(), 0, 'nothing received yet');
 
   // Home, then a click on the first timeline entry of the full replay goes to its step.
-  await page.locator('body').press('Home');
+  await key('Home');
   await step().filter({ hasText: `step 0 of ${total}` }).waitFor();
-  await page.locator('body').press('End');
+  await key('End');
   await step().filter({ hasText: `step ${total} of ${total}` }).waitFor();
   await page.locator('.tl-row[data-index="0"]').click();
   await step().filter({ hasText: `step ${socketReply} of ${total}` }).waitFor();
