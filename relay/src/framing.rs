@@ -62,11 +62,7 @@ pub fn is_embed(path: &str) -> bool {
 }
 
 /// The middleware: adds the header unless a handler set one.
-pub async fn add_header(
-    State(framing): State<Arc<Framing>>,
-    req: Request,
-    next: Next,
-) -> Response {
+pub async fn add_header(State(framing): State<Arc<Framing>>, req: Request, next: Next) -> Response {
     let value = framing.for_path(req.uri().path()).clone();
     let mut response = next.run(req).await;
     response

@@ -106,10 +106,12 @@ pub async fn start(config: Config) -> std::io::Result<Running> {
         }
         None => app.fallback(get(no_ui_page)),
     };
-    let app = app.with_state(state).layer(axum::middleware::from_fn_with_state(
-        framing,
-        crate::framing::add_header,
-    ));
+    let app = app
+        .with_state(state)
+        .layer(axum::middleware::from_fn_with_state(
+            framing,
+            crate::framing::add_header,
+        ));
     let mut stop = rx;
     let server = tokio::spawn(async move {
         // Small frames (replies, events) must not wait for Nagle's algorithm.

@@ -44,7 +44,10 @@ async fn embed_may_be_framed_by_allowed_origins_and_nothing_else_by_others() {
 
     let (status, head, body) = get(relay.addr, "/embed?recording=demo.json&autoplay=1").await;
     assert!(status.starts_with("HTTP/1.1 200"), "{status}");
-    assert!(body.contains("<title>page</title>"), "the player page is served: {body}");
+    assert!(
+        body.contains("<title>page</title>"),
+        "the player page is served: {body}"
+    );
     assert_eq!(
         csp(&head),
         Some("frame-ancestors 'self' http://127.0.0.1:9000 https://docs.example.org")

@@ -14,8 +14,11 @@ fn json_blocks(md: &str) -> Vec<String> {
 
 #[test]
 fn the_documented_examples_are_read() {
-    let md = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/recordings.md"))
-        .expect("docs/recordings.md");
+    let md = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../docs/recordings.md"
+    ))
+    .expect("docs/recordings.md");
     let blocks = json_blocks(&md);
     assert_eq!(blocks.len(), 2, "one recording and one scenario example");
     let rec = Recording::from_json(&blocks[0]).expect("the recording example");

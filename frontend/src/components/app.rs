@@ -14,7 +14,7 @@ use super::{
 use crate::hooks::{AppCtx, Session};
 use crate::replay::{bar::ReplayBar, files::RecordingFiles, rerun::ScenarioRunner};
 use crate::share::button::ShareButton;
-use crate::state::State;
+use crate::state::{Conn, State};
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -87,7 +87,7 @@ pub fn app() -> Html {
                 <header class="top">
                     <h1>{"socklab"}</h1>
                     <span class="tagline">{"real sockets, Python's API — every byte visible"}</span>
-                    <HelloPanel conn={state.conn.clone()} />
+                    <HelloPanel conn={if state.replay.is_some() { Some(Conn::Lost { reason: "replay".into(), retry_ms: 0 }) } else { state.conn.clone() }} />
                 </header>
                 <Banner conn={state.conn.clone()} notice={state.notice.clone().map(AttrValue::from)} />
                 <AuthPanel />
@@ -113,7 +113,7 @@ pub fn app() -> Html {
                 <main class="columns" hidden={*tab != Tab::Sockets}>
                     <section class="workbench" aria-label="socket workbench">
                         <NewSocket />
-                        <div class="cards">{cards(&state)}</div>
+                        <fieldset class="embed-panel" disabled={state.replay.is_some()} aria-label="sockets"><div class="cards">{cards(&state)}</div></fieldset>
                         <SelectPanel {open} />
                     </section>
                     <section class="side">

@@ -215,7 +215,9 @@ pub async fn load(opts: &Options) -> Result<Sources, String> {
         src.scenario = src.recording.as_ref().map(|r| Rc::new(r.to_scenario()));
     }
     if src.scenario.is_none() {
-        return Err("nothing to show: give lesson=, scenario=, recording= or a #share= link".into());
+        return Err(
+            "nothing to show: give lesson=, scenario=, recording= or a #share= link".into(),
+        );
     }
     Ok(src)
 }

@@ -117,8 +117,9 @@ pub fn player(props: &Props) -> Html {
         let (mode, relay, dispatch) = (mode.clone(), relay.clone(), state.dispatcher());
         let step = opts.step;
         let ready = state.ready();
-        use_effect_with(((*sources).clone(), ready, deadline || lost), move |(src, ready, give_up)| {
-            match (src, *mode == Mode::Probing) {
+        use_effect_with(
+            ((*sources).clone(), ready, deadline || lost),
+            move |(src, ready, give_up)| match (src, *mode == Mode::Probing) {
                 (Some(Err(e)), true) => {
                     relay.stop();
                     mode.set(Mode::Failed(e.clone()));
@@ -128,15 +129,16 @@ pub fn player(props: &Props) -> Html {
                     relay.stop();
                     match &src.recording {
                         Some(rec) => {
-                            dispatch.dispatch(Action::Replay(ReplayAction::Load(rec.clone(), step)));
+                            dispatch
+                                .dispatch(Action::Replay(ReplayAction::Load(rec.clone(), step)));
                             mode.set(Mode::Replay);
                         }
                         None => mode.set(Mode::Nothing),
                     }
                 }
                 _ => {}
-            }
-        });
+            },
+        );
     }
     let ctx = AppCtx::new((*relay).clone(), state.dispatcher());
     let session = Session::of(&state);

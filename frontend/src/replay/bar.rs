@@ -101,7 +101,10 @@ fn use_shortcuts(on_key: Callback<String>) {
                     "BUTTON" => key == " ",
                     _ => false,
                 });
-            let ours = matches!(key.as_str(), "ArrowLeft" | "ArrowRight" | "Home" | "End" | " ");
+            let ours = matches!(
+                key.as_str(),
+                "ArrowLeft" | "ArrowRight" | "Home" | "End" | " "
+            );
             if ours && !typing && !e.ctrl_key() && !e.alt_key() && !e.meta_key() {
                 e.prevent_default();
                 on_key.emit(key);
@@ -109,7 +112,8 @@ fn use_shortcuts(on_key: Callback<String>) {
         });
         let doc = web_sys::window().and_then(|w| w.document());
         if let Some(doc) = &doc {
-            let _ = doc.add_event_listener_with_callback("keydown", listener.as_ref().unchecked_ref());
+            let _ =
+                doc.add_event_listener_with_callback("keydown", listener.as_ref().unchecked_ref());
         }
         move || {
             if let Some(doc) = doc {

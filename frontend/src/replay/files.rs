@@ -33,12 +33,19 @@ pub fn file_name() -> String {
 }
 
 /// Reads a dropped or chosen file and loads it, or says why not.
-fn load(file: web_sys::File, on_load: Callback<Rc<Recording>>, error: UseStateHandle<Option<String>>) {
+fn load(
+    file: web_sys::File,
+    on_load: Callback<Rc<Recording>>,
+    error: UseStateHandle<Option<String>>,
+) {
     wasm_bindgen_futures::spawn_local(async move {
         let text = match wasm_bindgen_futures::JsFuture::from(file.text()).await {
             Ok(t) => t.as_string().unwrap_or_default(),
             Err(_) => {
-                error.set(Some(format!("{}: the browser could not read this file", file.name())));
+                error.set(Some(format!(
+                    "{}: the browser could not read this file",
+                    file.name()
+                )));
                 return;
             }
         };
@@ -91,7 +98,10 @@ pub fn recording_files(props: &Props) -> Html {
         let (on_load, error) = (props.on_load.clone(), error.clone());
         Callback::from(move |e: DragEvent| {
             e.prevent_default();
-            let file = e.data_transfer().and_then(|d| d.files()).and_then(|f| f.get(0));
+            let file = e
+                .data_transfer()
+                .and_then(|d| d.files())
+                .and_then(|f| f.get(0));
             if let Some(file) = file {
                 load(file, on_load.clone(), error.clone());
             }

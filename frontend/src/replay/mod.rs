@@ -62,12 +62,16 @@ pub fn use_controls(dispatch: Callback<Action>, replaying: Option<Rc<Recording>>
             relay.stop();
             recorder.restart();
             dispatch.emit(Action::Replay(ReplayAction::Exit));
-            relay.set(Relay::start(Relay::default_url(), recorder.tap(dispatch.clone())));
+            relay.set(Relay::start(
+                Relay::default_url(),
+                recorder.tap(dispatch.clone()),
+            ));
             scenario.set(Some((Rc::new(rec.to_scenario()), true)));
         })
     };
     {
-        let (on_load, scenario, share_error) = (on_load.clone(), scenario.clone(), share_error.clone());
+        let (on_load, scenario, share_error) =
+            (on_load.clone(), scenario.clone(), share_error.clone());
         use_effect_with((), move |_| {
             wasm_bindgen_futures::spawn_local(async move {
                 match share::from_location().await {

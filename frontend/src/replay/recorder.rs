@@ -76,7 +76,6 @@ impl Recorder {
             .clone()
             .unwrap_or_else(|| Recording::new(""))
     }
-
 }
 
 /// The recorded form of a reducer action (only what crossed the wire).

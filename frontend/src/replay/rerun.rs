@@ -66,7 +66,8 @@ pub fn scenario_runner(props: &Props) -> Html {
         })
     };
     {
-        let (start, autostart, idle) = (start.clone(), props.autostart, *progress == Progress::Ready);
+        let (start, autostart, idle) =
+            (start.clone(), props.autostart, *progress == Progress::Ready);
         use_effect_with(ready, move |ready| {
             if *ready && autostart && idle {
                 start.emit(());
@@ -79,7 +80,9 @@ pub fn scenario_runner(props: &Props) -> Html {
         Progress::Ready => format!("{total} calls; waiting for the relay"),
         Progress::Running(n) => format!("running call {n} of {total}…"),
         Progress::Done => format!("done: ran {total} calls live"),
-        Progress::Lost(n) => format!("stopped at call {n} of {total}: the relay connection was lost"),
+        Progress::Lost(n) => {
+            format!("stopped at call {n} of {total}: the relay connection was lost")
+        }
     };
     let title = if props.scenario.title.is_empty() {
         "Scenario".to_owned()

@@ -41,7 +41,11 @@ fn page_base() -> String {
 pub fn share_button(props: &Props) -> Html {
     let shown = use_state(|| Shown::Nothing);
     let onclick = {
-        let (recorder, replaying, shown) = (props.recorder.clone(), props.replaying.clone(), shown.clone());
+        let (recorder, replaying, shown) = (
+            props.recorder.clone(),
+            props.replaying.clone(),
+            shown.clone(),
+        );
         Callback::from(move |_: MouseEvent| {
             let json = match &replaying {
                 Some(rec) => serde_json::to_string(&**rec),

@@ -79,7 +79,10 @@ pub async fn from_location() -> Option<Result<Shared, String>> {
 /// Decodes a fragment's payload.
 async fn open(encoded: &str) -> Result<Shared, String> {
     if encoded.len() > MAX_FRAGMENT {
-        return Err(format!("this share link is {} characters long; socklab reads at most {MAX_FRAGMENT}", encoded.len()));
+        return Err(format!(
+            "this share link is {} characters long; socklab reads at most {MAX_FRAGMENT}",
+            encoded.len()
+        ));
     }
     let json = inflate_b64url(encoded)
         .await
@@ -108,7 +111,8 @@ mod tests {
 
     #[test]
     fn a_link_holds_a_scenario_or_a_recording_told_apart_by_format() {
-        let scenario = r#"{"format":"socklab-scenario","version":1,"steps":[{"call":{"op":"ping"}}]}"#;
+        let scenario =
+            r#"{"format":"socklab-scenario","version":1,"steps":[{"call":{"op":"ping"}}]}"#;
         assert!(matches!(parse(scenario), Ok(Shared::Scenario(s)) if s.steps.len() == 1));
         let rec = r#"{"format":"socklab-recording","version":1,"items":[]}"#;
         assert!(matches!(parse(rec), Ok(Shared::Recording(_))));
@@ -122,6 +126,9 @@ mod tests {
     fn an_over_long_link_says_how_long_and_what_to_do() {
         let msg = too_long(12345);
         assert!(msg.contains("12345 characters"), "{msg}");
-        assert!(msg.contains("at most 8000") && msg.contains("Export recording"), "{msg}");
+        assert!(
+            msg.contains("at most 8000") && msg.contains("Export recording"),
+            "{msg}"
+        );
     }
 }

@@ -145,6 +145,9 @@ impl State {
     /// Applies one action (the reducer).
     pub fn apply(&mut self, action: Action) {
         match action {
+            // A replay shows a recording: nothing live reaches it.
+            Action::Sent { .. } | Action::Replied { .. } | Action::Event(_)
+                if self.replay.is_some() => {}
             Action::Connecting { attempt } => self.conn = Some(Conn::Connecting { attempt }),
             Action::Opened => self.conn = Some(Conn::Open),
             Action::Lost { reason, retry_ms } => {

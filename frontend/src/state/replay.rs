@@ -96,11 +96,8 @@ pub fn fork(state: &State) -> State {
 impl Replay {
     /// Applies the whole recording once, keeping checkpoints.
     pub fn new(recording: Rc<Recording>) -> Replay {
-        let actions: Vec<Option<Action>> = recording
-            .items
-            .iter()
-            .map(|e| action_of(&e.item))
-            .collect();
+        let actions: Vec<Option<Action>> =
+            recording.items.iter().map(|e| action_of(&e.item)).collect();
         let every = CHECKPOINT_EVERY.max(actions.len().div_ceil(MAX_CHECKPOINTS));
         let mut state = State::default();
         let mut checkpoints = vec![state.clone()];
@@ -134,7 +131,13 @@ impl Replay {
 
     /// Applies steps `from..to` to `state`.
     fn run(&self, state: &mut State, from: usize, to: usize) {
-        for a in self.actions.get(from..to).unwrap_or_default().iter().flatten() {
+        for a in self
+            .actions
+            .get(from..to)
+            .unwrap_or_default()
+            .iter()
+            .flatten()
+        {
             state.apply(a.clone());
         }
     }
@@ -183,7 +186,9 @@ pub fn apply(state: &mut State, action: ReplayAction) {
             };
             let target = target.min(pos.replay.len());
             if target >= pos.step {
-                // Forward: apply in place (the reducer already cloned the state).
+                // Forward: apply in place (the reducer already cloned the state;
+                // while `replay` is set the reducer ignores wire actions).
+                state.replay = None;
                 pos.replay.run(state, pos.step, target);
                 state.replay = Some(ReplayPos {
                     step: target,
@@ -256,7 +261,11 @@ mod tests {
     }
 
     fn summary(s: &State) -> (usize, usize, usize) {
-        (s.socks.in_order().len(), s.timeline.len(), s.transcript.len())
+        (
+            s.socks.in_order().len(),
+            s.timeline.len(),
+            s.transcript.len(),
+        )
     }
 
     #[test]
@@ -267,7 +276,11 @@ mod tests {
         assert_eq!(summary(&state), (0, 0, 0));
         for target in [600, 599, 1200, 3, 251, 250, 249, 1199, 0, 1000] {
             apply(&mut state, ReplayAction::Jump(target));
-            assert_eq!(summary(&state), summary(&fresh_at(&rec, target)), "{target}");
+            assert_eq!(
+                summary(&state),
+                summary(&fresh_at(&rec, target)),
+                "{target}"
+            );
             let step = state.replay.as_ref().map(|p| p.step);
             assert_eq!(step, Some(target));
         }
@@ -300,6 +313,14 @@ mod tests {
         apply(&mut state, ReplayAction::Load(Rc::new(r), 1));
         assert!(!state.ready());
         assert!(state.notice.is_some());
+        state.apply(Action::Sent {
+            id: 99,
+            op: shared::Op::Ping,
+        });
+        assert!(
+            state.pending.is_empty(),
+            "a live send does not reach a replay"
+        );
         apply(&mut state, ReplayAction::Exit);
         assert!(state.replay.is_none() && state.notice.is_none());
     }
@@ -325,7 +346,10 @@ mod tests {
             r.push(RecEntry {
                 t,
                 by: None,
-                item: RecItem::Req(Request { id: t, op: Op::Ping }),
+                item: RecItem::Req(Request {
+                    id: t,
+                    op: Op::Ping,
+                }),
             });
         }
         let replay = Replay::new(Rc::new(r));
