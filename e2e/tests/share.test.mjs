@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { deflateRawSync } from 'node:zlib';
-import { open, card, fill, waitState, waitReceived, shot, URL } from '../lib.mjs';
+import { open, card, fill, click, waitState, waitReceived, shot, URL } from '../lib.mjs';
 import { echoSocket } from '../replay_kit.mjs';
 
 let browser, page, errors;

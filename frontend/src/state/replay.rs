@@ -339,6 +339,45 @@ mod tests {
         assert_eq!(fresh_at(&rec, step - 1).timeline.len(), 3);
     }
 
+    /// 10,000 steps: loading applies each once; any jump applies at most one
+    /// checkpoint interval (the timings are printed, not asserted).
+    #[test]
+    fn ten_thousand_steps_load_once_and_jump_anywhere() {
+        // One UDP socket that receives 9,998 datagrams (like the timeline test).
+        let mut r = rec(2);
+        for t in 0..9_998u64 {
+            r.push(RecEntry {
+                t: 20 + t,
+                by: None,
+                item: RecItem::Event(EventFrame {
+                    t,
+                    event: shared::Event::Data {
+                        sock: "s1".into(),
+                        dir: shared::event::Dir::In,
+                        n: 3,
+                        preview: None,
+                        data: None,
+                    },
+                }),
+            });
+        }
+        let rec = Rc::new(r);
+        let started = std::time::Instant::now();
+        let mut state = State::default();
+        apply(&mut state, ReplayAction::Load(rec.clone(), 0));
+        let loaded = started.elapsed();
+        let started = std::time::Instant::now();
+        for target in [9_999, 10, 5_000, 9_000, 1] {
+            apply(&mut state, ReplayAction::Jump(target));
+        }
+        let jumps = started.elapsed() / 5;
+        eprintln!("10,000 steps: load {loaded:?}, a jump {jumps:?} on average");
+        assert_eq!(summary(&state), summary(&fresh_at(&rec, 1)));
+        apply(&mut state, ReplayAction::Jump(10_000));
+        assert_eq!(summary(&state), summary(&fresh_at(&rec, 10_000)));
+        assert!(state.timeline.len() > 9_998, "{}", state.timeline.len());
+    }
+
     #[test]
     fn gaps_are_bounded() {
         let mut r = Recording::new("");
