@@ -48,6 +48,19 @@ impl<T> Log<T> {
         self.len = items.len();
     }
 
+    /// A copy with a vector of its own: pushing to it never truncates the
+    /// entries that other states sharing this one's vector see (replay
+    /// restores a checkpoint this way, `state/replay.rs`).
+    pub fn fork(&self) -> Log<T>
+    where
+        T: Clone,
+    {
+        Log {
+            items: Rc::new(RefCell::new(self.items().to_vec())),
+            len: self.len,
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.len
     }

@@ -14,13 +14,26 @@
 
 mod bytes;
 mod components;
+mod embed;
 mod hooks;
 mod log;
 mod panel_io;
 mod python;
 mod relay;
+mod replay;
+mod share;
 mod state;
 
 fn main() {
-    yew::Renderer::<components::app::App>::new().render();
+    match embed::Options::from_location() {
+        Some(opts) => {
+            let props = embed::player::Props {
+                opts: std::rc::Rc::new(opts),
+            };
+            yew::Renderer::<embed::player::Player>::with_props(props).render();
+        }
+        None => {
+            yew::Renderer::<components::app::App>::new().render();
+        }
+    }
 }

@@ -43,6 +43,9 @@ struct Inner {
     attempt: Cell<u32>,
     handlers: RefCell<Option<Handlers>>,
     retry: RefCell<Option<Closure<dyn FnMut()>>>,
+    /// [`Relay::stop`] was called (or the relay was never started): no
+    /// connection, no reconnect.
+    stopped: Cell<bool>,
 }
 
 /// The JS callbacks of the current socket, kept alive as long as it is.
@@ -64,9 +67,23 @@ impl Relay {
             attempt: Cell::new(0),
             handlers: RefCell::new(None),
             retry: RefCell::new(None),
+            stopped: Cell::new(false),
         });
         connect(&inner);
         Relay(inner)
+    }
+
+    /// Closes the connection for good (replaying a recording): no reconnect,
+    /// and nothing more reaches the reducer. Later sends fail `disconnected`.
+    pub fn stop(&self) {
+        self.0.stopped.set(true);
+        self.0.waiting.borrow_mut().clear();
+        if let Some(ws) = self.0.ws.borrow_mut().take() {
+            ws.set_onopen(None);
+            ws.set_onmessage(None);
+            ws.set_onclose(None);
+            let _ = ws.close();
+        }
     }
 
     /// The relay's WebSocket URL for this page: `?relay=ws://…` when given
@@ -139,6 +156,9 @@ impl Relay {
 }
 
 fn connect(inner: &Rc<Inner>) {
+    if inner.stopped.get() {
+        return;
+    }
     let attempt = inner.attempt.get();
     inner.dispatch.emit(Action::Connecting { attempt });
     let ws = match WebSocket::new(&inner.url) {

@@ -22,6 +22,7 @@ pub mod config;
 pub mod descriptors;
 pub mod drain;
 mod engines;
+mod framing;
 mod ftp;
 mod http;
 mod io;

@@ -126,6 +126,7 @@ pub async fn start(config: Config) -> std::io::Result<Running> {
         .and_then(|b| crate::lessons::catalog(b, config.lessons.clone()))
         .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
     let lessons = crate::lessons::serve::Served::new(&lessons);
+    let framing = Arc::new(crate::framing::Framing::new(&config.allow_origin));
     let state = Arc::new(RelayState::new(
         config,
         policy,
@@ -144,7 +145,12 @@ pub async fn start(config: Config) -> std::io::Result<Running> {
         Some(dir) => app.fallback_service(crate::ui_files::service(dir)),
         None => app.fallback(get(no_ui_page)),
     };
-    let app = app.with_state(Arc::clone(&state));
+    let app = app
+        .with_state(Arc::clone(&state))
+        .layer(axum::middleware::from_fn_with_state(
+            framing,
+            crate::framing::add_header,
+        ));
     let server = tokio::spawn(async move {
         let service = app.into_make_service_with_connect_info::<SocketAddr>();
         let stopped = async move {

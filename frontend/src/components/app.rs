@@ -12,8 +12,9 @@ use super::{
     socket_card::SocketCard, timeline::Timeline,
 };
 use crate::hooks::{AppCtx, Session};
-use crate::relay::Relay;
-use crate::state::State;
+use crate::replay::{bar::ReplayBar, files::RecordingFiles, rerun::ScenarioRunner};
+use crate::share::button::ShareButton;
+use crate::state::{Conn, State};
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -37,7 +38,7 @@ fn tab_button(tab: &UseStateHandle<Tab>, which: Tab, label: &'static str) -> Htm
 }
 
 /// One card per socket, each with the calls waiting on it.
-fn cards(state: &State) -> Html {
+pub fn cards(state: &State) -> Html {
     state
         .socks
         .in_order()
@@ -59,10 +60,8 @@ fn cards(state: &State) -> Html {
 pub fn app() -> Html {
     let state = use_reducer(State::default);
     let tab = use_state(|| Tab::Sockets);
-    let relay = {
-        let dispatch = state.dispatcher().to_callback();
-        use_state(move || Relay::start(Relay::default_url(), dispatch))
-    };
+    let replaying = state.replay.as_ref().map(|p| p.replay.recording.clone());
+    let controls = crate::replay::use_controls(state.dispatcher().to_callback(), replaying.clone());
     let exercise = use_state(|| None::<String>);
     let on_started = {
         let exercise = exercise.setter();
@@ -72,7 +71,7 @@ pub fn app() -> Html {
         .as_deref()
         .and_then(|h| state.socks.get(h))
         .cloned();
-    let ctx = AppCtx::new((*relay).clone(), state.dispatcher());
+    let ctx = AppCtx::new(controls.relay.clone(), state.dispatcher());
     let session = Session::of(&state);
     let open: Vec<String> = state
         .socks
@@ -88,11 +87,24 @@ pub fn app() -> Html {
                 <header class="top">
                     <h1>{"socklab"}</h1>
                     <span class="tagline">{"real sockets, Python's API — every byte visible"}</span>
-                    <HelloPanel conn={state.conn.clone()} />
+                    <HelloPanel conn={if state.replay.is_some() { Some(Conn::Lost { reason: "replay".into(), retry_ms: 0 }) } else { state.conn.clone() }} />
                 </header>
                 <Banner conn={state.conn.clone()} notice={state.notice.clone().map(AttrValue::from)} />
                 <AuthPanel />
-                <FirstStep has_sockets={!state.socks.in_order().is_empty()} exercise={exercise_sock} {on_started} />
+                <div class="rec-tools">
+                    <RecordingFiles recorder={controls.recorder.clone()} on_load={controls.on_load.clone()} />
+                    <ShareButton recorder={controls.recorder.clone()} {replaying} />
+                    if let Some(e) = controls.share_error.clone() { <p class="error" role="alert">{e}</p> }
+                </div>
+                if let Some(pos) = state.replay.clone() {
+                    <ReplayBar {pos} on_rerun={Some(controls.on_rerun.clone())} />
+                }
+                if let Some((scenario, autostart)) = controls.scenario.clone() {
+                    <ScenarioRunner key={format!("{:p}", Rc::as_ptr(&scenario))} scenario={scenario.clone()} {autostart} />
+                }
+                if state.replay.is_none() {
+                    <FirstStep has_sockets={!state.socks.in_order().is_empty()} exercise={exercise_sock} {on_started} />
+                }
                 <nav class="tabs" role="tablist" aria-label="panels">
                     {tab_button(&tab, Tab::Sockets, "Sockets")}
                     {tab_button(&tab, Tab::Http, "HTTP")}
@@ -101,7 +113,7 @@ pub fn app() -> Html {
                 <main class="columns" hidden={*tab != Tab::Sockets}>
                     <section class="workbench" aria-label="socket workbench">
                         <NewSocket />
-                        <div class="cards">{cards(&state)}</div>
+                        <fieldset class="embed-panel" disabled={state.replay.is_some()} aria-label="sockets"><div class="cards">{cards(&state)}</div></fieldset>
                         <SelectPanel {open} />
                     </section>
                     <section class="side">

@@ -168,6 +168,16 @@ impl Default for FtpState {
 const TRANSFER_VERBS: &[&str] = &["RETR", "STOR", "APPE", "STOU", "LIST", "NLST", "MLSD"];
 
 impl FtpState {
+    /// This state with logs of its own (`Log::fork`).
+    pub fn fork(&self) -> FtpState {
+        FtpState {
+            control: self.control.fork(),
+            transcript: self.transcript.fork(),
+            blocks: self.blocks.fork(),
+            ..self.clone()
+        }
+    }
+
     /// Whether a call is waiting for its reply.
     pub fn busy(&self) -> bool {
         !self.pending.is_empty()

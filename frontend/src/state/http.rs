@@ -130,6 +130,15 @@ impl Default for HttpState {
 }
 
 impl HttpState {
+    /// This state with logs of its own (`Log::fork`).
+    pub fn fork(&self) -> HttpState {
+        HttpState {
+            wire: self.wire.fork(),
+            transcript: self.transcript.fork(),
+            ..self.clone()
+        }
+    }
+
     /// The learner's name of connection `handle` (`conn1`).
     pub fn name(&self, handle: &str) -> String {
         self.names.var(Some(handle))

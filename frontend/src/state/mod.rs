@@ -15,6 +15,7 @@ pub mod ftp;
 pub mod http;
 pub mod kernel;
 mod protocol;
+pub mod replay;
 pub mod sockets;
 pub mod timeline;
 
@@ -71,6 +72,8 @@ pub struct State {
     pub http: Rc<http::HttpState>,
     /// The FTP panel (`state/ftp.rs`).
     pub ftp: Rc<ftp::FtpState>,
+    /// A recording being replayed (`state/replay.rs`): no relay, no actions.
+    pub replay: Option<replay::ReplayPos>,
 }
 
 /// Everything that can happen to the page.
@@ -103,6 +106,8 @@ pub enum Action {
     Notice(String),
     Http(http::HttpAction),
     Ftp(ftp::FtpAction),
+    /// Replay controls (`state/replay.rs`).
+    Replay(replay::ReplayAction),
 }
 
 impl yew::Reducible for State {
@@ -134,12 +139,15 @@ impl State {
 
     /// Whether the workbench can act: the relay said hello and has the token it wants.
     pub fn ready(&self) -> bool {
-        self.hello.is_some() && !self.needs_token()
+        self.hello.is_some() && !self.needs_token() && self.replay.is_none()
     }
 
     /// Applies one action (the reducer).
     pub fn apply(&mut self, action: Action) {
         match action {
+            // A replay shows a recording: nothing live reaches it.
+            Action::Sent { .. } | Action::Replied { .. } | Action::Event(_)
+                if self.replay.is_some() => {}
             Action::Connecting { attempt } => self.conn = Some(Conn::Connecting { attempt }),
             Action::Opened => self.conn = Some(Conn::Open),
             Action::Lost { reason, retry_ms } => {
@@ -163,10 +171,14 @@ impl State {
                     Rc::make_mut(&mut self.http).timed(id, ms);
                 }
             }
+            Action::Select(i) if self.replay.is_some() => {
+                replay::apply(self, replay::ReplayAction::Pick(i));
+            }
             Action::Select(i) => self.selected = i,
             Action::Notice(text) => self.notice = Some(text),
             Action::Http(a) => Rc::make_mut(&mut self.http).on_action(a),
             Action::Ftp(a) => Rc::make_mut(&mut self.ftp).on_action(a),
+            Action::Replay(a) => replay::apply(self, a),
         }
     }
 
