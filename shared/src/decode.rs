@@ -12,6 +12,7 @@
 //! Serializing stays derived. Owns only this reading; the shapes are in
 //! `reply.rs` and `event.rs`.
 
+use crate::event::EVENT_NAMES;
 use crate::{Event, EventFrame, OkBody, Outcome, Reply};
 use serde::de::{Deserialize, Deserializer, Error as _, Visitor};
 use serde_json::{Error, Value};
@@ -228,20 +229,6 @@ fn event(v: &Value) -> Result<Event, Error> {
     })
 }
 
-/// Every `ev` value, for the error about an unknown one.
-const EVENT_NAMES: &[&str] = &[
-    "hello",
-    "state",
-    "incoming",
-    "kernel",
-    "data",
-    "closed",
-    "wire",
-    "ftp.block",
-    "ftp.line",
-    "error",
-];
-
 /// Field `key` of the object `v`, read as a `T`; a missing key (or `v` not an
 /// object) is what serde's derive makes of it: `None` for an `Option`, an
 /// error naming the field otherwise.
@@ -310,6 +297,15 @@ mod tests {
         assert!(matches!(reply, OkBody::FtpReply { .. }));
         assert_eq!(body(r#"{"n": -1}"#), OkBody::Empty {});
         assert!(serde_json::from_str::<OkBody>("[]").is_err());
+    }
+
+    #[test]
+    fn every_event_name_is_read() {
+        for ev in crate::event::EVENT_NAMES {
+            let text = format!(r#"{{"t": 0, "ev": "{ev}"}}"#);
+            let e = frame(&text).unwrap_err();
+            assert!(e.contains("missing field"), "{ev}: {e}");
+        }
     }
 
     #[test]

@@ -59,6 +59,21 @@ pub enum Event {
     Error { code: String, message: String },
 }
 
+/// Every `ev` value, in [`Event`]'s order (tests check each is read and
+/// documented).
+pub const EVENT_NAMES: &[&str] = &[
+    "hello",
+    "state",
+    "incoming",
+    "kernel",
+    "data",
+    "closed",
+    "wire",
+    "ftp.block",
+    "ftp.line",
+    "error",
+];
+
 /// The relay's first frame: everything a client needs to know about it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Hello {

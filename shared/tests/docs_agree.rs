@@ -16,17 +16,8 @@ fn docs() -> String {
 /// Every op of the catalogue.
 use shared::request::OP_NAMES as OPS;
 
-const EVENTS: &[&str] = &[
-    "hello",
-    "state",
-    "incoming",
-    "data",
-    "closed",
-    "wire",
-    "ftp.block",
-    "ftp.line",
-    "error",
-];
+/// Every event of the catalogue.
+use shared::event::EVENT_NAMES as EVENTS;
 
 /// The top-level JSON objects in the ```json blocks of a Markdown text.
 fn json_examples(md: &str) -> Vec<String> {
