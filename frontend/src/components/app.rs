@@ -7,7 +7,8 @@
 
 use super::{
     auth_panel::AuthPanel, banner::Banner, first_step::FirstStep, ftp_panel::FtpPanel,
-    hello_panel::HelloPanel, http_panel::HttpPanel, new_socket::NewSocket,
+    hello_panel::HelloPanel, http_panel::HttpPanel, lesson_panel::lang_switch::LangSwitch,
+    lesson_panel::LessonPanel, new_socket::NewSocket,
     python_transcript::PythonTranscript, select_panel::SelectPanel, socket_card::PendingCall,
     socket_card::SocketCard, timeline::Timeline,
 };
@@ -57,8 +58,23 @@ fn cards(state: &State) -> Html {
 
 #[function_component(App)]
 pub fn app() -> Html {
-    let state = use_reducer(State::default);
+    let state = use_reducer(crate::lessons::store::initial_state);
+    crate::lessons::store::use_persist(state.lesson.lang, &state.lesson.saved);
     let tab = use_state(|| Tab::Sockets);
+    // Opening a lesson opens the tab it uses.
+    {
+        let tab = tab.clone();
+        let wanted = state.lesson.open.as_ref().map(|l| (l.id.clone(), l.tab));
+        use_effect_with(wanted, move |wanted| {
+            if let Some((_, t)) = wanted {
+                tab.set(match t {
+                    shared::lesson::Tab::Sockets => Tab::Sockets,
+                    shared::lesson::Tab::Http => Tab::Http,
+                    shared::lesson::Tab::Ftp => Tab::Ftp,
+                });
+            }
+        });
+    }
     let relay = {
         let dispatch = state.dispatcher().to_callback();
         use_state(move || Relay::start(Relay::default_url(), dispatch))
@@ -88,11 +104,17 @@ pub fn app() -> Html {
                 <header class="top">
                     <h1>{"socklab"}</h1>
                     <span class="tagline">{"real sockets, Python's API — every byte visible"}</span>
+                    <LangSwitch lang={state.lesson.lang} />
                     <HelloPanel conn={state.conn.clone()} />
                 </header>
                 <Banner conn={state.conn.clone()} notice={state.notice.clone().map(AttrValue::from)} />
                 <AuthPanel />
-                <FirstStep has_sockets={!state.socks.in_order().is_empty()} exercise={exercise_sock} {on_started} />
+                if state.lesson.open.is_some() {
+                    <LessonPanel lesson={state.lesson.clone()} />
+                } else {
+                    <FirstStep has_sockets={!state.socks.in_order().is_empty()} exercise={exercise_sock} {on_started}
+                        lang={state.lesson.lang} catalog={state.lesson.catalog.clone()} saved={state.lesson.saved.clone()} />
+                }
                 <nav class="tabs" role="tablist" aria-label="panels">
                     {tab_button(&tab, Tab::Sockets, "Sockets")}
                     {tab_button(&tab, Tab::Http, "HTTP")}

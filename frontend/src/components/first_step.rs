@@ -1,16 +1,22 @@
-//! The first step: the landing section that lists the relay's lab servers
-//! (from `hello.labs`) with their addresses and what each is for, and one
-//! suggested first exercise — the echo exchange — that a click starts. It is
-//! open while the session has no sockets (and while the exercise's socket
-//! lives) and can be folded away afterwards.
+//! The first step, the page's front door: the lessons (in order, done ones
+//! marked, "Continue" for a returning learner: `lesson_panel/list.rs`), the
+//! relay's lab servers (from `hello.labs`) with their addresses and what each
+//! is for, one suggested first exercise — the echo exchange — that a click
+//! starts, and the free workbench. It is open while the session has no
+//! sockets (and while the exercise's socket lives) and can be folded away
+//! afterwards. Headings and buttons follow the page's language.
 //!
 //! Starting the exercise creates a TCP socket; its card's host and port
 //! already hold the echo lab's address, and the section says what to click
 //! next until the echoed bytes arrive.
 
+use super::lesson_panel::list::LessonList;
 use crate::bytes::py_bytes;
 use crate::hooks::{use_app, use_session};
+use crate::lessons::words::words;
+use crate::state::lesson::{Catalog, Saved};
 use crate::state::Sock;
+use shared::lesson::Lang;
 use shared::{Addr, Family, OkBody, Op, Outcome, SockType};
 use std::rc::Rc;
 use yew::prelude::*;
@@ -23,6 +29,10 @@ pub struct Props {
     pub exercise: Option<Rc<Sock>>,
     /// The exercise created socket `handle`.
     pub on_started: Callback<String>,
+    /// The page's language, the lesson catalogue and the saved progress.
+    pub lang: Lang,
+    pub catalog: Catalog,
+    pub saved: Saved,
 }
 
 /// A lab's transport and what it is for, by its `hello.labs` name.
@@ -126,13 +136,18 @@ pub fn first_step(props: &Props) -> Html {
         let chosen = chosen.clone();
         Callback::from(move |_: MouseEvent| chosen.set(Some(!open)))
     };
+    let w = words(props.lang);
     if !open {
         return html! {
             <section class="first-step folded" aria-label="first step">
-                <button class="first-toggle" aria-expanded="false" onclick={toggle}>{"▸ Lab servers and a first exercise"}</button>
+                <button class="first-toggle" aria-expanded="false" onclick={toggle}>{w.unfold}</button>
             </section>
         };
     }
+    let fold = {
+        let chosen = chosen.clone();
+        Callback::from(move |_: MouseEvent| chosen.set(Some(false)))
+    };
     let start = {
         let on_started = props.on_started.clone();
         ctx.on_click(move |ctx| {
@@ -153,26 +168,29 @@ pub fn first_step(props: &Props) -> Html {
     html! {
         <section class="first-step" aria-labelledby="first-step-title" data-testid="first-step">
             <div class="first-head">
-                <h2 id="first-step-title">{"Start here"}</h2>
+                <h2 id="first-step-title">{w.start_here}</h2>
                 if props.has_sockets {
-                    <button class="first-toggle" aria-expanded="true" onclick={toggle}>{"▾ hide"}</button>
+                    <button class="first-toggle" aria-expanded="true" onclick={toggle}>{w.hide}</button>
                 }
             </div>
+            <LessonList lang={props.lang} catalog={props.catalog.clone()} saved={props.saved.clone()} />
             <div class="first-body">
                 <div class="first-labs">
-                    <h3>{"Lab servers you can talk to"}</h3>
+                    <h3>{w.labs}</h3>
                     <ul class="lab-list">{labs_list(&hello.labs)}</ul>
                 </div>
                 <div class="first-exercise">
-                    <h3>{"First exercise: the echo exchange"}</h3>
+                    <h3>{w.first_exercise}</h3>
                     <ol class="first-plan">
                         <li><code>{"s = socket.socket()"}</code></li>
                         <li><code>{format!("s.connect((\"{}\", {}))", echo.host(), echo.port())}</code></li>
                         <li><code>{"s.send(b'hello')"}</code></li>
                         <li><code>{"s.recv(1024)"}</code></li>
                     </ol>
-                    <button class="primary" onclick={start} {disabled}>{"start the echo exercise"}</button>
+                    <button class="primary" onclick={start} {disabled}>{w.start_echo}</button>
                     <p class="first-next" data-testid="first-next" aria-live="polite">{next_step(exercise, &echo)}</p>
+                    <h3>{w.workbench}</h3>
+                    <p class="free-text">{w.workbench_text}{" "}<button onclick={fold}>{w.open_workbench}</button></p>
                 </div>
             </div>
         </section>

@@ -5,7 +5,8 @@
 //! The slices, one file each: the sockets and the requests waiting on them
 //! ([`sockets`]), the timeline's lanes and entries and how events are drawn
 //! ([`timeline`]), and the HTTP and FTP panels ([`http`], [`ftp`], both fed
-//! through [`protocol::ProtocolSlice`]). This file keeps the relay connection,
+//! through [`protocol::ProtocolSlice`]), and the lessons ([`lesson`]: the open
+//! lesson's trace and check). This file keeps the relay connection,
 //! its `hello`, the session's Python transcript and the order in which the
 //! slices see each action. The reducer performs no I/O; `relay.rs` feeds it
 //! frames and `components/` render it.
@@ -14,6 +15,7 @@ mod calls;
 pub mod ftp;
 pub mod http;
 pub mod kernel;
+pub mod lesson;
 mod protocol;
 pub mod sockets;
 pub mod timeline;
@@ -71,6 +73,8 @@ pub struct State {
     pub http: Rc<http::HttpState>,
     /// The FTP panel (`state/ftp.rs`).
     pub ftp: Rc<ftp::FtpState>,
+    /// The lessons (`state/lesson.rs`).
+    pub lesson: Rc<lesson::LessonState>,
 }
 
 /// Everything that can happen to the page.
@@ -103,6 +107,7 @@ pub enum Action {
     Notice(String),
     Http(http::HttpAction),
     Ftp(ftp::FtpAction),
+    Lesson(lesson::LessonAction),
 }
 
 impl yew::Reducible for State {
@@ -139,6 +144,7 @@ impl State {
 
     /// Applies one action (the reducer).
     pub fn apply(&mut self, action: Action) {
+        lesson::feed(&mut self.lesson, &action);
         match action {
             Action::Connecting { attempt } => self.conn = Some(Conn::Connecting { attempt }),
             Action::Opened => self.conn = Some(Conn::Open),
@@ -167,6 +173,7 @@ impl State {
             Action::Notice(text) => self.notice = Some(text),
             Action::Http(a) => Rc::make_mut(&mut self.http).on_action(a),
             Action::Ftp(a) => Rc::make_mut(&mut self.ftp).on_action(a),
+            Action::Lesson(_) => {}
         }
     }
 
