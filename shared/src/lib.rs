@@ -6,7 +6,7 @@
 //! ([`EventFrame`], [`Event`]),
 //! the byte carrier [`Data`], addresses ([`Addr`]) and the binary frame layout
 //! ([`binary`]), and the files made of them: lessons and their checks
-//! ([`lesson`], [`check`], [`pattern`], [`trace`]) and recordings and scenarios
+//! ([`lesson`], [`check`], [`pattern`], [`trace`], [`probe_run`]) and recordings and scenarios
 //! ([`recording`]). It performs no I/O and compiles for native targets and for
 //! `wasm32-unknown-unknown`; nothing else in the workspace may declare a wire type.
 //!
@@ -31,6 +31,7 @@ pub mod lesson;
 pub mod op;
 pub mod op_args;
 pub mod pattern;
+pub mod probe_run;
 pub mod recording;
 pub mod reply;
 pub mod request;
