@@ -4,7 +4,7 @@
 //! Anything unreadable there is ignored (a fresh start), never an error.
 //! Also sets `<html lang>` to follow the language.
 
-use crate::state::lesson::{LessonState, Saved};
+use crate::state::lesson::{LessonAction, Saved};
 use crate::state::State;
 use shared::lesson::Lang;
 use std::rc::Rc;
@@ -76,14 +76,9 @@ pub fn save_lang(lang: Lang) {
 /// The page's first state: the saved language and progress restored.
 pub fn initial_state() -> State {
     let (lang, saved) = load();
-    State {
-        lesson: Rc::new(LessonState {
-            lang,
-            saved,
-            ..LessonState::default()
-        }),
-        ..State::default()
-    }
+    let mut state = State::default();
+    Rc::make_mut(&mut state.lesson).apply(LessonAction::Restore { lang, saved });
+    state
 }
 
 /// Saves the progress and the language whenever they change.

@@ -70,6 +70,7 @@ pub struct ProbeOrder {
 }
 
 /// What the relay's `progress` op reports (wired by the lead).
+#[allow(dead_code)]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Report {
     pub lesson: Option<String>,
@@ -134,11 +135,6 @@ impl LessonState {
         }
     }
 
-    /// The lesson a returning learner continues with ([`continue_with`]).
-    pub fn continue_with(&self) -> Option<&Lesson> {
-        continue_with(self.lessons(), &self.saved)
-    }
-
     /// The lesson after the open one, in catalogue order.
     pub fn next_lesson(&self) -> Option<&Lesson> {
         let open = self.open.as_ref()?;
@@ -156,12 +152,8 @@ impl LessonState {
             .unwrap_or(0)
     }
 
-    /// The open lesson's trace items (for tests and the recording).
-    pub fn trace_len(&self) -> usize {
-        self.trace.len()
-    }
-
     /// Current lesson, steps met of all, done lessons (for `progress`).
+    #[allow(dead_code)] // the lead wires it to the relay's `progress` op
     pub fn report(&self) -> Report {
         let (met, total) = self.progress.as_ref().map_or((0, 0), |p| {
             let met = p.steps.iter().filter(|s| **s == StepStatus::Met).count();

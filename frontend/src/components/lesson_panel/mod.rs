@@ -25,6 +25,7 @@ use checklist::Checklist;
 use complete::Complete;
 use erratum::erratum;
 use hints::Hints;
+use rich::paragraphs;
 use shared::lesson::Tab;
 use std::rc::Rc;
 use yew::prelude::*;
@@ -88,7 +89,7 @@ pub fn lesson_panel(props: &Props) -> Html {
                 <div class="lesson-text">
                     <p class="lesson-goal"><b>{w.goal}{": "}</b>{lesson.goal.get(lang)}</p>
                     <h3>{w.concept}</h3>
-                    <p class="lesson-concept">{lesson.concept.get(lang)}</p>
+                    {paragraphs(lesson.concept.get(lang), "lesson-concept")}
                     if let Some(picture) = lesson.picture {
                         <Picture {picture} />
                     }
