@@ -8,9 +8,9 @@
 use super::{
     auth_panel::AuthPanel, banner::Banner, first_step::FirstStep, ftp_panel::FtpPanel,
     hello_panel::HelloPanel, http_panel::HttpPanel, lesson_panel::lang_switch::LangSwitch,
-    lesson_panel::LessonPanel, new_socket::NewSocket,
-    python_transcript::PythonTranscript, select_panel::SelectPanel, socket_card::PendingCall,
-    socket_card::SocketCard, timeline::Timeline,
+    lesson_panel::LessonPanel, new_socket::NewSocket, python_transcript::PythonTranscript,
+    select_panel::SelectPanel, socket_card::PendingCall, socket_card::SocketCard,
+    timeline::Timeline,
 };
 use crate::hooks::{AppCtx, Session};
 use crate::relay::Relay;
@@ -104,8 +104,8 @@ pub fn app() -> Html {
                 <header class="top">
                     <h1>{"socklab"}</h1>
                     <span class="tagline">{"real sockets, Python's API — every byte visible"}</span>
-                    <LangSwitch lang={state.lesson.lang} />
                     <HelloPanel conn={state.conn.clone()} />
+                    <LangSwitch lang={state.lesson.lang} />
                 </header>
                 <Banner conn={state.conn.clone()} notice={state.notice.clone().map(AttrValue::from)} />
                 <AuthPanel />
@@ -113,7 +113,7 @@ pub fn app() -> Html {
                     <LessonPanel lesson={state.lesson.clone()} />
                 } else {
                     <FirstStep has_sockets={!state.socks.in_order().is_empty()} exercise={exercise_sock} {on_started}
-                        lang={state.lesson.lang} catalog={state.lesson.catalog.clone()} saved={state.lesson.saved.clone()} />
+                        lang={state.lesson.lang} catalog={state.lesson.catalog.clone()} saved={state.lesson.saved.clone()} after_lesson={state.lesson.closed} />
                 }
                 <nav class="tabs" role="tablist" aria-label="panels">
                     {tab_button(&tab, Tab::Sockets, "Sockets")}

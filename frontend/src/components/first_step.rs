@@ -33,6 +33,8 @@ pub struct Props {
     pub lang: Lang,
     pub catalog: Catalog,
     pub saved: Saved,
+    /// A lesson was just closed: open, to offer the next one.
+    pub after_lesson: bool,
 }
 
 /// A lab's transport and what it is for, by its `hello.labs` name.
@@ -130,8 +132,9 @@ pub fn first_step(props: &Props) -> Html {
     let exercise = props.exercise.as_deref();
     let under_way = exercise.is_some_and(|s| s.received.is_empty());
     // Open until the session has sockets, and while the exercise's socket lives
-    // (so its next step, and its result, stay in view) — unless folded by hand.
-    let open = (*chosen).unwrap_or(!props.has_sockets || exercise.is_some());
+    // (so its next step, and its result, stay in view), and after a lesson
+    // closes (to offer the next) — unless folded by hand.
+    let open = (*chosen).unwrap_or(!props.has_sockets || exercise.is_some() || props.after_lesson);
     let toggle = {
         let chosen = chosen.clone();
         Callback::from(move |_: MouseEvent| chosen.set(Some(!open)))

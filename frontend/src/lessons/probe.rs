@@ -40,7 +40,10 @@ fn pump(ctx: &AppCtx, machine: &Rc<RefCell<ProbeRun>>, run: u32) {
         let (ctx, machine) = (ctx.clone(), Rc::clone(machine));
         wasm_bindgen_futures::spawn_local(async move {
             let outcome = reply.await.unwrap_or_else(|_| {
-                Outcome::Err(ErrorBody::new(DISCONNECTED, "the relay connection was lost"))
+                Outcome::Err(ErrorBody::new(
+                    DISCONNECTED,
+                    "the relay connection was lost",
+                ))
             });
             machine.borrow_mut().on_outcome(tag, &outcome);
             pump(&ctx, &machine, run);

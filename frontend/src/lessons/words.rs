@@ -52,7 +52,8 @@ pub struct Words {
 
 const EN: Words = Words {
     lessons: "Lessons",
-    lessons_intro: "The article's exercises, in its order. Each checks itself from what your sockets do.",
+    lessons_intro:
+        "The article's exercises, in its order. Each checks itself from what your sockets do.",
     loading: "Loading the lessons…",
     continue_: "Continue",
     done: "done",

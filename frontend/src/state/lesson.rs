@@ -95,6 +95,8 @@ pub struct LessonState {
     pub last_probe: Option<ProbeResult>,
     /// Probes started since the page opened.
     pub probe_runs: u32,
+    /// A lesson was just closed: the landing opens again to offer the next.
+    pub closed: bool,
     /// The open lesson's trace.
     trace: Log<Value>,
     /// Requests sent since the lesson opened, waiting for their reply (and
@@ -106,7 +108,10 @@ pub struct LessonState {
 #[derive(Clone, Debug, PartialEq)]
 pub enum LessonAction {
     /// The saved language and progress, read at start-up.
-    Restore { lang: Lang, saved: Saved },
+    Restore {
+        lang: Lang,
+        saved: Saved,
+    },
     Lang(Lang),
     Catalog(Catalog),
     /// Opens a lesson of the catalogue (a fresh trace).
@@ -123,7 +128,10 @@ pub enum LessonAction {
     /// Request `id` was sent by the probe.
     ProbeCall(u64),
     /// Probe run `run` finished.
-    ProbeDone { run: u32, result: ProbeResult },
+    ProbeDone {
+        run: u32,
+        result: ProbeResult,
+    },
 }
 
 impl LessonState {
@@ -196,6 +204,7 @@ impl LessonState {
             LessonAction::Open(id) => {
                 let lesson = self.lessons().iter().find(|l| l.id == id).cloned();
                 if let Some(lesson) = lesson {
+                    self.closed = false;
                     self.saved.current = Some(lesson.id.clone());
                     self.open = Some(Rc::new(lesson));
                     self.restart();
@@ -203,6 +212,7 @@ impl LessonState {
             }
             LessonAction::Restart => self.restart(),
             LessonAction::Close => {
+                self.closed = self.open.is_some();
                 self.open = None;
                 self.progress = None;
                 self.probe = None;

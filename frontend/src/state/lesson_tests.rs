@@ -73,7 +73,12 @@ impl Page {
         }));
     }
     fn statuses(&self) -> Vec<StepStatus> {
-        self.s.lesson.progress.as_ref().map(|p| p.steps.clone()).unwrap_or_default()
+        self.s
+            .lesson
+            .progress
+            .as_ref()
+            .map(|p| p.steps.clone())
+            .unwrap_or_default()
     }
     fn done(&self) -> bool {
         self.s.lesson.progress.as_ref().is_some_and(|p| p.done)
@@ -104,10 +109,18 @@ fn clicking_through_the_lesson_meets_each_step_and_marks_it_done() {
     p.established("s1");
     assert_eq!(p.statuses().first(), Some(&StepStatus::Met));
     p.call(sendall("s1", "hello"), OkBody::Empty {});
-    p.call(recv("s1"), OkBody::Data { data: Data::text("hello") });
+    p.call(
+        recv("s1"),
+        OkBody::Data {
+            data: Data::text("hello"),
+        },
+    );
     assert!(p.done());
     assert!(p.s.lesson.saved.done.contains("e02-echo"));
-    assert_eq!(p.s.lesson.next_lesson().map(|l| l.id.as_str()), Some("e07-select"));
+    assert_eq!(
+        p.s.lesson.next_lesson().map(|l| l.id.as_str()),
+        Some("e07-select")
+    );
     let report = p.s.lesson.report();
     assert_eq!((report.met, report.total), (3, 3));
     assert_eq!(report.done, vec!["e02-echo".to_owned()]);
@@ -124,15 +137,28 @@ fn a_skipped_step_or_what_came_before_the_lesson_does_not_pass() {
     p.established("s1");
     p.open("e02-echo");
     p.call(sendall("s1", "hello"), OkBody::Empty {});
-    p.call(recv("s1"), OkBody::Data { data: Data::text("hello") });
+    p.call(
+        recv("s1"),
+        OkBody::Data {
+            data: Data::text("hello"),
+        },
+    );
     assert!(!p.done());
     assert_eq!(p.statuses(), vec![StepStatus::Waiting; 3]);
     // Received something else than was sent: the last step waits.
     p.s.apply(Action::Lesson(LessonAction::Restart));
     p.established("s1");
     p.call(sendall("s1", "hello"), OkBody::Empty {});
-    p.call(recv("s1"), OkBody::Data { data: Data::text("other") });
-    assert_eq!(p.statuses(), vec![StepStatus::Met, StepStatus::Met, StepStatus::Waiting]);
+    p.call(
+        recv("s1"),
+        OkBody::Data {
+            data: Data::text("other"),
+        },
+    );
+    assert_eq!(
+        p.statuses(),
+        vec![StepStatus::Met, StepStatus::Met, StepStatus::Waiting]
+    );
     assert!(p.s.lesson.saved.done.is_empty());
 }
 
@@ -143,7 +169,11 @@ fn hints_are_revealed_one_at_a_time_and_reset_forgets_them() {
     for _ in 0..3 {
         p.s.apply(Action::Lesson(LessonAction::Hint));
     }
-    assert_eq!(p.s.lesson.hints_shown(), 2, "never more than the lesson has");
+    assert_eq!(
+        p.s.lesson.hints_shown(),
+        2,
+        "never more than the lesson has"
+    );
     p.s.apply(Action::Lesson(LessonAction::Reset));
     assert_eq!(p.s.lesson.hints_shown(), 0);
     assert_eq!(p.s.lesson.saved.current.as_deref(), Some("e02-echo"));
@@ -155,11 +185,20 @@ fn hints_are_revealed_one_at_a_time_and_reset_forgets_them() {
 fn a_returning_learner_continues_with_the_lesson_left_open() {
     let lessons = vec![echo_lesson(), server_lesson()];
     let mut saved = Saved::default();
-    assert!(continue_with(&lessons, &saved).is_none(), "a new learner gets no Continue");
+    assert!(
+        continue_with(&lessons, &saved).is_none(),
+        "a new learner gets no Continue"
+    );
     saved.current = Some("e07-select".into());
-    assert_eq!(continue_with(&lessons, &saved).map(|l| l.id.as_str()), Some("e07-select"));
+    assert_eq!(
+        continue_with(&lessons, &saved).map(|l| l.id.as_str()),
+        Some("e07-select")
+    );
     saved.done.insert("e07-select".into());
-    assert_eq!(continue_with(&lessons, &saved).map(|l| l.id.as_str()), Some("e02-echo"));
+    assert_eq!(
+        continue_with(&lessons, &saved).map(|l| l.id.as_str()),
+        Some("e02-echo")
+    );
     saved.done.insert("e02-echo".into());
     assert!(continue_with(&lessons, &saved).is_none(), "everything done");
 }
@@ -189,12 +228,23 @@ fn the_probe_runs_when_the_check_asks_and_its_calls_are_marked() {
     let mut p = Page::with(vec![server_lesson()]);
     p.open("e07-select");
     assert!(p.s.lesson.probe_to_start().is_none(), "no server yet");
-    p.call(Op::Listen { sock: "s1".into(), backlog: Some(5) }, OkBody::Empty {});
+    p.call(
+        Op::Listen {
+            sock: "s1".into(),
+            backlog: Some(5),
+        },
+        OkBody::Empty {},
+    );
     p.call(
         Op::Getsockname { sock: "s1".into() },
-        OkBody::Addr { addr: Addr::new("127.0.0.1", 20178) },
+        OkBody::Addr {
+            addr: Addr::new("127.0.0.1", 20178),
+        },
     );
-    let order = p.s.lesson.probe_to_start().unwrap_or_else(|| panic!("a probe is due"));
+    let order =
+        p.s.lesson
+            .probe_to_start()
+            .unwrap_or_else(|| panic!("a probe is due"));
     assert_eq!((order.step, order.target.port()), (2, 20178));
     p.s.apply(Action::Lesson(LessonAction::ProbeStarted(ProbeRunning {
         run: 1,
@@ -216,23 +266,40 @@ fn the_probe_runs_when_the_check_asks_and_its_calls_are_marked() {
             p.s.apply(Action::Sent { id, op: op.clone() });
             p.s.apply(Action::Lesson(LessonAction::ProbeCall(id)));
             let outcome = Outcome::Ok(scripted(&op, &mut sockets, &mut last_sent));
-            p.s.apply(Action::Replied { id, outcome: outcome.clone() });
+            p.s.apply(Action::Replied {
+                id,
+                outcome: outcome.clone(),
+            });
             machine.on_outcome(tag, &outcome);
         }
     }
-    let result = machine.result().unwrap_or_else(|| panic!("the probe finished"));
+    let result = machine
+        .result()
+        .unwrap_or_else(|| panic!("the probe finished"));
     assert!(result.passed, "{}", result.detail);
     // A result from an older run (the learner started again) is ignored.
-    p.s.apply(Action::Lesson(LessonAction::ProbeDone { run: 7, result: result.clone() }));
+    p.s.apply(Action::Lesson(LessonAction::ProbeDone {
+        run: 7,
+        result: result.clone(),
+    }));
     assert!(!p.done());
     p.s.apply(Action::Lesson(LessonAction::ProbeDone { run: 1, result }));
     assert!(p.done(), "{:?}", p.statuses());
     assert!(p.s.lesson.probe.is_none());
     assert_eq!(sockets, 2, "one socket per client");
     let trace = p.s.lesson.trace.items();
-    let by_probe = trace.iter().filter(|i| i.get("by") == Some(&json!("probe"))).count();
-    let learner = trace.iter().filter(|i| i.get("call").is_some() && i.get("by").is_none()).count();
-    assert!(by_probe >= 8, "socket, settimeout, connect, sendall, recv, close per client: {by_probe}");
+    let by_probe = trace
+        .iter()
+        .filter(|i| i.get("by") == Some(&json!("probe")))
+        .count();
+    let learner = trace
+        .iter()
+        .filter(|i| i.get("call").is_some() && i.get("by").is_none())
+        .count();
+    assert!(
+        by_probe >= 8,
+        "socket, settimeout, connect, sendall, recv, close per client: {by_probe}"
+    );
     assert_eq!(learner, 2, "listen and getsockname are the learner's");
 }
 
@@ -240,10 +307,18 @@ fn the_probe_runs_when_the_check_asks_and_its_calls_are_marked() {
 fn a_failing_probe_breaks_its_step_and_says_why() {
     let mut p = Page::with(vec![server_lesson()]);
     p.open("e07-select");
-    p.call(Op::Listen { sock: "s1".into(), backlog: None }, OkBody::Empty {});
+    p.call(
+        Op::Listen {
+            sock: "s1".into(),
+            backlog: None,
+        },
+        OkBody::Empty {},
+    );
     p.call(
         Op::Getsockname { sock: "s1".into() },
-        OkBody::Addr { addr: Addr::new("127.0.0.1", 20178) },
+        OkBody::Addr {
+            addr: Addr::new("127.0.0.1", 20178),
+        },
     );
     let running = ProbeRunning {
         run: 1,

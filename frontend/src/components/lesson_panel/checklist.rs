@@ -25,9 +25,11 @@ pub struct Props {
 
 /// The step to do next: the first ordered step not met.
 pub fn next_step(lesson: &Lesson, progress: &Progress) -> Option<usize> {
-    lesson.check.iter().enumerate().position(|(i, s)| {
-        s.never.is_none() && progress.steps.get(i) != Some(&StepStatus::Met)
-    })
+    lesson
+        .check
+        .iter()
+        .enumerate()
+        .position(|(i, s)| s.never.is_none() && progress.steps.get(i) != Some(&StepStatus::Met))
 }
 
 #[function_component(Checklist)]
@@ -35,7 +37,12 @@ pub fn checklist(props: &Props) -> Html {
     let lang = props.lang;
     let w = words(lang);
     let next = next_step(&props.lesson, &props.progress);
-    let met = props.progress.steps.iter().filter(|s| **s == StepStatus::Met).count();
+    let met = props
+        .progress
+        .steps
+        .iter()
+        .filter(|s| **s == StepStatus::Met)
+        .count();
     let total = props.progress.steps.len();
     let steps: Html = props
         .lesson

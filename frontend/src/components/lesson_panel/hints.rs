@@ -25,7 +25,8 @@ pub fn hints(props: &Props) -> Html {
     if total == 0 {
         return html! {};
     }
-    let reveal = Callback::from(move |_: MouseEvent| ctx.dispatch(Action::Lesson(LessonAction::Hint)));
+    let reveal =
+        Callback::from(move |_: MouseEvent| ctx.dispatch(Action::Lesson(LessonAction::Hint)));
     let shown: Html = props
         .lesson
         .hints
@@ -33,7 +34,11 @@ pub fn hints(props: &Props) -> Html {
         .take(props.shown)
         .map(|h| html! { <li>{inline(h.get(lang))}</li> })
         .collect();
-    let label = if props.shown == 0 { w.show_hint } else { w.show_next_hint };
+    let label = if props.shown == 0 {
+        w.show_hint
+    } else {
+        w.show_next_hint
+    };
     html! {
         <div class="hints">
             <h3>{w.hints}{" "}<span class="count">{format!("{}/{total}", props.shown.min(total))}</span></h3>

@@ -19,7 +19,9 @@ pub fn lang_switch(props: &Props) -> Html {
     let button = |lang: Lang, label: &'static str, code: &'static str| {
         let on = props.lang == lang;
         let ctx = ctx.clone();
-        let onclick = Callback::from(move |_: MouseEvent| ctx.dispatch(Action::Lesson(LessonAction::Lang(lang))));
+        let onclick = Callback::from(move |_: MouseEvent| {
+            ctx.dispatch(Action::Lesson(LessonAction::Lang(lang)))
+        });
         html! {
             <button class={classes!("lang", on.then_some("on"))} lang={code} aria-pressed={on.to_string()} {onclick}>{label}</button>
         }

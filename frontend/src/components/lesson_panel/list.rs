@@ -47,12 +47,18 @@ pub fn lesson_list(props: &Props) -> Html {
     let open = |id: &str| {
         let ctx = ctx.clone();
         let id = id.to_owned();
-        Callback::from(move |_: MouseEvent| ctx.dispatch(Action::Lesson(LessonAction::Open(id.clone()))))
+        Callback::from(move |_: MouseEvent| {
+            ctx.dispatch(Action::Lesson(LessonAction::Open(id.clone())))
+        })
     };
     let lessons = match &props.catalog {
         Catalog::Ready(c) => &c.lessons[..],
-        Catalog::Failed(e) => return html! { <div class="lessons"><h3>{w.lessons}</h3><p class="hint-err">{e.clone()}</p></div> },
-        _ => return html! { <div class="lessons"><h3>{w.lessons}</h3><p class="hint">{w.loading}</p></div> },
+        Catalog::Failed(e) => {
+            return html! { <div class="lessons"><h3>{w.lessons}</h3><p class="hint-err">{e.clone()}</p></div> }
+        }
+        _ => {
+            return html! { <div class="lessons"><h3>{w.lessons}</h3><p class="hint">{w.loading}</p></div> }
+        }
     };
     let items: Html = lessons
         .iter()
@@ -83,7 +89,10 @@ pub fn lesson_list(props: &Props) -> Html {
             confirming.set(false);
         })
     };
-    let done_count = lessons.iter().filter(|l| props.saved.done.contains(&l.id)).count();
+    let done_count = lessons
+        .iter()
+        .filter(|l| props.saved.done.contains(&l.id))
+        .count();
     html! {
         <div class="lessons" data-testid="lessons">
             <h3>{w.lessons}{" "}<span class="count">{format!("{done_count}/{} {}", lessons.len(), w.done)}</span></h3>

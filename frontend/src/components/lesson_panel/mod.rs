@@ -12,9 +12,9 @@ mod checklist;
 mod complete;
 mod erratum;
 mod hints;
-mod rich;
 pub mod lang_switch;
 pub mod list;
+mod rich;
 
 use super::pictures::Picture;
 use crate::hooks::use_app;
@@ -74,7 +74,9 @@ pub fn lesson_panel(props: &Props) -> Html {
         .filter(|e| e.step.is_none())
         .map(|e| erratum(e, lang))
         .collect();
-    let next = state.next_lesson().map(|l| (l.id.clone(), l.title.get(lang).to_owned()));
+    let next = state
+        .next_lesson()
+        .map(|l| (l.id.clone(), l.title.get(lang).to_owned()));
     html! {
         <section class="lesson" aria-labelledby="lesson-title" data-testid="lesson" data-lesson={lesson.id.clone()} data-done={progress.done.to_string()}>
             <div class="lesson-head">

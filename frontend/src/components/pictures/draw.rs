@@ -15,7 +15,13 @@ pub fn defs(id: &'static str) -> Html {
 }
 
 /// An arrow from (x1, y1) to (x2, y2) with `label` above its middle.
-pub fn arrow(marker: &'static str, (x1, y1): (i32, i32), (x2, y2): (i32, i32), label: &str, class: &'static str) -> Html {
+pub fn arrow(
+    marker: &'static str,
+    (x1, y1): (i32, i32),
+    (x2, y2): (i32, i32),
+    label: &str,
+    class: &'static str,
+) -> Html {
     let (mx, my) = ((x1 + x2) / 2, (y1 + y2) / 2 - 6);
     html! {
         <g class={classes!("pic-arrow", class)}>

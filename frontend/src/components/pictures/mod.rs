@@ -24,7 +24,10 @@ pub fn picture(props: &Props) -> Html {
         Which::Handshake => (handshake::svg(), "TCP three-way handshake"),
         Which::Teardown => (teardown::svg(), "TCP teardown: FIN and ACK each way"),
         Which::Select => (select::svg(), "one select() loop serving several sockets"),
-        Which::FtpModes => (ftp_modes::svg(), "FTP control and data connections, passive and active"),
+        Which::FtpModes => (
+            ftp_modes::svg(),
+            "FTP control and data connections, passive and active",
+        ),
     };
     html! {
         <figure class="picture" data-picture={format!("{:?}", props.picture)}>
