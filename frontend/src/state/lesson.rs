@@ -17,11 +17,11 @@
 use crate::log::Log;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use shared::check::{evaluate, Progress, StepStatus};
+use shared::check::{evaluate, Progress, StepStatus, MAX_PROBE_CLIENTS};
 use shared::lesson::{Lang, Lesson, LessonCatalog};
 use shared::recording::ProbeResult;
 use shared::trace::{TraceBuilder, MAX_TRACE_ITEMS};
-use shared::{Addr, Event, Op, Outcome};
+use shared::{Addr, Event, OkBody, Op, Outcome};
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
@@ -97,6 +97,8 @@ pub struct LessonState {
     pub probe_runs: u32,
     /// A lesson was just closed: the landing opens again to offer the next.
     pub closed: bool,
+    /// The sockets the check's probes made, in order (their lanes say so).
+    probe_socks: Vec<String>,
     /// The open lesson's trace.
     trace: Log<Value>,
     /// Requests sent since the lesson opened, waiting for their reply (and
@@ -261,6 +263,14 @@ impl LessonState {
         }
     }
 
+    /// Which of the probe's clients socket `handle` is (from 1), if it is one.
+    pub fn probe_client(&self, handle: &str) -> Option<usize> {
+        self.probe_socks
+            .iter()
+            .rposition(|h| h == handle)
+            .map(|i| i + 1)
+    }
+
     /// Whether request `id` is one the open lesson's trace waits for.
     pub fn awaits(&self, id: u64) -> bool {
         self.waiting.contains_key(&id)
@@ -269,6 +279,14 @@ impl LessonState {
     /// The reply to request `id` arrived: the call enters the trace.
     pub fn replied(&mut self, id: u64, outcome: &Outcome) {
         if let Some((op, by_probe)) = self.waiting.remove(&id) {
+            if let (true, Op::Socket { .. }, Outcome::Ok(OkBody::Sock { sock })) =
+                (by_probe, &op, outcome)
+            {
+                if self.probe_socks.len() >= MAX_PROBE_CLIENTS as usize {
+                    self.probe_socks.clear();
+                }
+                self.probe_socks.push(sock.clone());
+            }
             let mut t = TraceBuilder::new();
             t.sent(id, &op, by_probe);
             t.replied(id, outcome);
@@ -280,6 +298,7 @@ impl LessonState {
     pub fn event(&mut self, event: &Event) {
         if matches!(event, Event::Hello(_)) {
             self.waiting.clear();
+            self.probe_socks.clear();
         }
         if self.open.is_some() {
             let mut t = TraceBuilder::new();

@@ -301,6 +301,10 @@ fn the_probe_runs_when_the_check_asks_and_its_calls_are_marked() {
         "socket, settimeout, connect, sendall, recv, close per client: {by_probe}"
     );
     assert_eq!(learner, 2, "listen and getsockname are the learner's");
+    drop(trace);
+    let lanes: Vec<&str> = p.s.lanes.iter().map(|l| l.label.as_str()).collect();
+    assert!(lanes.contains(&"lesson's client 1 (s11)"), "{lanes:?}");
+    assert!(lanes.contains(&"lesson's client 2 (s12)"), "{lanes:?}");
 }
 
 #[test]

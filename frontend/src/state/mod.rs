@@ -316,6 +316,10 @@ impl State {
                 let t = self.last_t;
                 self.pen()
                     .mark_sock(t, &sock, Kind::State, "socket() → unbound".into());
+                if let Some(n) = self.lesson.probe_client(&sock) {
+                    let label = format!("lesson's client {n} ({sock})");
+                    self.pen().name_lane(&sock, label);
+                }
             }
             (
                 Op::Select {

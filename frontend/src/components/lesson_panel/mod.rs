@@ -93,7 +93,7 @@ pub fn lesson_panel(props: &Props) -> Html {
                     <h3>{w.concept}</h3>
                     {paragraphs(lesson.concept.get(lang), "lesson-concept")}
                     if let Some(picture) = lesson.picture {
-                        <Picture {picture} />
+                        <Picture {picture} {lang} />
                     }
                     {general}
                 </div>

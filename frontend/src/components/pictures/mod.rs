@@ -10,12 +10,13 @@ mod handshake;
 mod select;
 mod teardown;
 
-use shared::lesson::Picture as Which;
+use shared::lesson::{Lang, Picture as Which};
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
     pub picture: Which,
+    pub lang: Lang,
 }
 
 #[function_component(Picture)]
