@@ -114,6 +114,9 @@ pub struct Config {
     /// working directory when a UI was built there, else a page that says how to
     /// build one.
     pub ui_dir: Option<PathBuf>,
+    /// A teacher's lessons (`--lessons DIR`), already read and validated; they
+    /// are served with the built-in ones, replacing a built-in with their id.
+    pub lessons: Vec<shared::lesson::Lesson>,
 }
 
 impl Config {
@@ -131,6 +134,7 @@ impl Config {
             limits: RelayLimits::default(),
             budget: Default::default(),
             ui_dir: None,
+            lessons: Vec::new(),
         }
     }
 

@@ -24,6 +24,7 @@ mod ftp;
 mod http;
 mod io;
 pub mod labs;
+pub mod lessons;
 pub mod linger;
 mod ops;
 mod oserror;

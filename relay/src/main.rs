@@ -113,6 +113,13 @@ struct Args {
     /// it holds an index.html.
     #[arg(long, value_name = "DIR")]
     ui_dir: Option<PathBuf>,
+
+    /// Also serve the lessons in this directory (every *.toml file; format in
+    /// docs/lessons.md), after the built-in ones; a lesson with a built-in's id
+    /// replaces it. Each file is checked at start-up: a broken one stops the
+    /// relay with a message naming the file and the field.
+    #[arg(long, value_name = "DIR")]
+    lessons: Option<PathBuf>,
 }
 
 fn main() -> std::process::ExitCode {
@@ -191,6 +198,11 @@ fn config_from(args: Args) -> Result<Config, String> {
     config.token = token;
     config.insecure_no_token = args.insecure_no_token;
     config.ui_dir = args.ui_dir;
+    if let Some(dir) = &args.lessons {
+        config.lessons = relay::lessons::load_dir(dir)?;
+        relay::lessons::builtins()
+            .and_then(|b| relay::lessons::catalog(b, config.lessons.clone()))?;
+    }
     config.limits = RelayLimits {
         max_sessions: args.max_sessions,
         max_sessions_per_ip: args.max_sessions_per_ip,

@@ -1,4 +1,5 @@
-//! The relay's HTTP side: the axum router (`/ws` for sessions, the UI at `/`),
+//! The relay's HTTP side: the axum router (`/ws` for sessions, the UI at `/`,
+//! the lesson catalogue at `/lessons.json`),
 //! the Origin check and session admission before an upgrade, and start/stop of the
 //! whole relay with its labs: the start-up safety check (`Config::validate`) and
 //! the relay's policy — its own ports reserved from binds, and the connect
@@ -86,6 +87,10 @@ pub async fn start(config: Config) -> std::io::Result<Running> {
     let policy = relay_policy(&config, addr, &lab_addrs, &internal);
     let (tx, rx) = watch::channel(false);
     let ui_dir = config.ui_dir.clone().or_else(default_ui_dir);
+    let lessons = crate::lessons::builtins()
+        .and_then(|b| crate::lessons::catalog(b, config.lessons.clone()))
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+    let lessons = crate::lessons::serve::Served::new(&lessons);
     let state = Arc::new(RelayState::new(
         config,
         policy,
@@ -94,7 +99,11 @@ pub async fn start(config: Config) -> std::io::Result<Running> {
     ));
     let mut app = Router::new()
         .route("/ws", get(ws_upgrade))
-        .route("/healthz", get(healthz));
+        .route("/healthz", get(healthz))
+        .route(
+            "/lessons.json",
+            get(move |headers: HeaderMap| async move { lessons.respond(&headers) }),
+        );
     app = match ui_dir {
         Some(dir) => {
             let index = dir.join("index.html");

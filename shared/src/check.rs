@@ -4,6 +4,9 @@
 //! Steps with `expect` (and `probe`) must be met **in order**: each by trace
 //! items after the item that met the step before, with variables bound by
 //! earlier steps keeping their values. That is what makes a skipped step fail.
+//! A probe runs while the learner serves its clients, so the steps after a
+//! probe step are looked for after the step before the probe (and the probe
+//! must have passed too).
 //! A `never` step fails the lesson when any trace item matches it. A `probe`
 //! step asks the page to run the lesson's own client against the learner's
 //! server; its result enters the trace as a `probe` item.
@@ -329,7 +332,10 @@ impl Search<'_> {
         match found {
             Some((at, _)) => {
                 path.push(at);
-                let all = self.descend(k + 1, at + 1, bindings, path);
+                // The probe's clients run alongside the learner's calls (the
+                // learner serves them while they wait), so the steps after a
+                // probe are looked for after the step before it.
+                let all = self.descend(k + 1, from, bindings, path);
                 path.pop();
                 all
             }
@@ -516,6 +522,34 @@ mod tests {
         assert_eq!(p.run_probe, None);
         trace.push(json!({"probe": {"step": 2, "passed": true, "detail": ""}}));
         assert!(evaluate(&steps, &trace).done);
+    }
+
+    #[test]
+    fn steps_after_a_probe_may_happen_while_it_runs() {
+        let steps = vec![
+            step(json!({"expect": {"call": "listen", "args": {"sock": "$srv"}}})),
+            step(
+                json!({"probe": {"connect": ["127.0.0.1", 20178], "send": ["x"], "expect": "echo"}}),
+            ),
+            step(json!({"expect": {"call": "accept", "args": {"sock": "$srv"}}})),
+        ];
+        // The learner accepts the probe's client before the probe finishes.
+        let mut trace = vec![
+            call("listen", json!({"sock": "s1"}), json!({})),
+            call("accept", json!({"sock": "s1"}), json!({"sock": "s3"})),
+        ];
+        let p = evaluate(&steps, &trace);
+        assert_eq!(p.run_probe, Some(1));
+        assert!(!p.done);
+        trace.push(json!({"probe": {"step": 1, "passed": true, "detail": ""}}));
+        assert!(evaluate(&steps, &trace).done);
+        // Still in order with the step before the probe.
+        let early = vec![
+            call("accept", json!({"sock": "s1"}), json!({"sock": "s3"})),
+            call("listen", json!({"sock": "s1"}), json!({})),
+            json!({"probe": {"step": 1, "passed": true, "detail": ""}}),
+        ];
+        assert!(!evaluate(&steps, &early).done);
     }
 
     #[test]

@@ -6,8 +6,8 @@
 //! array of the same length element by element; a string `"$name"` is a
 //! variable (bound at its first match, equal to that binding afterwards);
 //! `"$_"` matches anything; an object whose single key starts with `$` is an
-//! operator (`$gte`, `$lt`, `$ne`, `$in`, `$prefix`, `$contains`, `$not`,
-//! `$len`, `$absent`); any other value must be equal (numbers by value, so `5`
+//! operator (`$gte`, `$lt`, `$ne`, `$in`, `$all`, `$prefix`, `$contains`,
+//! `$not`, `$len`, `$absent`); any other value must be equal (numbers by value, so `5`
 //! matches `5.0`). Owns matching and pattern validation; what the patterns are
 //! matched against is [`crate::trace`].
 //!
@@ -24,13 +24,14 @@ pub const MAX_PATTERN_DEPTH: usize = 16;
 pub type Bindings = BTreeMap<String, Value>;
 
 /// The operators a pattern may use, for messages.
-pub const OPERATORS: [&str; 11] = [
+pub const OPERATORS: [&str; 12] = [
     "$gte",
     "$gt",
     "$lte",
     "$lt",
     "$ne",
     "$in",
+    "$all",
     "$prefix",
     "$contains",
     "$not",
@@ -131,7 +132,7 @@ fn validate_operator(
                 Err(err("needs true or false"))
             }
         }
-        "$in" => match operand {
+        "$in" | "$all" => match operand {
             Value::Array(items) => items
                 .iter()
                 .enumerate()
@@ -265,6 +266,16 @@ fn match_operator(
                         }
                         ok
                     })
+                }),
+                "$all" => operand.as_array().is_some_and(|items| {
+                    let mut trial = b.clone();
+                    let ok = items
+                        .iter()
+                        .all(|item| match_at(item, Some(v), &mut trial, depth + 1));
+                    if ok {
+                        *b = trial;
+                    }
+                    ok
                 }),
                 "$prefix" => match (v.as_str(), operand.as_str()) {
                     (Some(s), Some(prefix)) => s.starts_with(prefix),
@@ -423,6 +434,19 @@ mod tests {
         ));
         assert!(m(json!({"r": {"$len": {"$gte": 2}}}), json!({"r": [1, 2]})));
         assert!(m(json!({"a": {"$ne": 0}}), json!({"a": 111})));
+        let head = json!({"$all": [{"$prefix": "POST "}, {"$contains": "Host: "}]});
+        assert!(m(
+            json!({"s": head.clone()}),
+            json!({"s": "POST / HTTP/1.1\r\nHost: x"})
+        ));
+        assert!(!m(json!({"s": head}), json!({"s": "POST / HTTP/1.1\r\n"})));
+        let mut b = Bindings::new();
+        assert!(matches(
+            &json!({"d": {"$all": [{"text": "$t"}, {"$len": 1}]}}),
+            &json!({"d": {"text": "hi"}}),
+            &mut b
+        ));
+        assert_eq!(b.get("$t"), Some(&json!("hi")));
     }
 
     #[test]
