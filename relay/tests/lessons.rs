@@ -44,7 +44,11 @@ const SKIPS: &[(&str, &[usize], &str)] = &[
     ("e04-connect-ex", &[1], "no connect: only connect_ex"),
     ("e05-udp", &[2], "no recvfrom of the echo"),
     ("e06-send-sendall", &[5], "the sender's buffer stays large"),
-    ("e07-select-server", &[37, 40, 43], "the server never closes the sockets of clients that left"),
+    (
+        "e07-select-server",
+        &[37, 40, 43],
+        "the server never closes the sockets of clients that left",
+    ),
     ("e08-http-get", &[2], "no getresponse"),
     ("e09-http-by-hand", &[3], "no Content-Length header"),
     ("e10-ftp-session", &[2], "no login"),
@@ -293,8 +297,15 @@ impl<'a> Session<'a> {
         let ping = self.next_id;
         self.next_id += 1;
         self.quiet = Some(ping);
-        let text = serde_json::to_string(&Request { id: ping, op: Op::Ping }).expect("JSON");
-        self.ws.send(Message::text(text)).await.expect("send a ping");
+        let text = serde_json::to_string(&Request {
+            id: ping,
+            op: Op::Ping,
+        })
+        .expect("JSON");
+        self.ws
+            .send(Message::text(text))
+            .await
+            .expect("send a ping");
         while !self.answered.contains(&ping) {
             self.pump().await;
         }

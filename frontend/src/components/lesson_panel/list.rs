@@ -16,12 +16,13 @@ pub struct Props {
     pub saved: Saved,
 }
 
-/// "E3 — The article's server" (or the title alone for a lesson without an
-/// `eN` id).
+/// "E3 — The article's server": the title, after the short label of an
+/// `eN` id unless the title already starts with it.
 pub fn label(lesson: &Lesson, lang: Lang) -> String {
+    let title = lesson.title.get(lang);
     match short_label(&lesson.id) {
-        Some(short) => format!("{short} — {}", lesson.title.get(lang)),
-        None => lesson.title.get(lang).to_owned(),
+        Some(short) if !title.starts_with(&format!("{short} ")) => format!("{short} — {title}"),
+        _ => title.to_owned(),
     }
 }
 
