@@ -8,6 +8,10 @@
 // in English and in Chinese.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { launch, card, newSocket, fill, click, waitState, freePort, shot, URL } from '../lib.mjs';
 
 /** Opens the workbench in a fresh browser and waits for the lesson list. */
@@ -253,5 +257,84 @@ test('reset progress asks first; corrupt saved progress is ignored', async () =>
     assert.deepEqual(errors, []);
   } finally {
     await browser.close();
+  }
+});
+
+/** A teacher's lesson: an echo server on loopback, checked by the lesson's
+ * own client (a probe) that sends "ping" and expects it back. */
+const TEACHER_LESSON = `
+id = "t01-echo-server"
+title = { en = "Teacher: an echo server", zh = "老师的课：回显服务器" }
+goal = { en = "Serve one client: send back what it sends." }
+concept = { en = "The lesson's own client connects to your server and checks the echo." }
+hints = [ { en = "bind, listen, accept, recv, then sendall the same bytes." } ]
+
+[[check]]
+say = { en = "A socket is bound" }
+expect = { call = "bind", args = { sock = "$srv" }, ok = { addr = "$addr" } }
+
+[[check]]
+say = { en = "It listens" }
+expect = { call = "listen", args = { sock = "$srv" }, ok = {} }
+
+[[check]]
+say = { en = "The lesson's client gets its bytes back" }
+probe = { connect = "$addr", clients = 1, send = ["ping"], expect = "echo", timeout_ms = 60000 }
+`;
+
+/** Starts \`socklab --lessons DIR\` (no labs: the main relay holds their
+ * ports) serving the page too; resolves with {child, addr} once it listens. */
+function startLessonRelay(dir) {
+  const bin = process.env.SOCKLAB_BIN;
+  assert.ok(bin, 'SOCKLAB_BIN is set by cargo xtask e2e');
+  const child = spawn(bin, ['--listen', '127.0.0.1:0', '--no-labs', '--lessons', dir, '--ui-dir', '../dist'],
+    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, RUST_LOG: 'warn' } });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.on('error', reject);
+    child.on('exit', (code) => reject(new Error(`lesson relay exited (${code}): ${out}`)));
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const m = out.match(/socklab is running: open http:\/\/([^/\s]+)\//);
+      if (m) resolve({ child, addr: m[1] });
+    });
+  });
+}
+
+test('a lesson from --lessons DIR appears and its check works, probe client included', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'socklab-lessons-'));
+  writeFileSync(join(dir, 't01-echo-server.toml'), TEACHER_LESSON);
+  const { child, addr } = await startLessonRelay(dir);
+  const { browser, page, errors } = await openLanding(`http://${addr}/`);
+  try {
+    const ids = await page.locator('.lesson-list li').evaluateAll((lis) => lis.map((li) => li.dataset.lesson));
+    assert.ok(ids.includes('t01-echo-server') && ids.includes(E2), ids.join(' '));
+    await openLesson(page, 't01-echo-server');
+    const port = await freePort();
+    const srv = await newSocket(page, 's1');
+    await fill(srv, 'port', port);
+    await click(srv, 'bind');
+    await click(srv, 'listen');
+    await waitState(srv, 'LISTEN');
+    // The check runs its own client against the server, on the timeline as the lesson's.
+    await page.locator('.probe-run', { hasText: `the lesson's client is connecting to your server at 127.0.0.1:${port}` }).waitFor();
+    await page.locator('.lane-head', { hasText: "lesson's client 1" }).first().waitFor();
+    await shot(page, 'lessons-probe-running');
+    await click(srv, 'accept');
+    const conn = card(page, 's3');
+    await conn.waitFor();
+    await click(conn, 'recv');
+    await conn.locator('.received pre.text').filter({ hasText: /^ping$/ }).first().waitFor();
+    await fill(conn, 'data', 'ping');
+    await click(conn, 'sendall');
+    await waitComplete(page);
+    assert.deepEqual(await steps(page), ['met', 'met', 'met']);
+    await closeLesson(page);
+    assert.equal(await lessonItem(page, 't01-echo-server').getAttribute('data-done'), 'true');
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+    child.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
   }
 });
