@@ -8,11 +8,10 @@
 // in English and in Chinese.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launch, card, newSocket, fill, click, waitState, freePort, shot, URL } from '../lib.mjs';
+import { launch, card, newSocket, fill, click, waitState, freePort, shot, startRelay, URL } from '../lib.mjs';
 
 /** Opens the workbench in a fresh browser and waits for the lesson list. */
 async function openLanding(url = URL) {
@@ -20,6 +19,23 @@ async function openLanding(url = URL) {
   await opened.page.locator('.app[data-ready="true"]').waitFor();
   await opened.page.locator('[data-testid="lessons"]').waitFor();
   return opened;
+}
+
+/** Runs `body(page)` on a fresh landing; the page must log no errors. */
+async function onLanding(body, url = URL) {
+  const { browser, page, errors } = await openLanding(url);
+  try {
+    await body(page);
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+  }
+}
+
+/** Reloads the page and waits for the lesson list. */
+async function reload(page) {
+  await page.reload();
+  await page.locator('[data-testid="lessons"]').waitFor();
 }
 
 const lessonItem = (page, id) => page.locator(`.lesson-list li[data-lesson="${id}"]`);
@@ -93,172 +109,137 @@ async function connectVsConnectEx(page, { skipConnect = false, before = 0 } = {}
   await waitState(s4, 'ESTABLISHED');
 }
 
-test('the landing lists the lessons in order; none is done for a new learner', async () => {
-  const { browser, page, errors } = await openLanding();
-  try {
-    const ids = await page.locator('.lesson-list li').evaluateAll((lis) => lis.map((li) => li.dataset.lesson));
-    assert.ok(ids.length >= 2, `lessons listed: ${ids}`);
-    assert.deepEqual([...ids].sort(), ids, 'in the article\'s order (id order)');
-    assert.ok(ids.includes(E2) && ids.includes(E4), ids.join(' '));
-    assert.equal(await page.locator('.lesson-list li[data-done="true"]').count(), 0);
-    assert.equal(await page.locator('button.continue').count(), 0, 'no Continue before any progress');
-    assert.match(await lessonItem(page, E2).innerText(), /^E2\b/);
-    // The labs and the free workbench are still offered.
-    await page.locator('li[data-lab="tcp_echo"]').waitFor();
-    await page.getByRole('button', { name: 'open the workbench' }).waitFor();
-    assert.equal(await page.locator('html').getAttribute('lang'), 'en');
-    for (const width of [390, 1024, 1440]) {
-      await page.setViewportSize({ width, height: 900 });
-      await shot(page, `lessons-landing-en-${width}`, { fullPage: true });
-      const sideways = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-      assert.ok(sideways <= 0, `no sideways scroll at ${width} px (${sideways})`);
-    }
-    assert.deepEqual(errors, []);
-  } finally {
-    await browser.close();
+test('the landing lists the lessons in order; none is done for a new learner', () => onLanding(async (page) => {
+  const ids = await page.locator('.lesson-list li').evaluateAll((lis) => lis.map((li) => li.dataset.lesson));
+  assert.ok(ids.length >= 2, `lessons listed: ${ids}`);
+  assert.deepEqual([...ids].sort(), ids, 'in the article\'s order (id order)');
+  assert.ok(ids.includes(E2) && ids.includes(E4), ids.join(' '));
+  assert.equal(await page.locator('.lesson-list li[data-done="true"]').count(), 0);
+  assert.equal(await page.locator('button.continue').count(), 0, 'no Continue before any progress');
+  assert.match(await lessonItem(page, E2).innerText(), /^E2\b/);
+  // The labs and the free workbench are still offered.
+  await page.locator('li[data-lab="tcp_echo"]').waitFor();
+  await page.getByRole('button', { name: 'open the workbench' }).waitFor();
+  assert.equal(await page.locator('html').getAttribute('lang'), 'en');
+  for (const width of [390, 1024, 1440]) {
+    await page.setViewportSize({ width, height: 900 });
+    await shot(page, `lessons-landing-en-${width}`, { fullPage: true });
+    const sideways = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(sideways <= 0, `no sideways scroll at ${width} px (${sideways})`);
   }
-});
+}));
 
-test('E2 and E4 completed by clicking are marked done, also after a reload', async () => {
-  const { browser, page, errors } = await openLanding();
-  try {
-    // Keyboard: the lesson link opens with Enter.
-    await lessonItem(page, E2).getByRole('button').focus();
-    await page.keyboard.press('Enter');
-    await lessonView(page).waitFor();
-    assert.equal((await steps(page))[0], 'next', 'the first step is highlighted');
-    await echoClient(page);
-    await waitComplete(page);
-    assert.ok((await steps(page)).every((s) => s === 'met'), `${await steps(page)}`);
-    // "Lesson complete" offers the next lesson.
-    await page.locator('[data-testid="lesson-complete"]').getByRole('button', { name: /^next lesson: / }).waitFor();
-    await closeLesson(page);
-    await openLesson(page, E4);
-    await connectVsConnectEx(page, { before: 1 });
-    await waitComplete(page);
-    await shot(page, 'lessons-e4-complete');
-    await closeLesson(page);
-    for (const id of [E2, E4]) {
-      assert.equal(await lessonItem(page, id).getAttribute('data-done'), 'true', id);
-    }
-    await page.reload();
-    await page.locator('[data-testid="lessons"]').waitFor();
-    for (const id of [E2, E4]) {
-      await lessonItem(page, id).and(page.locator('[data-done="true"]')).waitFor();
-    }
-    // A returning learner is offered the next lesson not done.
-    assert.match(await page.locator('button.continue').innerText(), /^Continue: E\d+\b/);
-    assert.deepEqual(errors, []);
-  } finally {
-    await browser.close();
+test('E2 and E4 completed by clicking are marked done, also after a reload', () => onLanding(async (page) => {
+  // Keyboard: the lesson link opens with Enter.
+  await lessonItem(page, E2).getByRole('button').focus();
+  await page.keyboard.press('Enter');
+  await lessonView(page).waitFor();
+  assert.equal((await steps(page))[0], 'next', 'the first step is highlighted');
+  await echoClient(page);
+  await waitComplete(page);
+  assert.ok((await steps(page)).every((s) => s === 'met'), `${await steps(page)}`);
+  // "Lesson complete" offers the next lesson.
+  await page.locator('[data-testid="lesson-complete"]').getByRole('button', { name: /^next lesson: / }).waitFor();
+  await closeLesson(page);
+  await openLesson(page, E4);
+  await connectVsConnectEx(page, { before: 1 });
+  await waitComplete(page);
+  await shot(page, 'lessons-e4-complete');
+  await closeLesson(page);
+  for (const id of [E2, E4]) {
+    assert.equal(await lessonItem(page, id).getAttribute('data-done'), 'true', id);
   }
-});
-
-test('E2 and E4 with a step skipped are not marked done', async () => {
-  const { browser, page, errors } = await openLanding();
-  try {
-    await openLesson(page, E2);
-    await echoClient(page, { skipSend: true });
-    assert.equal(await lessonView(page).getAttribute('data-done'), 'false');
-    assert.ok((await steps(page)).includes('next'), `${await steps(page)}`);
-    assert.equal(await page.locator('[data-testid="lesson-complete"]').count(), 0);
-    await closeLesson(page);
-    // Sockets of the last lesson stay: E4 starts on a fresh page.
-    await page.reload();
-    await page.locator('[data-testid="lessons"]').waitFor();
-    await openLesson(page, E4);
-    await connectVsConnectEx(page, { skipConnect: true });
-    assert.equal(await lessonView(page).getAttribute('data-done'), 'false');
-    await closeLesson(page);
-    for (const id of [E2, E4]) {
-      assert.equal(await lessonItem(page, id).getAttribute('data-done'), 'false', id);
-    }
-    assert.deepEqual(errors, []);
-  } finally {
-    await browser.close();
+  await reload(page);
+  for (const id of [E2, E4]) {
+    await lessonItem(page, id).and(page.locator('[data-done="true"]')).waitFor();
   }
-});
+  // A returning learner is offered the next lesson not done.
+  assert.match(await page.locator('button.continue').innerText(), /^Continue: E\d+\b/);
+}));
 
-test('hints one at a time; the language switch is remembered; screenshots of a lesson in progress', async () => {
-  const { browser, page, errors } = await openLanding();
-  try {
-    await openLesson(page, E2);
-    const hints = page.locator('.hint-list li');
-    assert.equal(await hints.count(), 0);
-    await page.getByRole('button', { name: 'show a hint' }).click();
-    await hints.first().waitFor();
-    assert.equal(await hints.count(), 1);
-    const s = await newSocket(page, 's1');
-    await click(s, 'connect');
-    await waitState(s, 'ESTABLISHED');
-    await page.locator('.steps > li[data-status="met"]').first().waitFor();
-    for (const width of [390, 1024, 1440]) {
-      await page.setViewportSize({ width, height: 900 });
-      await shot(page, `lessons-progress-en-${width}`, { fullPage: true });
-    }
-    await page.getByRole('button', { name: '中文', exact: true }).click();
-    await page.locator('html[lang="zh-Hans"]').waitFor();
-    assert.match(await lessonView(page).locator('h2').innerText(), /课程/);
-    assert.match(await lessonView(page).innerText(), /[\u4e00-\u9fff]/);
-    assert.equal(await page.getByRole('button', { name: '中文', exact: true }).getAttribute('aria-pressed'), 'true');
-    for (const width of [390, 1024, 1440]) {
-      await page.setViewportSize({ width, height: 900 });
-      await shot(page, `lessons-progress-zh-${width}`, { fullPage: true });
-    }
-    await page.reload();
-    await page.locator('[data-testid="lessons"]').waitFor();
-    await page.locator('html[lang="zh-Hans"]').waitFor();
-    assert.match(await page.locator('#first-step-title').innerText(), /从这里开始/);
-    assert.match(await page.locator('[data-testid="lessons"] h3').innerText(), /课程/);
-    // The hint revealed before the reload is still revealed, and "Continue" brings the lesson back.
-    await page.locator('button.continue', { hasText: /^继续: E2\b/ }).click();
-    await lessonView(page).waitFor();
-    assert.equal(await page.locator('.hint-list li').count(), 1);
-    await closeLesson(page);
-    for (const width of [390, 1024, 1440]) {
-      await page.setViewportSize({ width, height: 900 });
-      await shot(page, `lessons-landing-zh-${width}`, { fullPage: true });
-    }
-    await page.getByRole('button', { name: 'EN', exact: true }).click();
-    await page.locator('html[lang="en"]').waitFor();
-    assert.deepEqual(errors, []);
-  } finally {
-    await browser.close();
+test('E2 and E4 with a step skipped are not marked done', () => onLanding(async (page) => {
+  await openLesson(page, E2);
+  await echoClient(page, { skipSend: true });
+  assert.equal(await lessonView(page).getAttribute('data-done'), 'false');
+  assert.ok((await steps(page)).includes('next'), `${await steps(page)}`);
+  assert.equal(await page.locator('[data-testid="lesson-complete"]').count(), 0);
+  await closeLesson(page);
+  // Sockets of the last lesson stay: E4 starts on a fresh page.
+  await reload(page);
+  await openLesson(page, E4);
+  await connectVsConnectEx(page, { skipConnect: true });
+  assert.equal(await lessonView(page).getAttribute('data-done'), 'false');
+  await closeLesson(page);
+  for (const id of [E2, E4]) {
+    assert.equal(await lessonItem(page, id).getAttribute('data-done'), 'false', id);
   }
-});
+}));
 
-test('reset progress asks first; corrupt saved progress is ignored', async () => {
-  const { browser, page, errors } = await openLanding();
-  try {
-    await page.evaluate(() => localStorage.setItem('socklab.lessons.v1',
-      JSON.stringify({ done: ['e02-echo-client'], current: 'e02-echo-client', hints: {} })));
-    await page.reload();
-    await lessonItem(page, E2).and(page.locator('[data-done="true"]')).waitFor();
-    await page.getByRole('button', { name: 'Reset progress' }).click();
-    // Nothing is forgotten until the learner confirms.
-    assert.equal(await lessonItem(page, E2).getAttribute('data-done'), 'true');
-    await page.getByRole('button', { name: 'keep my progress' }).click();
-    assert.equal(await lessonItem(page, E2).getAttribute('data-done'), 'true');
-    await page.getByRole('button', { name: 'Reset progress' }).click();
-    await page.getByRole('button', { name: 'yes, reset' }).click();
-    await lessonItem(page, E2).and(page.locator('[data-done="false"]')).waitFor();
-    await page.reload();
-    await page.locator('[data-testid="lessons"]').waitFor();
-    assert.equal(await lessonItem(page, E2).getAttribute('data-done'), 'false');
-
-    await page.evaluate(() => {
-      localStorage.setItem('socklab.lessons.v1', '{"done": [tru');
-      localStorage.setItem('socklab.lang.v1', 42);
-    });
-    await page.reload();
-    await page.locator('[data-testid="lessons"]').waitFor();
-    assert.equal(await page.locator('.lesson-list li[data-done="true"]').count(), 0);
-    await openLesson(page, E2);
-    assert.deepEqual(errors, []);
-  } finally {
-    await browser.close();
+test('hints one at a time; the language switch is remembered; screenshots of a lesson in progress', () => onLanding(async (page) => {
+  await openLesson(page, E2);
+  const hints = page.locator('.hint-list li');
+  assert.equal(await hints.count(), 0);
+  await page.getByRole('button', { name: 'show a hint' }).click();
+  await hints.first().waitFor();
+  assert.equal(await hints.count(), 1);
+  const s = await newSocket(page, 's1');
+  await click(s, 'connect');
+  await waitState(s, 'ESTABLISHED');
+  await page.locator('.steps > li[data-status="met"]').first().waitFor();
+  for (const width of [390, 1024, 1440]) {
+    await page.setViewportSize({ width, height: 900 });
+    await shot(page, `lessons-progress-en-${width}`, { fullPage: true });
   }
-});
+  await page.getByRole('button', { name: '中文', exact: true }).click();
+  await page.locator('html[lang="zh-Hans"]').waitFor();
+  assert.match(await lessonView(page).locator('h2').innerText(), /课程/);
+  assert.match(await lessonView(page).innerText(), /[\u4e00-\u9fff]/);
+  assert.equal(await page.getByRole('button', { name: '中文', exact: true }).getAttribute('aria-pressed'), 'true');
+  for (const width of [390, 1024, 1440]) {
+    await page.setViewportSize({ width, height: 900 });
+    await shot(page, `lessons-progress-zh-${width}`, { fullPage: true });
+  }
+  await reload(page);
+  await page.locator('html[lang="zh-Hans"]').waitFor();
+  assert.match(await page.locator('#first-step-title').innerText(), /从这里开始/);
+  assert.match(await page.locator('[data-testid="lessons"] h3').innerText(), /课程/);
+  // The hint revealed before the reload is still revealed, and "Continue" brings the lesson back.
+  await page.locator('button.continue', { hasText: /^继续: E2\b/ }).click();
+  await lessonView(page).waitFor();
+  assert.equal(await page.locator('.hint-list li').count(), 1);
+  await closeLesson(page);
+  for (const width of [390, 1024, 1440]) {
+    await page.setViewportSize({ width, height: 900 });
+    await shot(page, `lessons-landing-zh-${width}`, { fullPage: true });
+  }
+  await page.getByRole('button', { name: 'EN', exact: true }).click();
+  await page.locator('html[lang="en"]').waitFor();
+}));
+
+test('reset progress asks first; corrupt saved progress is ignored', () => onLanding(async (page) => {
+  await page.evaluate(() => localStorage.setItem('socklab.lessons.v1',
+    JSON.stringify({ done: ['e02-echo-client'], current: 'e02-echo-client', hints: {} })));
+  await reload(page);
+  await lessonItem(page, E2).and(page.locator('[data-done="true"]')).waitFor();
+  await page.getByRole('button', { name: 'Reset progress' }).click();
+  // Nothing is forgotten until the learner confirms.
+  assert.equal(await lessonItem(page, E2).getAttribute('data-done'), 'true');
+  await page.getByRole('button', { name: 'keep my progress' }).click();
+  assert.equal(await lessonItem(page, E2).getAttribute('data-done'), 'true');
+  await page.getByRole('button', { name: 'Reset progress' }).click();
+  await page.getByRole('button', { name: 'yes, reset' }).click();
+  await lessonItem(page, E2).and(page.locator('[data-done="false"]')).waitFor();
+  await reload(page);
+  assert.equal(await lessonItem(page, E2).getAttribute('data-done'), 'false');
+
+  await page.evaluate(() => {
+    localStorage.setItem('socklab.lessons.v1', '{"done": [tru');
+    localStorage.setItem('socklab.lang.v1', 42);
+  });
+  await reload(page);
+  assert.equal(await page.locator('.lesson-list li[data-done="true"]').count(), 0);
+  await openLesson(page, E2);
+}));
 
 /** A teacher's lesson: an echo server on loopback, checked by the lesson's
  * own client (a probe) that sends "ping" and expects it back. */
@@ -282,58 +263,40 @@ say = { en = "The lesson's client gets its bytes back" }
 probe = { connect = "$addr", clients = 1, send = ["ping"], expect = "echo", timeout_ms = 60000 }
 `;
 
-/** Starts \`socklab --lessons DIR\` (no labs: the main relay holds their
- * ports) serving the page too; resolves with {child, addr} once it listens. */
-function startLessonRelay(dir) {
-  const bin = process.env.SOCKLAB_BIN;
-  assert.ok(bin, 'SOCKLAB_BIN is set by cargo xtask e2e');
-  const child = spawn(bin, ['--listen', '127.0.0.1:0', '--no-labs', '--lessons', dir, '--ui-dir', '../dist'],
-    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, RUST_LOG: 'warn' } });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.on('error', reject);
-    child.on('exit', (code) => reject(new Error(`lesson relay exited (${code}): ${out}`)));
-    child.stdout.on('data', (chunk) => {
-      out += chunk;
-      const m = out.match(/socklab is running: open http:\/\/([^/\s]+)\//);
-      if (m) resolve({ child, addr: m[1] });
-    });
-  });
-}
-
 test('a lesson from --lessons DIR appears and its check works, probe client included', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'socklab-lessons-'));
   writeFileSync(join(dir, 't01-echo-server.toml'), TEACHER_LESSON);
-  const { child, addr } = await startLessonRelay(dir);
-  const { browser, page, errors } = await openLanding(`http://${addr}/`);
+  // No labs: the main relay holds their ports. This relay serves the page too.
+  const { child, addr } = await startRelay(['--listen', '127.0.0.1:0', '--no-labs',
+    '--lessons', dir, '--ui-dir', '../dist']);
   try {
-    const ids = await page.locator('.lesson-list li').evaluateAll((lis) => lis.map((li) => li.dataset.lesson));
-    assert.ok(ids.includes('t01-echo-server') && ids.includes(E2), ids.join(' '));
-    await openLesson(page, 't01-echo-server');
-    const port = await freePort();
-    const srv = await newSocket(page, 's1');
-    await fill(srv, 'port', port);
-    await click(srv, 'bind');
-    await click(srv, 'listen');
-    await waitState(srv, 'LISTEN');
-    // The check runs its own client against the server, on the timeline as the lesson's.
-    await page.locator('.probe-run', { hasText: `the lesson's client is connecting to your server at 127.0.0.1:${port}` }).waitFor();
-    await page.locator('.lane-head', { hasText: "lesson's client 1" }).first().waitFor();
-    await shot(page, 'lessons-probe-running');
-    await click(srv, 'accept');
-    const conn = card(page, 's3');
-    await conn.waitFor();
-    await click(conn, 'recv');
-    await conn.locator('.received pre.text').filter({ hasText: /^ping$/ }).first().waitFor();
-    await fill(conn, 'data', 'ping');
-    await click(conn, 'sendall');
-    await waitComplete(page);
-    assert.deepEqual(await steps(page), ['met', 'met', 'met']);
-    await closeLesson(page);
-    assert.equal(await lessonItem(page, 't01-echo-server').getAttribute('data-done'), 'true');
-    assert.deepEqual(errors, []);
+    await onLanding(async (page) => {
+      const ids = await page.locator('.lesson-list li').evaluateAll((lis) => lis.map((li) => li.dataset.lesson));
+      assert.ok(ids.includes('t01-echo-server') && ids.includes(E2), ids.join(' '));
+      await openLesson(page, 't01-echo-server');
+      const port = await freePort();
+      const srv = await newSocket(page, 's1');
+      await fill(srv, 'port', port);
+      await click(srv, 'bind');
+      await click(srv, 'listen');
+      await waitState(srv, 'LISTEN');
+      // The check runs its own client against the server, on the timeline as the lesson's.
+      await page.locator('.probe-run', { hasText: `the lesson's client is connecting to your server at 127.0.0.1:${port}` }).waitFor();
+      await page.locator('.lane-head', { hasText: "lesson's client 1" }).first().waitFor();
+      await shot(page, 'lessons-probe-running');
+      await click(srv, 'accept');
+      const conn = card(page, 's3');
+      await conn.waitFor();
+      await click(conn, 'recv');
+      await conn.locator('.received pre.text').filter({ hasText: /^ping$/ }).first().waitFor();
+      await fill(conn, 'data', 'ping');
+      await click(conn, 'sendall');
+      await waitComplete(page);
+      assert.deepEqual(await steps(page), ['met', 'met', 'met']);
+      await closeLesson(page);
+      assert.equal(await lessonItem(page, 't01-echo-server').getAttribute('data-done'), 'true');
+    }, `http://${addr}/`);
   } finally {
-    await browser.close();
     child.kill('SIGTERM');
     rmSync(dir, { recursive: true, force: true });
   }

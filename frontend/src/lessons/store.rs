@@ -84,7 +84,7 @@ pub fn initial_state() -> State {
 /// Saves the progress and the language whenever they change.
 #[hook]
 pub fn use_persist(lang: Lang, saved: &Saved) {
-    use_effect_with(saved.clone(), |saved| save(saved));
+    use_effect_with(saved.clone(), save);
     use_effect_with(lang, |lang| save_lang(*lang));
 }
 

@@ -1,5 +1,6 @@
-//! Drawing primitives the pictures share: a labelled arrow between two
-//! points, a text label, a lifeline, and the arrowhead marker.
+//! Drawing primitives the pictures share: the frame of a two-sided sequence
+//! picture, a labelled arrow between two points, a text label, a lifeline,
+//! a box, and the arrowhead marker.
 
 use yew::prelude::*;
 
@@ -50,5 +51,27 @@ pub fn boxed(x: i32, y: i32, w: i32, h: i32, text: &str) -> Html {
             <rect x={x.to_string()} y={y.to_string()} width={w.to_string()} height={h.to_string()} rx="4" />
             <text x={(x + w / 2).to_string()} y={(y + h / 2 + 4).to_string()} text-anchor="middle">{text.to_owned()}</text>
         </g>
+    }
+}
+
+/// A two-sided sequence picture `height` high: the arrowhead `marker`, the
+/// two sides named at x = `left.0` and `right.0` with their lifelines, then
+/// `body`.
+pub fn sequence(
+    marker: &'static str,
+    label_text: &'static str,
+    height: i32,
+    (left, right): ((i32, &str), (i32, &str)),
+    body: Html,
+) -> Html {
+    html! {
+        <svg viewBox={format!("0 0 440 {height}")} role="img" aria-label={label_text} class="pic">
+            {defs(marker)}
+            {label(left.0, 16, "middle", left.1, "pic-who")}
+            {label(right.0, 16, "middle", right.1, "pic-who")}
+            {lifeline(left.0, 24, height - 10)}
+            {lifeline(right.0, 24, height - 10)}
+            {body}
+        </svg>
     }
 }

@@ -3,20 +3,15 @@
 //! the port a `227` reply names (passive, PASV) or by the server to the port
 //! the client's `PORT` names (active).
 
-use super::draw::{arrow, defs, label, lifeline};
+use super::draw::{arrow, label, sequence};
 use yew::prelude::*;
 
 const M: &str = "pic-ah-ftp";
 
 pub fn svg() -> Html {
     let (c, s) = (110, 330);
-    html! {
-        <svg viewBox="0 0 440 250" role="img" aria-label="FTP: control connection from the client; passive data from the client, active data from the server" class="pic">
-            {defs(M)}
-            {label(c, 16, "middle", "client (ftplib)", "pic-who")}
-            {label(s, 16, "middle", "server :20021", "pic-who")}
-            {lifeline(c, 24, 240)}
-            {lifeline(s, 24, 240)}
+    let body = html! {
+        <>
             {arrow(M, (c, 44), (s, 44), "control: USER, PASS, LIST … (client opens)", "pic-ctl")}
             {label(220, 76, "middle", "passive (set_pasv(True), the default)", "pic-state")}
             {arrow(M, (c, 100), (s, 100), "PASV → 227 (h1,h2,h3,h4,p1,p2)", "pic-ctl")}
@@ -24,6 +19,7 @@ pub fn svg() -> Html {
             {label(220, 166, "middle", "active (set_pasv(False))", "pic-state")}
             {arrow(M, (c, 190), (s, 190), "PORT h1,h2,h3,h4,p1,p2 → 200", "pic-ctl")}
             {arrow(M, (s, 222), (c, 222), "data: server connects to the client", "pic-data")}
-        </svg>
-    }
+        </>
+    };
+    sequence(M, "FTP: control connection from the client; passive data from the client, active data from the server", 250, ((c, "client (ftplib)"), (s, "server :20021")), body)
 }

@@ -2,20 +2,15 @@
 //! SYN_SEND (Linux: SYN_SENT), the server's SYN_RECV, syn=j, syn=k / ack=j+1,
 //! ack=k+1, and the LISTEN state the article leaves out.
 
-use super::draw::{arrow, defs, label, lifeline};
+use super::draw::{arrow, label, sequence};
 use yew::prelude::*;
 
 const M: &str = "pic-ah-handshake";
 
 pub fn svg() -> Html {
     let (c, s) = (120, 330);
-    html! {
-        <svg viewBox="0 0 440 250" role="img" aria-label="three-way handshake: SYN syn=j, SYN+ACK syn=k ack=j+1, ACK ack=k+1" class="pic">
-            {defs(M)}
-            {label(c, 16, "middle", "client", "pic-who")}
-            {label(s, 16, "middle", "server", "pic-who")}
-            {lifeline(c, 24, 240)}
-            {lifeline(s, 24, 240)}
+    let body = html! {
+        <>
             {label(c - 6, 44, "end", "CLOSED", "pic-state")}
             {label(s + 6, 44, "start", "LISTEN", "pic-state")}
             {arrow(M, (c, 60), (s, 92), "SYN  syn=j", "pic-syn")}
@@ -26,6 +21,13 @@ pub fn svg() -> Html {
             {arrow(M, (c, 170), (s, 202), "ACK  ack=k+1", "pic-syn")}
             {label(c - 6, 178, "end", "ESTABLISHED", "pic-state pic-ok")}
             {label(s + 6, 222, "start", "ESTABLISHED", "pic-state pic-ok")}
-        </svg>
-    }
+        </>
+    };
+    sequence(
+        M,
+        "three-way handshake: SYN syn=j, SYN+ACK syn=k ack=j+1, ACK ack=k+1",
+        250,
+        ((c, "client"), (s, "server")),
+        body,
+    )
 }

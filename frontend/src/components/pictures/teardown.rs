@@ -2,20 +2,15 @@
 //! client through FIN_WAIT1/2 to TIME_WAIT, the server through CLOSE_WAIT and
 //! LAST_ACK to CLOSED.
 
-use super::draw::{arrow, defs, label, lifeline};
+use super::draw::{arrow, label, sequence};
 use yew::prelude::*;
 
 const M: &str = "pic-ah-teardown";
 
 pub fn svg() -> Html {
     let (c, s) = (120, 330);
-    html! {
-        <svg viewBox="0 0 440 270" role="img" aria-label="teardown: FIN, ACK, FIN, ACK; TIME_WAIT on the side that closed first" class="pic">
-            {defs(M)}
-            {label(c, 16, "middle", "client (closes first)", "pic-who")}
-            {label(s, 16, "middle", "server", "pic-who")}
-            {lifeline(c, 24, 260)}
-            {lifeline(s, 24, 260)}
+    let body = html! {
+        <>
             {label(c - 6, 44, "end", "ESTABLISHED", "pic-state")}
             {label(s + 6, 44, "start", "ESTABLISHED", "pic-state")}
             {arrow(M, (c, 60), (s, 90), "FIN", "pic-close")}
@@ -29,6 +24,13 @@ pub fn svg() -> Html {
             {label(c - 6, 214, "end", "TIME_WAIT", "pic-state pic-warn")}
             {label(c - 6, 228, "end", "(2×MSL, then CLOSED)", "pic-note")}
             {label(s + 6, 246, "start", "CLOSED", "pic-state")}
-        </svg>
-    }
+        </>
+    };
+    sequence(
+        M,
+        "teardown: FIN, ACK, FIN, ACK; TIME_WAIT on the side that closed first",
+        270,
+        ((c, "client (closes first)"), (s, "server")),
+        body,
+    )
 }
