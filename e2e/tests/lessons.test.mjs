@@ -266,6 +266,9 @@ probe = { connect = "$addr", clients = 1, send = ["ping"], expect = "echo", time
 test('a lesson from --lessons DIR appears and its check works, probe client included', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'socklab-lessons-'));
   writeFileSync(join(dir, 't01-echo-server.toml'), TEACHER_LESSON);
+  // The same lesson, impatient: its client gives up after 2 s without a reply.
+  writeFileSync(join(dir, 't02-impatient.toml'), TEACHER_LESSON
+    .replace('t01-echo-server', 't02-impatient').replace('timeout_ms = 60000', 'timeout_ms = 2000'));
   // No labs: the main relay holds their ports. This relay serves the page too.
   const { child, addr } = await startRelay(['--listen', '127.0.0.1:0', '--no-labs',
     '--lessons', dir, '--ui-dir', '../dist']);
@@ -295,6 +298,20 @@ test('a lesson from --lessons DIR appears and its check works, probe client incl
       assert.deepEqual(await steps(page), ['met', 'met', 'met']);
       await closeLesson(page);
       assert.equal(await lessonItem(page, 't01-echo-server').getAttribute('data-done'), 'true');
+
+      // A server that never answers: the probe's step is broken, saying why.
+      await openLesson(page, 't02-impatient');
+      const quiet = await newSocket(page, 's4');
+      await fill(quiet, 'port', await freePort());
+      await click(quiet, 'bind');
+      await click(quiet, 'listen');
+      const broken = page.locator('.steps > li[data-status="broken"]');
+      await broken.locator('.probe-failed').waitFor({ timeout: 30_000 });
+      assert.match(await broken.innerText(), /start again/);
+      assert.deepEqual(await steps(page), ['met', 'met', 'broken']);
+      await shot(page, 'lessons-probe-failed');
+      await closeLesson(page);
+      assert.equal(await lessonItem(page, 't02-impatient').getAttribute('data-done'), 'false');
     }, `http://${addr}/`);
   } finally {
     child.kill('SIGTERM');

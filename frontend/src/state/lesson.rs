@@ -324,7 +324,9 @@ impl LessonState {
                 grew = true;
             }
         }
-        if grew {
+        // A met check stays met (the lesson is done once): no need to search
+        // a longer trace again.
+        if grew && !self.progress.as_ref().is_some_and(|p| p.done) {
             self.evaluate();
         }
     }

@@ -66,7 +66,14 @@ pub fn checklist(props: &Props) -> Html {
                 .last_probe
                 .as_ref()
                 .filter(|r| r.step == i && !r.passed && status == StepStatus::Broken)
-                .map(|r| html! { <p class="probe-failed">{w.probe_failed}{": "}{r.detail.clone()}</p> });
+                .map(|r| {
+                    html! {
+                        <>
+                            <p class="probe-failed">{w.probe_failed}{": "}{r.detail.clone()}</p>
+                            <p class="hint">{w.probe_retry}</p>
+                        </>
+                    }
+                });
             let errata: Html = props
                 .lesson
                 .errata
