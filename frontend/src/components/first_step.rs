@@ -37,24 +37,56 @@ pub struct Props {
     pub after_lesson: bool,
 }
 
-/// A lab's transport and what it is for, by its `hello.labs` name.
-pub fn lab_purpose(name: &str) -> (&'static str, &'static str) {
-    match name {
-        "tcp_echo" => ("TCP echo", "sends back every byte you send"),
-        "udp_echo" => ("UDP echo", "sends each datagram back to whoever sent it"),
+/// A lab's transport and what it is for, by its `hello.labs` name, in `lang`.
+pub fn lab_purpose(name: &str, lang: Lang) -> (&'static str, &'static str) {
+    let (en, zh) = match name {
+        "tcp_echo" => (
+            ("TCP echo", "sends back every byte you send"),
+            ("TCP 回显", "把你发送的每个字节原样发回"),
+        ),
+        "udp_echo" => (
+            ("UDP echo", "sends each datagram back to whoever sent it"),
+            ("UDP 回显", "把每个数据报发回给发送它的人"),
+        ),
         "chat" => (
-            "Chat",
-            "a line-based chat room: each line you send goes to everyone connected",
+            (
+                "Chat",
+                "a line-based chat room: each line you send goes to everyone connected",
+            ),
+            (
+                "聊天",
+                "按行聊天的聊天室：你发送的每一行都会发给所有已连接的人",
+            ),
         ),
         "http" => (
-            "HTTP",
-            "an httpbin-like web server for http.client (the HTTP tab)",
+            (
+                "HTTP",
+                "an httpbin-like web server for http.client (the HTTP tab)",
+            ),
+            (
+                "HTTP",
+                "类似 httpbin 的 Web 服务器，供 http.client 使用（HTTP 标签页）",
+            ),
         ),
         "ftp" => (
-            "FTP",
-            "an FTP server for ftplib (the FTP tab): log in as learner / learner",
+            (
+                "FTP",
+                "an FTP server for ftplib (the FTP tab): log in as learner / learner",
+            ),
+            (
+                "FTP",
+                "供 ftplib 使用的 FTP 服务器（FTP 标签页）：用 learner / learner 登录",
+            ),
         ),
-        _ => ("Lab", "a server the relay runs for the exercises"),
+        _ => (
+            ("Lab", "a server the relay runs for the exercises"),
+            ("实验", "中继为练习运行的服务器"),
+        ),
+    };
+    if lang == Lang::Zh {
+        zh
+    } else {
+        en
     }
 }
 
@@ -100,12 +132,12 @@ pub fn lab_rank(name: &str) -> usize {
     PATH.iter().position(|n| *n == name).unwrap_or(PATH.len())
 }
 
-fn labs_list(labs: &std::collections::BTreeMap<String, Addr>) -> Html {
+fn labs_list(labs: &std::collections::BTreeMap<String, Addr>, lang: Lang) -> Html {
     let mut labs: Vec<(&String, &Addr)> = labs.iter().collect();
     labs.sort_by_key(|(name, _)| lab_rank(name));
     labs.into_iter()
         .map(|(name, a)| {
-            let (title, purpose) = lab_purpose(name);
+            let (title, purpose) = lab_purpose(name, lang);
             html! {
                 <li data-lab={name.clone()}>
                     <code class="lab-addr">{host_port(a)}</code>
@@ -180,7 +212,7 @@ pub fn first_step(props: &Props) -> Html {
             <div class="first-body">
                 <div class="first-labs">
                     <h3>{w.labs}</h3>
-                    <ul class="lab-list">{labs_list(&hello.labs)}</ul>
+                    <ul class="lab-list">{labs_list(&hello.labs, props.lang)}</ul>
                 </div>
                 <div class="first-exercise">
                     <h3>{w.first_exercise}</h3>
@@ -208,11 +240,13 @@ mod tests {
     #[test]
     fn every_lab_says_what_it_is_for() {
         for name in ["tcp_echo", "udp_echo", "chat", "http", "ftp"] {
-            let (title, purpose) = lab_purpose(name);
+            let (title, purpose) = lab_purpose(name, Lang::En);
             assert_ne!(title, "Lab", "{name}");
             assert!(!purpose.is_empty());
+            assert_ne!(lab_purpose(name, Lang::Zh).1, purpose, "{name} in Chinese");
         }
-        assert!(lab_purpose("ftp").1.contains("learner / learner"));
+        assert!(lab_purpose("ftp", Lang::En).1.contains("learner / learner"));
+        assert!(lab_purpose("ftp", Lang::Zh).1.contains("learner / learner"));
         assert!(lab_rank("tcp_echo") < lab_rank("chat") && lab_rank("http") < lab_rank("ftp"));
         assert_eq!(lab_rank("other"), 5);
         assert_eq!(host_port(&Addr::new("::1", 20007)), "[::1]:20007");
