@@ -2,20 +2,74 @@
 //! [`shared::lesson::LessonCatalog`]) from the page's own origin, once, when
 //! the landing or a lesson first needs it. The lessons are data the relay
 //! serves, never compiled into the wasm (the page stays small).
+//!
+//! The page reads each lesson without its `solution` (a scenario the relay's
+//! tests and the replay run): decoding it would put a reader for every op
+//! into the wasm for nothing the lesson view shows.
 
 use crate::state::lesson::Catalog;
-use shared::lesson::{LessonCatalog, CATALOG_FORMAT};
+use serde::Deserialize;
+use shared::check::Step;
+use shared::lesson::{Erratum, Lesson, LessonCatalog, Picture, Tab, Text, CATALOG_FORMAT};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-/// Where the relay serves the catalogue (relative to the page).
-pub const PATH: &str = "lessons.json";
+/// Where the relay serves the catalogue (on the page's own origin).
+pub const PATH: &str = "/lessons.json";
+
+/// [`LessonCatalog`] as the page reads it.
+#[derive(Deserialize)]
+struct PageCatalog {
+    format: String,
+    version: u32,
+    lessons: Vec<PageLesson>,
+}
+
+/// [`Lesson`] without its `solution` (unknown fields are ignored).
+#[derive(Deserialize)]
+struct PageLesson {
+    id: String,
+    title: Text,
+    #[serde(default)]
+    tab: Tab,
+    goal: Text,
+    concept: Text,
+    #[serde(default)]
+    picture: Option<Picture>,
+    #[serde(default)]
+    hints: Vec<Text>,
+    #[serde(default)]
+    errata: Vec<Erratum>,
+    check: Vec<Step>,
+}
+
+impl From<PageLesson> for Lesson {
+    fn from(l: PageLesson) -> Lesson {
+        Lesson {
+            id: l.id,
+            title: l.title,
+            tab: l.tab,
+            goal: l.goal,
+            concept: l.concept,
+            picture: l.picture,
+            hints: l.hints,
+            errata: l.errata,
+            check: l.check,
+            solution: Vec::new(),
+        }
+    }
+}
 
 /// Reads a catalogue's JSON text; the error is a sentence for the learner.
 pub fn parse(text: &str) -> Result<LessonCatalog, String> {
-    let catalog: LessonCatalog = serde_json::from_str(text)
+    let page: PageCatalog = serde_json::from_str(text)
         .map_err(|e| format!("the relay's lesson list is not readable: {e}"))?;
+    let catalog = LessonCatalog {
+        format: page.format,
+        version: page.version,
+        lessons: page.lessons.into_iter().map(Lesson::from).collect(),
+    };
     if catalog.format != CATALOG_FORMAT {
         return Err(format!(
             "the relay's lesson list has format {:?}, not {CATALOG_FORMAT:?}",
@@ -54,7 +108,7 @@ async fn fetch_text() -> Result<String, String> {
         .map_err(|_| "the relay's answer for the lessons is not an HTTP response".to_owned())?;
     if !response.ok() {
         return Err(format!(
-            "the relay has no lessons here (GET /{PATH}: {} {})",
+            "the relay has no lessons here (GET {PATH}: {} {})",
             response.status(),
             response.status_text()
         ));
@@ -75,6 +129,22 @@ mod tests {
     fn a_catalogue_is_read_or_refused_in_words() {
         let ok = r#"{"format":"socklab-lessons","version":1,"lessons":[]}"#;
         assert!(parse(ok).is_ok_and(|c| c.lessons.is_empty()));
+        // A whole lesson as the relay serves it (solution included) reads the
+        // same as the shared type, without the solution.
+        let lesson = serde_json::json!({
+            "id": "e00", "title": {"en": "t", "zh": "标题"}, "tab": "http",
+            "goal": {"en": "g"}, "concept": {"en": "c"}, "picture": "select",
+            "hints": [{"en": "h"}],
+            "errata": [{"article": "a", "corrected": "b", "why": {"en": "w"}, "step": 0}],
+            "check": [{"say": {"en": "s"}, "expect": {"call": "listen"}}],
+            "solution": [{"call": {"op": "socket"}}]
+        });
+        let text = serde_json::json!({"format": "socklab-lessons", "version": 1, "lessons": [lesson.clone()]});
+        let read = parse(&text.to_string()).unwrap_or_else(|e| panic!("{e}"));
+        let mut shared: Lesson = serde_json::from_value(lesson).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(shared.solution.len(), 1);
+        shared.solution.clear();
+        assert_eq!(read.lessons, vec![shared]);
         let other = r#"{"format":"socklab-recording","version":1,"lessons":[]}"#;
         assert!(parse(other).is_err_and(|e| e.contains("socklab-recording")));
         let newer = r#"{"format":"socklab-lessons","version":99,"lessons":[]}"#;
