@@ -201,7 +201,7 @@ fn config_from(args: Args) -> Result<Config, String> {
     if let Some(dir) = &args.lessons {
         config.lessons = relay::lessons::load_dir(dir)?;
         relay::lessons::builtins()
-            .and_then(|b| relay::lessons::catalog(b, config.lessons.clone()))?;
+            .and_then(|b| relay::lessons::merge(b, config.lessons.clone()))?;
     }
     config.limits = RelayLimits {
         max_sessions: args.max_sessions,

@@ -11,8 +11,8 @@
 //! learner's port 20178; the relay here runs its labs on free ports, so the
 //! solutions' ports are mapped to them (`Ports`). With `SOCKLAB_WRITE_TRACES=1`
 //! the runs are saved as recordings in `lessons/traces/` (`<id>.pass.json`,
-//! `<id>.skip.json`), which `relay/src/lessons/traces.rs` evaluates again in a
-//! fast unit test. `SOCKLAB_SHOW_TRACES=1` prints every trace.
+//! `<id>.skip.json`, with the standard ports put back), which
+//! `relay/tests/lesson_traces.rs` evaluates again in a fast test. `SOCKLAB_SHOW_TRACES=1` prints every trace.
 
 mod common;
 
@@ -53,8 +53,8 @@ const SKIPS: &[(&str, &[usize], &str)] = &[
     ("e09-http-by-hand", &[3], "no Content-Length header"),
     ("e10-ftp-session", &[2], "no login"),
     ("e11-ftp-transfer", &[3], "no resumed download"),
-    ("e12-ftp-files", &[5], "no rename"),
-    ("e13-ftp-modes", &[3], "no active-mode listing"),
+    ("e12-ftp-files", &[6], "no rename"),
+    ("e13-ftp-modes", &[5], "no active-mode listing"),
 ];
 
 /// The lessons' standard ports and the ports of the relay under test.
@@ -93,6 +93,48 @@ impl Ports {
         let mut v = serde_json::to_value(op).expect("an op is JSON");
         map_numbers(&mut v, table);
         serde_json::from_value(v).expect("still an op")
+    }
+}
+
+impl Ports {
+    /// `rec` as it reads on a relay with the standard ports: each lab's and the
+    /// learner's port back to the number the lesson names, in addresses,
+    /// `port` arguments and `host:port` text (all five digits, so lengths such
+    /// as an HTTP `Content-Length` stay true).
+    fn standardize(&self, rec: &Recording) -> Recording {
+        let mut back = BTreeMap::new();
+        for table in [&self.tcp, &self.udp] {
+            for (standard, used) in table {
+                back.insert(*used, *standard);
+            }
+        }
+        let mut v = serde_json::to_value(rec).expect("a recording is JSON");
+        standardize(&mut v, &back);
+        serde_json::from_value(v).expect("still a recording")
+    }
+}
+
+fn standardize(v: &mut Value, back: &BTreeMap<u64, u64>) {
+    match v {
+        Value::Array(items) if items.len() == 2 && items[0].is_string() && items[1].is_u64() => {
+            map_numbers(&mut items[1], back);
+        }
+        Value::Array(items) => items.iter_mut().for_each(|i| standardize(i, back)),
+        Value::Object(map) => {
+            for (key, value) in map.iter_mut() {
+                if key == "port" {
+                    map_numbers(value, back);
+                } else {
+                    standardize(value, back);
+                }
+            }
+        }
+        Value::String(text) => {
+            for (used, standard) in back {
+                *text = text.replace(&format!(":{used}"), &format!(":{standard}"));
+            }
+        }
+        _ => {}
     }
 }
 
@@ -324,7 +366,7 @@ async fn run_lesson(
     let progress = s.progress();
     let items = s.trace.items().to_vec();
     let _ = s.ws.close(None).await;
-    (progress, s.rec, items)
+    (progress, ports.standardize(&s.rec), items)
 }
 
 fn show(id: &str, what: &str, items: &[Value], p: &Progress) -> String {
@@ -391,4 +433,220 @@ async fn every_solution_passes_and_every_skipped_step_fails() {
         save(&lesson.id, "skip", &rec);
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// `GET path` on `addr` with extra header lines; the status line, the head
+/// and the body (read to the end: the request says `Connection: close`).
+async fn http_get(
+    addr: std::net::SocketAddr,
+    path: &str,
+    extra: &str,
+) -> (String, String, Vec<u8>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\n{extra}Connection: close\r\n\r\n");
+    tcp.write_all(req.as_bytes()).await.expect("write");
+    let mut raw = Vec::new();
+    tokio::time::timeout(GUARD, tcp.read_to_end(&mut raw))
+        .await
+        .expect("an answer in time")
+        .expect("read");
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a head");
+    let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
+    let status = head.lines().next().unwrap_or_default().to_owned();
+    (status, head, raw[split + 4..].to_vec())
+}
+
+fn dechunk(body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut rest = body;
+    loop {
+        let end = rest
+            .windows(2)
+            .position(|w| w == b"\r\n")
+            .expect("a chunk size");
+        let size = usize::from_str_radix(std::str::from_utf8(&rest[..end]).expect("hex"), 16)
+            .expect("a chunk size");
+        if size == 0 {
+            return out;
+        }
+        out.extend_from_slice(&rest[end + 2..end + 2 + size]);
+        rest = &rest[end + 4 + size..];
+    }
+}
+
+/// The body, de-chunked when the head says so.
+fn body_of(head: &str, body: Vec<u8>) -> Vec<u8> {
+    if head.contains("transfer-encoding: chunked") {
+        dechunk(&body)
+    } else {
+        body
+    }
+}
+
+#[tokio::test]
+async fn the_catalogue_is_served_sorted_uncached_and_gzipped_on_request() {
+    let mut config = relay::Config::for_tests();
+    config.labs = None;
+    let mut mine = relay::lessons::builtins().unwrap_or_else(|e| panic!("{e}"))[0].clone();
+    mine.id = "a-teacher".into();
+    config.lessons = vec![mine];
+    let relay = common::start(config).await;
+    let (status, head, body) = http_get(relay.addr, "/lessons.json", "").await;
+    assert!(status.contains(" 200 "), "{status}");
+    assert!(head.contains("cache-control: no-cache"), "{head}");
+    assert!(head.contains("content-type: application/json"), "{head}");
+    let plain = body_of(&head, body);
+    let cat: shared::lesson::LessonCatalog = serde_json::from_slice(&plain).expect("a catalogue");
+    assert_eq!(cat.format, shared::lesson::CATALOG_FORMAT);
+    let ids: Vec<&str> = cat.lessons.iter().map(|l| l.id.as_str()).collect();
+    assert_eq!(ids.len(), 14);
+    assert_eq!(ids[0], "a-teacher");
+    let mut sorted = ids.clone();
+    sorted.sort();
+    assert_eq!(ids, sorted);
+
+    let (_, head, body) =
+        http_get(relay.addr, "/lessons.json", "Accept-Encoding: gzip, br\r\n").await;
+    assert!(head.contains("content-encoding: gzip"), "{head}");
+    let gz = body_of(&head, body);
+    assert!(
+        gz.len() * 3 < plain.len(),
+        "gzip {} of {}",
+        gz.len(),
+        plain.len()
+    );
+    let mut unzipped = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&gz[..]), &mut unzipped)
+        .expect("gunzip");
+    assert_eq!(unzipped, plain);
+    let (_, head, _) = http_get(relay.addr, "/lessons.json", "Accept-Encoding: gzip;q=0\r\n").await;
+    assert!(!head.contains("content-encoding"), "{head}");
+}
+
+/// A temporary directory holding `files`.
+fn lesson_dir(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).expect("write a lesson file");
+    }
+    dir
+}
+
+const TEACHER_LESSON: &str = r#"
+id = "t01-hello"
+title = { en = "Say hello to the echo lab" }
+goal = { en = "Send hello to 127.0.0.1:20007 and read it back." }
+concept = { en = "An echo server sends back what it receives." }
+
+[[check]]
+say = { en = "recv gets b'hello'" }
+expect = { call = "recv", ok = { data = { text = "hello" } } }
+"#;
+
+#[tokio::test]
+async fn a_teachers_lesson_directory_is_served() {
+    use tokio::io::AsyncBufReadExt;
+    let dir = lesson_dir(&[("t01.toml", TEACHER_LESSON), ("notes.txt", "not a lesson")]);
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_socklab"))
+        .args(["--listen", "127.0.0.1:0", "--no-labs", "--lessons"])
+        .arg(dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("socklab starts");
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().expect("stdout")).lines();
+    // Log lines come first; the address is on "socklab is running: open http://…/".
+    let line = tokio::time::timeout(GUARD, async {
+        loop {
+            let line = lines.next_line().await.expect("stdout").expect("a line");
+            if line.starts_with("socklab is running") {
+                return line;
+            }
+        }
+    })
+    .await
+    .expect("the running line in time");
+    let addr: std::net::SocketAddr = line
+        .rsplit("http://")
+        .next()
+        .and_then(|a| a.trim_end_matches('/').parse().ok())
+        .unwrap_or_else(|| panic!("no address in {line:?}"));
+    let (status, head, body) = http_get(addr, "/lessons.json", "").await;
+    assert!(status.contains(" 200 "), "{status}");
+    let cat: shared::lesson::LessonCatalog =
+        serde_json::from_slice(&body_of(&head, body)).expect("a catalogue");
+    let mine = cat
+        .lessons
+        .iter()
+        .find(|l| l.id == "t01-hello")
+        .expect("the teacher's lesson");
+    assert_eq!(mine.title.zh, None, "English alone is enough for a teacher");
+    assert_eq!(cat.lessons.len(), 14);
+    child.kill().await.expect("stop socklab");
+}
+
+/// Runs `socklab --lessons DIR` that must refuse to start: its stderr.
+fn refused(files: &[(&str, &str)]) -> String {
+    let dir = lesson_dir(files);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_socklab"))
+        .args(["--listen", "127.0.0.1:0", "--no-labs", "--lessons"])
+        .arg(dir.path())
+        .output()
+        .expect("socklab runs");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    stderr
+}
+
+#[test]
+fn a_broken_lesson_stops_start_up_naming_file_and_field() {
+    let bad = TEACHER_LESSON.replace(
+        r#"expect = { call = "recv", ok = { data = { text = "hello" } } }"#,
+        r#"expect = { call = "recv", args = { "$frob" = 1 } }"#,
+    );
+    let err = refused(&[("a.toml", TEACHER_LESSON), ("x.toml", &bad)]);
+    assert!(
+        err.contains("x.toml: check[0].expect: $.args.$frob: unknown operator"),
+        "{err}"
+    );
+    let err = refused(&[("y.toml", "id = \"y\"\ntitle = 5\n")]);
+    assert!(err.contains("y.toml: line 2: "), "{err}");
+    let twice = refused(&[("a.toml", TEACHER_LESSON), ("b.toml", TEACHER_LESSON)]);
+    assert!(
+        twice.contains("b.toml: id \"t01-hello\": another file"),
+        "{twice}"
+    );
+    let big = format!("{TEACHER_LESSON}\n# {}\n", "x".repeat(300 * 1024));
+    let err = refused(&[("big.toml", &big)]);
+    assert!(
+        err.contains("big.toml: ") && err.contains("at most 262144"),
+        "{err}"
+    );
+}
+
+/// The ```toml block of docs/lessons.md: the documented example lesson.
+fn documented_example() -> Lesson {
+    let md = include_str!("../../docs/lessons.md");
+    let start = md.find("```toml\n").expect("a toml block") + "```toml\n".len();
+    let end = start + md[start..].find("```").expect("its end");
+    relay::lessons::parse("docs/lessons.md", &md[start..end], false)
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_documented_example_lesson_is_valid_and_its_solution_passes() {
+    let lesson = documented_example();
+    assert_eq!(lesson.id, "t01-echo-server");
+    let relay = common::start_default().await;
+    let (p, _, items) = run_lesson(&relay, &lesson, &lesson.solution).await;
+    assert!(p.done, "{}", show(&lesson.id, "solution", &items, &p));
+    assert!(
+        items.iter().any(|i| i.get("probe").is_some()),
+        "the probe ran"
+    );
 }

@@ -219,10 +219,12 @@ pub fn evaluate(steps: &[Step], trace: &[Value]) -> Progress {
             bindings: Bindings::new(),
             met_at: Vec::new(),
         },
+        probe_at: None,
     };
     let mut path = Vec::new();
     search.descend(0, 0, Bindings::new(), &mut path);
-    let best = search.best;
+    let probe_at = search.probe_at;
+    let mut best = search.best;
 
     let mut status = vec![StepStatus::Waiting; steps.len()];
     let mut met_at = vec![None; steps.len()];
@@ -236,9 +238,16 @@ pub fn evaluate(steps: &[Step], trace: &[Value]) -> Progress {
     }
     let mut run_probe = None;
     if let Some(&next) = ordered.get(best.reached) {
-        if let Some(probe_step) = steps.get(next).filter(|s| s.probe.is_some()) {
-            let _ = probe_step;
-            let after = best.met_at.last().map_or(0, |&at| at + 1);
+        if steps.get(next).is_some_and(|s| s.probe.is_some()) {
+            // The latest way to reach the probe: a learner whose probe failed
+            // repeats the step before it (listens again) for a fresh run.
+            let after = match probe_at {
+                Some((k, from, bindings)) if k == best.reached => {
+                    best.bindings = bindings;
+                    from
+                }
+                _ => best.met_at.last().map_or(0, |&at| at + 1),
+            };
             match probe_result(trace, next, after) {
                 Some(false) => {
                     if let Some(s) = status.get_mut(next) {
@@ -294,6 +303,9 @@ struct Search<'a> {
     trace: &'a [Value],
     attempts: usize,
     best: Best,
+    /// The furthest probe step reached, by the path whose step before it was
+    /// met latest: (ordered index, first item after that step, bindings).
+    probe_at: Option<(usize, usize, Bindings)>,
 }
 
 impl Search<'_> {
@@ -323,6 +335,13 @@ impl Search<'_> {
         let Some(&index) = self.ordered.get(k) else {
             return false;
         };
+        let later = self
+            .probe_at
+            .as_ref()
+            .is_none_or(|(pk, pfrom, _)| k > *pk || (k == *pk && from >= *pfrom));
+        if later {
+            self.probe_at = Some((k, from, bindings.clone()));
+        }
         let found = self.trace.iter().enumerate().skip(from).find(|(_, item)| {
             item.get("probe").is_some_and(|p| {
                 p.get("step").and_then(Value::as_u64) == Some(index as u64)
@@ -550,6 +569,32 @@ mod tests {
             json!({"probe": {"step": 1, "passed": true, "detail": ""}}),
         ];
         assert!(!evaluate(&steps, &early).done);
+    }
+
+    #[test]
+    fn a_failed_probe_runs_again_after_the_step_before_it_is_repeated() {
+        let steps = vec![
+            step(json!({"expect": {"call": "bind", "ok": {"addr": "$addr"}}})),
+            step(json!({"probe": {"connect": "$addr", "send": ["x"], "expect": "echo"}})),
+        ];
+        let mut trace = vec![
+            call("bind", json!({}), json!({"addr": ["127.0.0.1", 20178]})),
+            json!({"probe": {"step": 1, "passed": false, "detail": "refused"}}),
+        ];
+        let p = evaluate(&steps, &trace);
+        assert_eq!(p.steps.get(1), Some(&StepStatus::Broken));
+        assert_eq!(p.run_probe, None);
+        trace.push(call(
+            "bind",
+            json!({}),
+            json!({"addr": ["127.0.0.1", 20179]}),
+        ));
+        let p = evaluate(&steps, &trace);
+        assert_eq!(p.run_probe, Some(1));
+        assert_eq!(p.steps.get(1), Some(&StepStatus::Waiting));
+        assert_eq!(p.bindings.get("$addr"), Some(&json!(["127.0.0.1", 20179])));
+        trace.push(json!({"probe": {"step": 1, "passed": true, "detail": ""}}));
+        assert!(evaluate(&steps, &trace).done);
     }
 
     #[test]

@@ -201,6 +201,19 @@ impl ProbeRun {
         }
     }
 
+    /// Ends the run at once, failed with `why` unless it had finished, without
+    /// closing anything: for when the session itself is gone (the relay closed
+    /// every socket with it) and no outcome will ever come.
+    pub fn finish(&mut self, why: &str) {
+        if self.phase != Phase::Done {
+            if self.failure.is_none() {
+                self.failure = Some(why.to_owned());
+            }
+            self.pending = None;
+            self.phase = Phase::Done;
+        }
+    }
+
     /// Some once finished: passed, and what it saw in the learner's words.
     pub fn result(&self) -> Option<ProbeResult> {
         if self.phase != Phase::Done {
@@ -622,6 +635,17 @@ mod tests {
         let r = drive(&mut run, &mut fake);
         assert_eq!(r.detail, "the page lost its relay");
         assert_eq!(fake.log.last().map(String::as_str), Some("close"));
+    }
+
+    #[test]
+    fn finish_ends_at_once_when_the_session_is_gone() {
+        let mut run = ProbeRun::new(4, &probe(2, &["hi"]), Addr::new("127.0.0.1", 1));
+        let _ = run.next_calls();
+        run.finish("the connection to the relay was lost");
+        let r = run.result().unwrap_or_else(|| panic!("finished"));
+        assert!(!r.passed);
+        assert_eq!(r.detail, "the connection to the relay was lost");
+        assert!(run.next_calls().is_empty());
     }
 
     fn any_outcome() -> impl Strategy<Value = Outcome> {

@@ -173,11 +173,24 @@ fn read_one(path: &Path, name: &str) -> Result<Lesson, String> {
 /// replacing the built-in one with its id (each replacement is logged), sorted
 /// by id. Fails when there would be more than [`MAX_LESSONS`].
 pub fn catalog(builtin: Vec<Lesson>, extra: Vec<Lesson>) -> Result<LessonCatalog, String> {
+    let (lessons, replaced) = merge(builtin, extra)?;
+    for id in replaced {
+        tracing::info!(%id, "a --lessons file replaces the built-in lesson");
+    }
+    Ok(LessonCatalog::new(lessons))
+}
+
+/// [`catalog`]'s lessons, and the ids of the built-in ones replaced.
+pub fn merge(
+    builtin: Vec<Lesson>,
+    extra: Vec<Lesson>,
+) -> Result<(Vec<Lesson>, Vec<String>), String> {
     let mut lessons = builtin;
+    let mut replaced = Vec::new();
     for lesson in extra {
         match lessons.iter_mut().find(|l| l.id == lesson.id) {
             Some(old) => {
-                tracing::info!(id = %lesson.id, "a --lessons file replaces the built-in lesson");
+                replaced.push(lesson.id.clone());
                 *old = lesson;
             }
             None => lessons.push(lesson),
@@ -190,7 +203,7 @@ pub fn catalog(builtin: Vec<Lesson>, extra: Vec<Lesson>) -> Result<LessonCatalog
         ));
     }
     lessons.sort_by(|a, b| a.id.cmp(&b.id));
-    Ok(LessonCatalog::new(lessons))
+    Ok((lessons, replaced))
 }
 
 #[cfg(test)]
@@ -226,7 +239,7 @@ expect = { call = "listen", args = { "$frob" = 1 } }
             e.starts_with("lessons/x.toml: check[0].expect: $.args"),
             "{e}"
         );
-        assert!(e.contains("looks like an operator"), "{e}");
+        assert!(e.contains("unknown operator"), "{e}");
         let e = parse("x.toml", "id = 3", false).err().unwrap_or_default();
         assert!(e.starts_with("x.toml: line 1: "), "{e}");
         let e = parse(
