@@ -3,6 +3,7 @@
 // The relay is started by `cargo xtask e2e|test`, which sets SOCKLAB_URL,
 // CHROMIUM and ARTIFACTS.
 import { chromium } from 'playwright-core';
+import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -103,4 +104,24 @@ export async function downloadAndCopyPy(page, scope, path) {
   const copied = await page.evaluate(() => navigator.clipboard.readText());
   if (copied !== script) throw new Error(`the clipboard differs from ${path}`);
   return { script, name: dl.suggestedFilename() };
+}
+
+/** Starts a second relay (`SOCKLAB_BIN`, set by `cargo xtask e2e`) with
+ * `args` (which should include `--listen 127.0.0.1:0`); resolves with
+ * {child, addr} once it prints the address it listens on. */
+export function startRelay(args) {
+  const bin = process.env.SOCKLAB_BIN;
+  if (!bin) throw new Error('SOCKLAB_BIN is set by cargo xtask e2e');
+  const child = spawn(bin, args,
+    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, RUST_LOG: 'warn' } });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.on('error', reject);
+    child.on('exit', (code) => reject(new Error(`relay ${args.join(' ')} exited (${code}): ${out}`)));
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const m = out.match(/socklab is running: open http:\/\/([^/\s]+)\//);
+      if (m) resolve({ child, addr: m[1] });
+    });
+  });
 }

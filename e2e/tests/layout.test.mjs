@@ -19,7 +19,7 @@ const HEIGHT = 860;
 
 /** The panels text must stay inside; the boxes whose own text must fit them. */
 const PANELS = '.top, .tabs, .banner, .auth, .new-socket, article.card, .select-panel, '
-  + '.timeline, .transcript, .http-panel, .ftp-panel, .first-step';
+  + '.timeline, .transcript, .http-panel, .ftp-panel, .first-step, .lesson';
 const TIGHT = '.tl-row, .tl-heads, .card-head';
 
 /** Measures the current view in the page; returns every finding, grouped. Runs in
@@ -296,6 +296,14 @@ for (const width of WIDTHS) {
       // The landing (labs and the first exercise), before any socket exists.
       await page.locator('[data-testid="first-step"]').waitFor();
       await audit(page, `layout-${width}-landing`, findings);
+      // A lesson beside the workbench (picture, errata, a hint), in both languages.
+      await page.locator('.lesson-list li[data-lesson="e02-echo-client"] button').click();
+      await page.getByRole('button', { name: 'show a hint', exact: true }).click();
+      await audit(page, `layout-${width}-lesson`, findings);
+      await page.getByRole('button', { name: '中文', exact: true }).click();
+      await page.locator('html[lang="zh-Hans"]').waitFor();
+      await audit(page, `layout-${width}-lesson-zh`, findings);
+      await page.getByRole('button', { name: 'EN', exact: true }).click();
       await useSockets(page);
       await audit(page, `layout-${width}`, findings);
       await page.locator('details.hello > summary').click();

@@ -6,30 +6,17 @@
 // relay that `cargo xtask e2e` started and reaches the token relay with `?relay=`.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { launch, shot, URL } from '../lib.mjs';
+import { launch, shot, startRelay, URL } from '../lib.mjs';
 
 const TOKEN = 'class-secret-42';
 
 /** Starts `socklab` with a token; resolves with {child, addr} once it listens. */
 function startTokenRelay() {
-  const bin = process.env.SOCKLAB_BIN;
-  assert.ok(bin, 'SOCKLAB_BIN is set by cargo xtask e2e');
   const origin = new globalThis.URL(URL).origin;
-  const child = spawn(bin, [
+  return startRelay([
     '--listen', '127.0.0.1:0', '--no-labs', '--token', TOKEN,
     '--auth-timeout', '2', '--allow-origin', origin,
-  ], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, RUST_LOG: 'warn' } });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.on('error', reject);
-    child.on('exit', (code) => reject(new Error(`token relay exited (${code}): ${out}`)));
-    child.stdout.on('data', (chunk) => {
-      out += chunk;
-      const m = out.match(/socklab is running: open http:\/\/([^/\s]+)\//);
-      if (m) resolve({ child, addr: m[1] });
-    });
-  });
+  ]);
 }
 
 test('the class token: asked once, a slow tab is closed and comes back, a reload is let in', async () => {

@@ -7,7 +7,8 @@
 //! WebSocket service), [`python`] (the transcript and its builders for
 //! `socket`, `http.client` and `ftplib`), [`bytes`] (literals and hex),
 //! [`log`] (the append-only storage behind the timeline), [`panel_io`] (wire
-//! text, URLs, browser files for the panels), [`hooks`] (the app's contexts
+//! text, URLs, browser files for the panels), [`lessons`] (the lesson
+//! catalogue, saved progress, words in two languages, probes), [`hooks`] (the app's contexts
 //! and the hooks components share), and `components/`, one component per file
 //! (a big one as a folder of subcomponents). Wire types come only from the
 //! `shared` crate.
@@ -16,6 +17,7 @@ mod bytes;
 mod components;
 mod embed;
 mod hooks;
+mod lessons;
 mod log;
 mod panel_io;
 mod python;

@@ -7,9 +7,10 @@
 
 use super::{
     auth_panel::AuthPanel, banner::Banner, first_step::FirstStep, ftp_panel::FtpPanel,
-    hello_panel::HelloPanel, http_panel::HttpPanel, new_socket::NewSocket,
-    python_transcript::PythonTranscript, select_panel::SelectPanel, socket_card::PendingCall,
-    socket_card::SocketCard, timeline::Timeline,
+    hello_panel::HelloPanel, http_panel::HttpPanel, lesson_panel::lang_switch::LangSwitch,
+    lesson_panel::LessonPanel, new_socket::NewSocket, python_transcript::PythonTranscript,
+    select_panel::SelectPanel, socket_card::PendingCall, socket_card::SocketCard,
+    timeline::Timeline,
 };
 use crate::hooks::{AppCtx, Session};
 use crate::replay::{bar::ReplayBar, files::RecordingFiles, rerun::ScenarioRunner};
@@ -58,10 +59,25 @@ pub fn cards(state: &State) -> Html {
 
 #[function_component(App)]
 pub fn app() -> Html {
-    let state = use_reducer(State::default);
+    let state = use_reducer(crate::lessons::store::initial_state);
+    crate::lessons::store::use_persist(state.lesson.lang, &state.lesson.saved);
     let tab = use_state(|| Tab::Sockets);
     let replaying = state.replay.as_ref().map(|p| p.replay.recording.clone());
     let controls = crate::replay::use_controls(state.dispatcher().to_callback(), replaying.clone());
+    // Opening a lesson opens the tab it uses.
+    {
+        let tab = tab.clone();
+        let wanted = state.lesson.open.as_ref().map(|l| (l.id.clone(), l.tab));
+        use_effect_with(wanted, move |wanted| {
+            if let Some((_, t)) = wanted {
+                tab.set(match t {
+                    shared::lesson::Tab::Sockets => Tab::Sockets,
+                    shared::lesson::Tab::Http => Tab::Http,
+                    shared::lesson::Tab::Ftp => Tab::Ftp,
+                });
+            }
+        });
+    }
     let exercise = use_state(|| None::<String>);
     let on_started = {
         let exercise = exercise.setter();
@@ -88,6 +104,7 @@ pub fn app() -> Html {
                     <h1>{"socklab"}</h1>
                     <span class="tagline">{"real sockets, Python's API — every byte visible"}</span>
                     <HelloPanel conn={if state.replay.is_some() { Some(Conn::Lost { reason: "replay".into(), retry_ms: 0 }) } else { state.conn.clone() }} />
+                    <LangSwitch lang={state.lesson.lang} />
                 </header>
                 <Banner conn={state.conn.clone()} notice={state.notice.clone().map(AttrValue::from)} />
                 <AuthPanel />
@@ -102,8 +119,11 @@ pub fn app() -> Html {
                 if let Some((scenario, autostart)) = controls.scenario.clone() {
                     <ScenarioRunner key={format!("{:p}", Rc::as_ptr(&scenario))} scenario={scenario.clone()} {autostart} />
                 }
-                if state.replay.is_none() {
-                    <FirstStep has_sockets={!state.socks.in_order().is_empty()} exercise={exercise_sock} {on_started} />
+                if state.replay.is_none() && state.lesson.open.is_some() {
+                    <LessonPanel lesson={state.lesson.clone()} />
+                } else if state.replay.is_none() {
+                    <FirstStep has_sockets={!state.socks.in_order().is_empty()} exercise={exercise_sock} {on_started}
+                        lang={state.lesson.lang} catalog={state.lesson.catalog.clone()} saved={state.lesson.saved.clone()} after_lesson={state.lesson.closed} />
                 }
                 <nav class="tabs" role="tablist" aria-label="panels">
                     {tab_button(&tab, Tab::Sockets, "Sockets")}

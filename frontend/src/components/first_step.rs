@@ -1,16 +1,22 @@
-//! The first step: the landing section that lists the relay's lab servers
-//! (from `hello.labs`) with their addresses and what each is for, and one
-//! suggested first exercise — the echo exchange — that a click starts. It is
-//! open while the session has no sockets (and while the exercise's socket
-//! lives) and can be folded away afterwards.
+//! The first step, the page's front door: the lessons (in order, done ones
+//! marked, "Continue" for a returning learner: `lesson_panel/list.rs`), the
+//! relay's lab servers (from `hello.labs`) with their addresses and what each
+//! is for, one suggested first exercise — the echo exchange — that a click
+//! starts, and the free workbench. It is open while the session has no
+//! sockets (and while the exercise's socket lives) and can be folded away
+//! afterwards. Headings and buttons follow the page's language.
 //!
 //! Starting the exercise creates a TCP socket; its card's host and port
 //! already hold the echo lab's address, and the section says what to click
 //! next until the echoed bytes arrive.
 
+use super::lesson_panel::list::LessonList;
 use crate::bytes::py_bytes;
 use crate::hooks::{use_app, use_session};
+use crate::lessons::words::words;
+use crate::state::lesson::{Catalog, Saved};
 use crate::state::Sock;
+use shared::lesson::Lang;
 use shared::{Addr, Family, OkBody, Op, Outcome, SockType};
 use std::rc::Rc;
 use yew::prelude::*;
@@ -23,26 +29,64 @@ pub struct Props {
     pub exercise: Option<Rc<Sock>>,
     /// The exercise created socket `handle`.
     pub on_started: Callback<String>,
+    /// The page's language, the lesson catalogue and the saved progress.
+    pub lang: Lang,
+    pub catalog: Catalog,
+    pub saved: Saved,
+    /// A lesson was just closed: open, to offer the next one.
+    pub after_lesson: bool,
 }
 
-/// A lab's transport and what it is for, by its `hello.labs` name.
-pub fn lab_purpose(name: &str) -> (&'static str, &'static str) {
-    match name {
-        "tcp_echo" => ("TCP echo", "sends back every byte you send"),
-        "udp_echo" => ("UDP echo", "sends each datagram back to whoever sent it"),
+/// A lab's transport and what it is for, by its `hello.labs` name, in `lang`.
+pub fn lab_purpose(name: &str, lang: Lang) -> (&'static str, &'static str) {
+    let (en, zh) = match name {
+        "tcp_echo" => (
+            ("TCP echo", "sends back every byte you send"),
+            ("TCP 回显", "把你发送的每个字节原样发回"),
+        ),
+        "udp_echo" => (
+            ("UDP echo", "sends each datagram back to whoever sent it"),
+            ("UDP 回显", "把每个数据报发回给发送它的人"),
+        ),
         "chat" => (
-            "Chat",
-            "a line-based chat room: each line you send goes to everyone connected",
+            (
+                "Chat",
+                "a line-based chat room: each line you send goes to everyone connected",
+            ),
+            (
+                "聊天",
+                "按行聊天的聊天室：你发送的每一行都会发给所有已连接的人",
+            ),
         ),
         "http" => (
-            "HTTP",
-            "an httpbin-like web server for http.client (the HTTP tab)",
+            (
+                "HTTP",
+                "an httpbin-like web server for http.client (the HTTP tab)",
+            ),
+            (
+                "HTTP",
+                "类似 httpbin 的 Web 服务器，供 http.client 使用（HTTP 标签页）",
+            ),
         ),
         "ftp" => (
-            "FTP",
-            "an FTP server for ftplib (the FTP tab): log in as learner / learner",
+            (
+                "FTP",
+                "an FTP server for ftplib (the FTP tab): log in as learner / learner",
+            ),
+            (
+                "FTP",
+                "供 ftplib 使用的 FTP 服务器（FTP 标签页）：用 learner / learner 登录",
+            ),
         ),
-        _ => ("Lab", "a server the relay runs for the exercises"),
+        _ => (
+            ("Lab", "a server the relay runs for the exercises"),
+            ("实验", "中继为练习运行的服务器"),
+        ),
+    };
+    if lang == Lang::Zh {
+        zh
+    } else {
+        en
     }
 }
 
@@ -88,12 +132,12 @@ pub fn lab_rank(name: &str) -> usize {
     PATH.iter().position(|n| *n == name).unwrap_or(PATH.len())
 }
 
-fn labs_list(labs: &std::collections::BTreeMap<String, Addr>) -> Html {
+fn labs_list(labs: &std::collections::BTreeMap<String, Addr>, lang: Lang) -> Html {
     let mut labs: Vec<(&String, &Addr)> = labs.iter().collect();
     labs.sort_by_key(|(name, _)| lab_rank(name));
     labs.into_iter()
         .map(|(name, a)| {
-            let (title, purpose) = lab_purpose(name);
+            let (title, purpose) = lab_purpose(name, lang);
             html! {
                 <li data-lab={name.clone()}>
                     <code class="lab-addr">{host_port(a)}</code>
@@ -120,19 +164,25 @@ pub fn first_step(props: &Props) -> Html {
     let exercise = props.exercise.as_deref();
     let under_way = exercise.is_some_and(|s| s.received.is_empty());
     // Open until the session has sockets, and while the exercise's socket lives
-    // (so its next step, and its result, stay in view) — unless folded by hand.
-    let open = (*chosen).unwrap_or(!props.has_sockets || exercise.is_some());
+    // (so its next step, and its result, stay in view), and after a lesson
+    // closes (to offer the next) — unless folded by hand.
+    let open = (*chosen).unwrap_or(!props.has_sockets || exercise.is_some() || props.after_lesson);
     let toggle = {
         let chosen = chosen.clone();
         Callback::from(move |_: MouseEvent| chosen.set(Some(!open)))
     };
+    let w = words(props.lang);
     if !open {
         return html! {
             <section class="first-step folded" aria-label="first step">
-                <button class="first-toggle" aria-expanded="false" onclick={toggle}>{"▸ Lab servers and a first exercise"}</button>
+                <button class="first-toggle" aria-expanded="false" onclick={toggle}>{w.unfold}</button>
             </section>
         };
     }
+    let fold = {
+        let chosen = chosen.clone();
+        Callback::from(move |_: MouseEvent| chosen.set(Some(false)))
+    };
     let start = {
         let on_started = props.on_started.clone();
         ctx.on_click(move |ctx| {
@@ -153,26 +203,29 @@ pub fn first_step(props: &Props) -> Html {
     html! {
         <section class="first-step" aria-labelledby="first-step-title" data-testid="first-step">
             <div class="first-head">
-                <h2 id="first-step-title">{"Start here"}</h2>
+                <h2 id="first-step-title">{w.start_here}</h2>
                 if props.has_sockets {
-                    <button class="first-toggle" aria-expanded="true" onclick={toggle}>{"▾ hide"}</button>
+                    <button class="first-toggle" aria-expanded="true" onclick={toggle}>{w.hide}</button>
                 }
             </div>
+            <LessonList lang={props.lang} catalog={props.catalog.clone()} saved={props.saved.clone()} />
             <div class="first-body">
                 <div class="first-labs">
-                    <h3>{"Lab servers you can talk to"}</h3>
-                    <ul class="lab-list">{labs_list(&hello.labs)}</ul>
+                    <h3>{w.labs}</h3>
+                    <ul class="lab-list">{labs_list(&hello.labs, props.lang)}</ul>
                 </div>
                 <div class="first-exercise">
-                    <h3>{"First exercise: the echo exchange"}</h3>
+                    <h3>{w.first_exercise}</h3>
                     <ol class="first-plan">
                         <li><code>{"s = socket.socket()"}</code></li>
                         <li><code>{format!("s.connect((\"{}\", {}))", echo.host(), echo.port())}</code></li>
                         <li><code>{"s.send(b'hello')"}</code></li>
                         <li><code>{"s.recv(1024)"}</code></li>
                     </ol>
-                    <button class="primary" onclick={start} {disabled}>{"start the echo exercise"}</button>
+                    <button class="primary" onclick={start} {disabled}>{w.start_echo}</button>
                     <p class="first-next" data-testid="first-next" aria-live="polite">{next_step(exercise, &echo)}</p>
+                    <h3>{w.workbench}</h3>
+                    <p class="free-text">{w.workbench_text}{" "}<button onclick={fold}>{w.open_workbench}</button></p>
                 </div>
             </div>
         </section>
@@ -187,11 +240,13 @@ mod tests {
     #[test]
     fn every_lab_says_what_it_is_for() {
         for name in ["tcp_echo", "udp_echo", "chat", "http", "ftp"] {
-            let (title, purpose) = lab_purpose(name);
+            let (title, purpose) = lab_purpose(name, Lang::En);
             assert_ne!(title, "Lab", "{name}");
             assert!(!purpose.is_empty());
+            assert_ne!(lab_purpose(name, Lang::Zh).1, purpose, "{name} in Chinese");
         }
-        assert!(lab_purpose("ftp").1.contains("learner / learner"));
+        assert!(lab_purpose("ftp", Lang::En).1.contains("learner / learner"));
+        assert!(lab_purpose("ftp", Lang::Zh).1.contains("learner / learner"));
         assert!(lab_rank("tcp_echo") < lab_rank("chat") && lab_rank("http") < lab_rank("ftp"));
         assert_eq!(lab_rank("other"), 5);
         assert_eq!(host_port(&Addr::new("::1", 20007)), "[::1]:20007");

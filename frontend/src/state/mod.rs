@@ -5,7 +5,8 @@
 //! The slices, one file each: the sockets and the requests waiting on them
 //! ([`sockets`]), the timeline's lanes and entries and how events are drawn
 //! ([`timeline`]), and the HTTP and FTP panels ([`http`], [`ftp`], both fed
-//! through [`protocol::ProtocolSlice`]). This file keeps the relay connection,
+//! through [`protocol::ProtocolSlice`]), and the lessons ([`lesson`]: the open
+//! lesson's trace and check). This file keeps the relay connection,
 //! its `hello`, the session's Python transcript and the order in which the
 //! slices see each action. The reducer performs no I/O; `relay.rs` feeds it
 //! frames and `components/` render it.
@@ -14,6 +15,7 @@ mod calls;
 pub mod ftp;
 pub mod http;
 pub mod kernel;
+pub mod lesson;
 mod protocol;
 pub mod replay;
 pub mod sockets;
@@ -74,6 +76,8 @@ pub struct State {
     pub ftp: Rc<ftp::FtpState>,
     /// A recording being replayed (`state/replay.rs`): no relay, no actions.
     pub replay: Option<replay::ReplayPos>,
+    /// The lessons (`state/lesson.rs`).
+    pub lesson: Rc<lesson::LessonState>,
 }
 
 /// Everything that can happen to the page.
@@ -108,6 +112,7 @@ pub enum Action {
     Ftp(ftp::FtpAction),
     /// Replay controls (`state/replay.rs`).
     Replay(replay::ReplayAction),
+    Lesson(lesson::LessonAction),
 }
 
 impl yew::Reducible for State {
@@ -144,6 +149,7 @@ impl State {
 
     /// Applies one action (the reducer).
     pub fn apply(&mut self, action: Action) {
+        lesson::feed(&mut self.lesson, &action);
         match action {
             // A replay shows a recording: nothing live reaches it.
             Action::Sent { .. } | Action::Replied { .. } | Action::Event(_)
@@ -179,6 +185,7 @@ impl State {
             Action::Http(a) => Rc::make_mut(&mut self.http).on_action(a),
             Action::Ftp(a) => Rc::make_mut(&mut self.ftp).on_action(a),
             Action::Replay(a) => replay::apply(self, a),
+            Action::Lesson(_) => {}
         }
     }
 
@@ -321,6 +328,10 @@ impl State {
                 let t = self.last_t;
                 self.pen()
                     .mark_sock(t, &sock, Kind::State, "socket() → unbound".into());
+                if let Some(n) = self.lesson.probe_client(&sock) {
+                    let label = format!("lesson's client {n} ({sock})");
+                    self.pen().name_lane(&sock, label);
+                }
             }
             (
                 Op::Select {

@@ -292,6 +292,14 @@ impl Pen<'_> {
         self.lane(key, label, false)
     }
 
+    /// Names the lane of `handle` `label` (a socket a lesson's check made).
+    pub fn name_lane(&mut self, handle: &str, label: String) {
+        let i = self.sock_lane(handle);
+        if let Some(l) = Rc::make_mut(self.lanes).get_mut(i) {
+            l.label = label;
+        }
+    }
+
     /// Names the lane of `handle` after its current address or listener.
     pub fn relabel(&mut self, handle: &str) {
         let key = self.sock_key(handle);

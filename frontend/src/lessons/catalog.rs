@@ -1,0 +1,154 @@
+//! Fetching the lesson catalogue: `GET /lessons.json` (a
+//! [`shared::lesson::LessonCatalog`]) from the page's own origin, once, when
+//! the landing or a lesson first needs it. The lessons are data the relay
+//! serves, never compiled into the wasm (the page stays small).
+//!
+//! The page reads each lesson without its `solution` (a scenario the relay's
+//! tests and the replay run): decoding it would put a reader for every op
+//! into the wasm for nothing the lesson view shows.
+
+use crate::state::lesson::Catalog;
+use serde::Deserialize;
+use shared::check::Step;
+use shared::lesson::{Erratum, Lesson, LessonCatalog, Picture, Tab, Text, CATALOG_FORMAT};
+use std::rc::Rc;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+/// Where the relay serves the catalogue (on the page's own origin).
+pub const PATH: &str = "/lessons.json";
+
+/// [`LessonCatalog`] as the page reads it.
+#[derive(Deserialize)]
+struct PageCatalog {
+    format: String,
+    version: u32,
+    lessons: Vec<PageLesson>,
+}
+
+/// [`Lesson`] without its `solution` (unknown fields are ignored).
+#[derive(Deserialize)]
+struct PageLesson {
+    id: String,
+    title: Text,
+    #[serde(default)]
+    tab: Tab,
+    goal: Text,
+    concept: Text,
+    #[serde(default)]
+    picture: Option<Picture>,
+    #[serde(default)]
+    hints: Vec<Text>,
+    #[serde(default)]
+    errata: Vec<Erratum>,
+    check: Vec<Step>,
+}
+
+impl From<PageLesson> for Lesson {
+    fn from(l: PageLesson) -> Lesson {
+        Lesson {
+            id: l.id,
+            title: l.title,
+            tab: l.tab,
+            goal: l.goal,
+            concept: l.concept,
+            picture: l.picture,
+            hints: l.hints,
+            errata: l.errata,
+            check: l.check,
+            solution: Vec::new(),
+        }
+    }
+}
+
+/// Reads a catalogue's JSON text; the error is a sentence for the learner.
+pub fn parse(text: &str) -> Result<LessonCatalog, String> {
+    let page: PageCatalog = serde_json::from_str(text)
+        .map_err(|e| format!("the relay's lesson list is not readable: {e}"))?;
+    let catalog = LessonCatalog {
+        format: page.format,
+        version: page.version,
+        lessons: page.lessons.into_iter().map(Lesson::from).collect(),
+    };
+    if catalog.format != CATALOG_FORMAT {
+        return Err(format!(
+            "the relay's lesson list has format {:?}, not {CATALOG_FORMAT:?}",
+            catalog.format
+        ));
+    }
+    if catalog.version > shared::recording::FORMAT_VERSION {
+        return Err(format!(
+            "the relay's lesson list is version {}; this page reads up to version {}",
+            catalog.version,
+            shared::recording::FORMAT_VERSION
+        ));
+    }
+    Ok(catalog)
+}
+
+/// Fetches and reads the catalogue.
+pub async fn fetch() -> Catalog {
+    match fetch_text().await {
+        Ok(text) => match parse(&text) {
+            Ok(c) => Catalog::Ready(Rc::new(c)),
+            Err(e) => Catalog::Failed(e),
+        },
+        Err(e) => Catalog::Failed(e),
+    }
+}
+
+async fn fetch_text() -> Result<String, String> {
+    let window = web_sys::window().ok_or("no window")?;
+    let unreachable = |_| "the relay did not answer for the lessons".to_owned();
+    let response = JsFuture::from(window.fetch_with_str(PATH))
+        .await
+        .map_err(unreachable)?;
+    let response: web_sys::Response = response
+        .dyn_into()
+        .map_err(|_| "the relay's answer for the lessons is not an HTTP response".to_owned())?;
+    if !response.ok() {
+        return Err(format!(
+            "the relay has no lessons here (GET {PATH}: {} {})",
+            response.status(),
+            response.status_text()
+        ));
+    }
+    let text = response.text().map_err(unreachable)?;
+    JsFuture::from(text)
+        .await
+        .map_err(unreachable)?
+        .as_string()
+        .ok_or_else(|| "the lesson list is not text".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_catalogue_is_read_or_refused_in_words() {
+        let ok = r#"{"format":"socklab-lessons","version":1,"lessons":[]}"#;
+        assert!(parse(ok).is_ok_and(|c| c.lessons.is_empty()));
+        // A whole lesson as the relay serves it (solution included) reads the
+        // same as the shared type, without the solution.
+        let lesson = serde_json::json!({
+            "id": "e00", "title": {"en": "t", "zh": "标题"}, "tab": "http",
+            "goal": {"en": "g"}, "concept": {"en": "c"}, "picture": "select",
+            "hints": [{"en": "h"}],
+            "errata": [{"article": "a", "corrected": "b", "why": {"en": "w"}, "step": 0}],
+            "check": [{"say": {"en": "s"}, "expect": {"call": "listen"}}],
+            "solution": [{"call": {"op": "socket"}}]
+        });
+        let text = serde_json::json!({"format": "socklab-lessons", "version": 1, "lessons": [lesson.clone()]});
+        let read = parse(&text.to_string()).unwrap_or_else(|e| panic!("{e}"));
+        let mut shared: Lesson = serde_json::from_value(lesson).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(shared.solution.len(), 1);
+        shared.solution.clear();
+        assert_eq!(read.lessons, vec![shared]);
+        let other = r#"{"format":"socklab-recording","version":1,"lessons":[]}"#;
+        assert!(parse(other).is_err_and(|e| e.contains("socklab-recording")));
+        let newer = r#"{"format":"socklab-lessons","version":99,"lessons":[]}"#;
+        assert!(parse(newer).is_err_and(|e| e.contains("version 99")));
+        assert!(parse("<html>").is_err_and(|e| e.contains("not readable")));
+    }
+}

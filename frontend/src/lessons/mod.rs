@@ -1,0 +1,10 @@
+//! Lessons in the page, apart from their state (`state/lesson.rs`) and their
+//! view (`components/lesson_panel/`): fetching the catalogue ([`catalog`]),
+//! keeping progress and the language in the browser ([`store`]), the page's
+//! own words in both languages ([`words`]) and running a check's probe
+//! clients over the page's relay connection ([`probe`]).
+
+pub mod catalog;
+pub mod probe;
+pub mod store;
+pub mod words;
