@@ -28,6 +28,11 @@ use tokio::task::JoinHandle;
 
 /// Bytes tungstenite buffers before it pushes a write to the socket.
 const WS_WRITE_BUFFER: usize = 256 << 10;
+/// Capacity of each session's WebSocket read buffer. tungstenite allocates (and
+/// zero-fills) it per connection, so it is most of an idle session's memory:
+/// 128 KiB (axum's default) made 10,000 idle sessions cost 134 KiB each
+/// (docs/benchmarks.md, "Class size").
+const WS_READ_BUFFER: usize = 16 << 10;
 
 /// A running relay. Dropping it stops the server and the labs.
 pub struct Running {
@@ -270,6 +275,7 @@ async fn ws_upgrade(
     upgrade
         .max_message_size(max)
         .max_frame_size(max)
+        .read_buffer_size(WS_READ_BUFFER)
         .write_buffer_size(WS_WRITE_BUFFER)
         .max_write_buffer_size(max + 2 * WS_WRITE_BUFFER)
         .on_upgrade(move |ws| session::run(ws, state, peer, permit))

@@ -6,8 +6,8 @@
 
 use futures::{SinkExt, StreamExt};
 use shared::{
-    Addr, ConnectArgs, Data, Family, OkBody, Op, Outcome, RecvArgs, Request, SendArgs,
-    ServerFrame, SockType,
+    Addr, ConnectArgs, Data, Family, OkBody, Op, Outcome, RecvArgs, Request, SendArgs, ServerFrame,
+    SockType,
 };
 use std::net::SocketAddr;
 use std::time::Duration;
