@@ -8,7 +8,8 @@
 //! against a relay (a lesson's reference solution is one). Both are versioned;
 //! [`Recording::from_json`] and [`Scenario::from_json`] read untrusted files
 //! with bounded work and say in words what is wrong. Neither ever holds an
-//! `auth` token: [`Recording::push`] drops `auth` requests and their replies.
+//! `auth` token or display name: [`Recording::push`] drops `auth` and
+//! `progress` requests and their replies.
 
 use crate::{EventFrame, Op, Reply, Request};
 use serde::{Deserialize, Serialize};
@@ -195,7 +196,8 @@ impl Recording {
     }
 
     /// Appends an entry, keeping the clock monotonic and leaving out `auth`
-    /// requests and their replies (a recording is made to be shared). Past
+    /// and `progress` requests and their replies (a recording is made to be
+    /// shared: no token, no display name). Past
     /// [`MAX_RECORDING_ITEMS`] entries are dropped; the result says whether it
     /// was kept.
     pub fn push(&mut self, mut entry: RecEntry) -> bool {
@@ -203,7 +205,7 @@ impl Recording {
             return false;
         }
         match &entry.item {
-            RecItem::Req(req) if matches!(req.op, Op::Auth { .. }) => return false,
+            RecItem::Req(req) if matches!(req.op, Op::Auth { .. } | Op::Progress(_)) => return false,
             RecItem::Reply(reply) if self.is_auth_reply(reply.re) => return false,
             _ => {}
         }

@@ -89,6 +89,18 @@ pub fn app() -> Html {
         .cloned();
     let ctx = AppCtx::new(controls.relay.clone(), state.dispatcher());
     let session = Session::of(&state);
+    let name = use_state(crate::lessons::report::stored_name);
+    crate::lessons::report::use_progress_report(
+        ctx.clone(),
+        session.ready && state.replay.is_none(),
+        state.lesson.report(),
+        (*name).clone(),
+    );
+    let on_name = {
+        let name = name.setter();
+        Callback::from(move |n: String| name.set(n))
+    };
+    let class_room = state.hello.as_ref().is_some_and(|h| h.policy.auth_required);
     let open: Vec<String> = state
         .socks
         .in_order()
@@ -108,6 +120,9 @@ pub fn app() -> Html {
                 </header>
                 <Banner conn={state.conn.clone()} notice={state.notice.clone().map(AttrValue::from)} />
                 <AuthPanel />
+                if class_room {
+                    <crate::lessons::report::NameField name={(*name).clone()} on_change={on_name} />
+                }
                 <div class="rec-tools">
                     <RecordingFiles recorder={controls.recorder.clone()} on_load={controls.on_load.clone()} />
                     <ShareButton recorder={controls.recorder.clone()} {replaying} />

@@ -2,9 +2,11 @@
 //! view (`components/lesson_panel/`): fetching the catalogue ([`catalog`]),
 //! keeping progress and the language in the browser ([`store`]), the page's
 //! own words in both languages ([`words`]) and running a check's probe
-//! clients over the page's relay connection ([`probe`]).
+//! clients over the page's relay connection ([`probe`]) and telling the
+//! teacher's `/status` view where the learner is ([`report`]).
 
 pub mod catalog;
 pub mod probe;
+pub mod report;
 pub mod store;
 pub mod words;

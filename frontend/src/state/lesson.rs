@@ -69,8 +69,7 @@ pub struct ProbeOrder {
     pub target: Addr,
 }
 
-/// What the relay's `progress` op reports (wired by the lead).
-#[allow(dead_code)]
+/// What the relay's `progress` op reports (`lessons/report.rs`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Report {
     pub lesson: Option<String>,
