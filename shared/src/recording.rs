@@ -205,7 +205,9 @@ impl Recording {
             return false;
         }
         match &entry.item {
-            RecItem::Req(req) if matches!(req.op, Op::Auth { .. } | Op::Progress(_)) => return false,
+            RecItem::Req(req) if matches!(req.op, Op::Auth { .. } | Op::Progress(_)) => {
+                return false
+            }
             RecItem::Reply(reply) if self.is_auth_reply(reply.re) => return false,
             _ => {}
         }

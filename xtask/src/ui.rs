@@ -278,7 +278,9 @@ await init({ module_or_path: '/app-1_bg.wasm' });</script>
     fn the_ceiling_is_a_limit_on_the_total() {
         assert!(within_budget(&page(&[PAGE_BUDGET_BYTES - 10, 10])).is_ok());
         assert!(within_budget(&page(&[PAGE_BUDGET_BYTES, 1])).is_ok());
-        let err = within_budget(&page(&[PAGE_CEILING_BYTES, 1])).unwrap_err().0;
+        let err = within_budget(&page(&[PAGE_CEILING_BYTES, 1]))
+            .unwrap_err()
+            .0;
         assert!(err.contains("470001 B gzip at start"), "{err}");
         assert!(err.contains("file0") && err.contains("file1"), "{err}");
     }

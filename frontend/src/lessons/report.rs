@@ -95,7 +95,9 @@ mod tests {
             done: vec!["e01-handshake".into()],
         };
         let op = progress_op(&report, "  Ada ");
-        let json = op.and_then(|op| serde_json::to_string(&op).ok()).unwrap_or_default();
+        let json = op
+            .and_then(|op| serde_json::to_string(&op).ok())
+            .unwrap_or_default();
         assert!(json.contains(r#""name":"Ada""#), "{json}");
         assert!(json.contains(r#""step":2,"steps":4"#), "{json}");
         let bad = Report {
