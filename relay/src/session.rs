@@ -44,9 +44,11 @@ const FLUSH_BATCH: usize = 1 << 20;
 const CLOSE_GRACE: Duration = Duration::from_secs(2);
 
 pub(crate) mod auth;
+mod stats;
 
 type Sink = SplitSink<WebSocket, Message>;
 type Flush = BoxFuture<'static, (Sink, Result<(), axum::Error>)>;
+type Stats = Arc<crate::status::SessionStats>;
 
 /// Where a pending request waits.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -113,7 +115,7 @@ pub struct Session {
     /// Closed connections the kernel may still hold (see `linger.rs`).
     pub(crate) lingering: Lingering,
     /// What `/status` and `/metrics` read about this session (`status.rs`).
-    pub(crate) stats: Arc<crate::status::SessionStats>,
+    pub(crate) stats: Stats,
 }
 
 /// Runs a session to its end. `permit` is `Err` when admission was refused: the
@@ -185,12 +187,7 @@ fn read_error_close(e: axum::Error, max: usize) -> (u16, String) {
 }
 
 impl Session {
-    fn new(
-        relay: Arc<RelayState>,
-        name: String,
-        started: Instant,
-        stats: Arc<crate::status::SessionStats>,
-    ) -> Session {
+    fn new(relay: Arc<RelayState>, name: String, started: Instant, stats: Stats) -> Session {
         let authed = relay.config.token.is_none();
         let budget = Budget::new(
             relay.config.budget.clone(),
@@ -247,9 +244,7 @@ impl Session {
         loop {
             if flush.is_none() && !self.out.is_empty() {
                 if let Some(mut s) = sink.take() {
-                    let queued = self.out.bytes();
-                    let batch = self.out.take_batch(FLUSH_BATCH);
-                    self.stats.bytes_out(queued - self.out.bytes());
+                    let batch = self.take_out_batch(FLUSH_BATCH);
                     flush = Some(
                         async move {
                             for m in batch {
@@ -339,12 +334,7 @@ impl Session {
             }
             if self.dirty {
                 self.dirty = false;
-                self.stats.set_handles(
-                    self.socks.len(),
-                    self.http.len(),
-                    self.ftp.len(),
-                    self.budget.lab_clients(),
-                );
+                self.report_handles();
                 if !self.selects.is_empty() {
                     self.reevaluate_selects();
                 }
@@ -356,11 +346,7 @@ impl Session {
     }
 
     fn on_message(&mut self, m: Message) {
-        match m {
-            Message::Text(ref t) => self.stats.bytes_in(t.len()),
-            Message::Binary(ref b) => self.stats.bytes_in(b.len()),
-            _ => {}
-        }
+        self.stats.bytes_in(crate::status::message_len(&m));
         match m {
             Message::Text(text) => self.on_text(text.as_str()),
             Message::Binary(frame) => self.on_binary(frame),
@@ -383,7 +369,6 @@ impl Session {
             }
         };
         let id = request.id;
-        self.stats.op(request.op.name());
         if let Err(e) = self.admit(id, &request.op) {
             self.answer(id, Err(e));
             return;

@@ -197,6 +197,16 @@ impl SessionStats {
     }
 }
 
+/// The payload size of a WebSocket message (0 for control frames).
+pub fn message_len(m: &axum::extract::ws::Message) -> usize {
+    use axum::extract::ws::Message;
+    match m {
+        Message::Text(t) => t.len(),
+        Message::Binary(b) => b.len(),
+        _ => 0,
+    }
+}
+
 /// Every open session's counters and the relay's totals.
 pub struct Registry {
     sessions: Mutex<BTreeMap<u64, Arc<SessionStats>>>,

@@ -11,7 +11,6 @@
 //! - `kernel.rs`: the `kernel` events (the kernel's TCP state, also after `close`);
 //! - `outcome.rs`: what an op returns, and the one place a reply is written;
 //! - `pipe.rs`: streaming mode;
-//! - `progress.rs`: `progress` (lesson progress for the teacher's view);
 //! - `http.rs`: `http.*` (http.client), on top of `crate::http`;
 //! - `ftp.rs`: `ftp.*` (ftplib), on top of `crate::ftp`.
 
@@ -20,7 +19,6 @@ mod http;
 mod kernel;
 mod outcome;
 mod pipe;
-mod progress;
 mod recv;
 mod select;
 mod send;

@@ -1,5 +1,6 @@
 //! Authentication with the class token (docs/protocol.md "Authentication") and
-//! the admission of each parsed request: its id must not be pending already, and
+//! the admission of each parsed request (counted for `/metrics` first): its id
+//! must not be pending already, and
 //! a relay with a token runs nothing but `auth` until the session has given it.
 
 use super::Session;
@@ -14,6 +15,7 @@ impl Session {
     /// Whether a parsed request may run now: its id is not pending already, and
     /// the session has authenticated (or the request is `auth`).
     pub(super) fn admit(&self, id: u64, op: &Op) -> Result<(), ErrorBody> {
+        self.stats.op(op.name());
         if self.pending.contains_key(&id) {
             return Err(bad_request(format!(
                 "id {id} is already used by a pending request; ids must be unique among pending requests"
