@@ -1,23 +1,21 @@
-// A class relay and the teacher's view: a relay with a join token and a separate
-// status token (until `--class` lands here: `--token` + a loopback listen), a
-// learner joins with the token in the page, reports lesson progress, and the
-// teacher's /status page shows the learner's name and progress and follows the
-// next report by itself (it refreshes every 2 s). The page does not send
-// `progress` yet (the lesson UI will): the learner's report goes over a second
-// WebSocket opened inside the page, so /status lists two sessions — the
-// workbench tab and the reporting one.
+// A class relay and the teacher's view: `socklab --class` with a join token and a
+// separate status token. A learner joins with the token in the page, gives a display
+// name, opens lesson E1 and meets its first two steps by clicking; the page reports
+// the progress itself (`progress` op), and the teacher's /status page shows the
+// learner's name and step and follows the next step by itself (it refreshes every
+// 2 s).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launch, shot, URL } from '../lib.mjs';
+import { card, click, fill, launch, newSocket, shot, URL, waitState } from '../lib.mjs';
 
 const TOKEN = 'room-101';
 const STATUS_TOKEN = 'teacher-only-7';
 
-/** Starts a class-like relay; resolves with {child, addr} once it listens. */
+/** Starts a `--class` relay on loopback; resolves with {child, addr} once it listens. */
 function startClassRelay() {
   const bin = process.env.SOCKLAB_BIN;
   assert.ok(bin, 'SOCKLAB_BIN is set by cargo xtask e2e');
@@ -26,7 +24,7 @@ function startClassRelay() {
   writeFileSync(join(dir, 'status-token'), `${STATUS_TOKEN}\n`);
   const origin = new globalThis.URL(URL).origin;
   const child = spawn(bin, [
-    '--listen', '127.0.0.1:0', '--no-labs', '--allow-origin', origin,
+    '--class', '--listen', '127.0.0.1:0', '--no-labs', '--allow-origin', origin,
     '--token-file', join(dir, 'token'), '--status-token-file', join(dir, 'status-token'),
   ], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, RUST_LOG: 'warn' } });
   return new Promise((resolve, reject) => {
@@ -39,29 +37,6 @@ function startClassRelay() {
       if (m) resolve({ child, addr: m[1] });
     });
   });
-}
-
-/** In the learner's page: a WebSocket session that authenticates and sends
- * `progress` reports (window.__report(fields) resolves with the reply). */
-async function openReporter(page, addr, token) {
-  await page.evaluate(async ({ addr, token }) => {
-    const ws = new WebSocket(`ws://${addr}/ws`);
-    const waiting = new Map();
-    let next = 1;
-    ws.onmessage = (m) => {
-      const f = JSON.parse(m.data);
-      if (f.re !== undefined && waiting.has(f.re)) waiting.get(f.re)(f);
-    };
-    const call = (op) => new Promise((resolve) => {
-      const id = next++;
-      waiting.set(id, resolve);
-      ws.send(JSON.stringify({ id, ...op }));
-    });
-    await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onerror = reject; });
-    const auth = await call({ op: 'auth', token });
-    if (!auth.ok) throw new Error(JSON.stringify(auth));
-    window.__report = (fields) => call({ op: 'progress', ...fields });
-  }, { addr, token });
 }
 
 test('a learner joins with the token and shows up with their progress on /status', async () => {
@@ -79,28 +54,34 @@ test('a learner joins with the token and shows up with their progress on /status
     await page.getByRole('button', { name: 'enter' }).click();
     await form.waitFor({ state: 'detached' });
 
-    await openReporter(page, addr, TOKEN);
-    const first = await page.evaluate(() => window.__report({
-      name: 'Ada <Lovelace>', lesson: 'e03', step: 2, steps: 5, done: ['e01', 'e02'],
-    }));
-    assert.deepEqual(first.ok, {});
-    const bad = await page.evaluate(() => window.__report({ lesson: 'E03!' }));
-    assert.equal(bad.err.code, 'bad_request');
+    await page.locator('.app[data-ready="true"]').waitFor();
+
+    // A class relay asks for a display name (optional), kept by the page.
+    const name = page.getByLabel(/Your name for the teacher/);
+    await name.fill('Ada <Lovelace>');
+    await name.blur();
+
+    // Lesson E1 from the landing; its first two steps by clicking.
+    await page.locator('.lesson-list li[data-lesson="e01-handshake"]').getByRole('button').click();
+    await page.locator('[data-testid="lesson"][data-lesson="e01-handshake"]').waitFor();
+    const srv = await newSocket(page, 's1');
+    await fill(srv, 'port', 20178);
+    await click(srv, 'bind');
+    await waitState(srv, 'BOUND');
+    await page.locator('.steps > li[data-status="met"]').first().waitFor();
 
     // The teacher opens /status?token= once: the token leaves the address.
     await teacher.page.goto(`http://${addr}/status?token=${STATUS_TOKEN}`);
     assert.equal(new globalThis.URL(teacher.page.url()).search, '');
     const row = teacher.page.locator('tbody tr', { hasText: 'Ada <Lovelace>' });
     await row.waitFor();
-    await row.filter({ hasText: 'e03 step 2/5' }).waitFor();
-    await row.filter({ hasText: 'e01, e02' }).waitFor();
-    // The workbench tab is a session too (no name yet).
-    assert.equal(await teacher.page.locator('tbody tr').count(), 2);
-    await teacher.page.locator('tbody tr', { hasText: '(no name)' }).waitFor();
+    await row.filter({ hasText: 'e01-handshake step 1/5' }).waitFor();
+    assert.equal(await teacher.page.locator('tbody tr').count(), 1, 'one tab, one session');
 
     // The next step shows up without touching the teacher's page.
-    await page.evaluate(() => window.__report({ step: 3 }));
-    await row.filter({ hasText: 'e03 step 3/5' }).waitFor();
+    await click(card(page, 's1'), 'listen');
+    await waitState(srv, 'LISTEN');
+    await row.filter({ hasText: 'e01-handshake step 2/5' }).waitFor();
 
     for (const width of [390, 1024, 1440]) {
       await teacher.page.setViewportSize({ width, height: 700 });
