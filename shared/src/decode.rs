@@ -318,4 +318,24 @@ mod tests {
         let e = frame(r#"{"re": 1, "err": {"code": "EPIPE"}}"#).unwrap_err();
         assert!(e.contains("missing field `message`"), "{e}");
     }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any text, and text shaped like a relay frame with any keys and
+        /// values, is decoded or refused with a message: never a panic.
+        #[test]
+        fn any_frame_text_decodes_or_is_refused(s in ".{0,200}") {
+            let _ = frame(&s);
+        }
+
+        #[test]
+        fn near_frames_decode_or_are_refused(
+            head in r#"("re": ?[0-9]{1,3}|"t": ?[0-9]{1,3}, "ev": "(data|state|wire|kernel|hello|error|incoming|closed|ftp\.line)")"#,
+            body in r#"[\[\]{}":,a-z0-9 ]{0,80}"#,
+        ) {
+            let _ = frame(&format!("{{{head}, {body}}}"));
+            let _ = frame(&format!(r#"{{{head}, "ok": {{{body}}}}}"#));
+        }
+    }
 }

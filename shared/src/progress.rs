@@ -182,4 +182,26 @@ mod tests {
         assert_eq!(p.name, None);
         assert_eq!(p.lesson.as_deref(), Some("e01"));
     }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any report text is read and checked, or refused, never a panic;
+        /// a report that passes the check is within every bound.
+        #[test]
+        fn any_report_is_checked_or_refused(name in ".{0,60}", lesson in ".{0,40}", step in 0u32..2000, n in 0usize..80) {
+            let p = Progress {
+                name: Some(name),
+                lesson: Some(lesson),
+                step: Some(step),
+                steps: Some(step.saturating_add(1)),
+                done: Some(vec!["e01".to_owned(); n]),
+            };
+            if let Ok(ok) = p.check() {
+                prop_assert!(ok.name.as_ref().is_some_and(|n| n.chars().count() <= MAX_NAME_CHARS));
+                prop_assert!(ok.done.as_ref().is_some_and(|d| d.len() <= MAX_DONE));
+                prop_assert!(ok.step.is_some_and(|s| s <= MAX_STEPS));
+            }
+        }
+    }
 }
