@@ -225,6 +225,9 @@ impl Session {
         let mut flush: Option<Flush> = None;
         let idle_timeout = self.relay.config.limits.idle_timeout;
         let max_message = self.relay.config.limits.max_message_bytes;
+        // The idle timer is moved only when it fires: a frame just records the
+        // time (resetting a tokio timer per frame costs a timer-wheel update).
+        let mut last_frame = Instant::now();
         let idle = tokio::time::sleep(idle_timeout);
         tokio::pin!(idle);
         let timer = tokio::time::sleep(Duration::from_secs(3600));
@@ -232,7 +235,14 @@ impl Session {
         let auth_timeout = self.relay.config.budget.auth_timeout;
         let auth_deadline = tokio::time::sleep(auth_timeout);
         tokio::pin!(auth_deadline);
+        // One waiter on the relay-wide shutdown channel for the whole session,
+        // not a new one per loop turn (each registers under the channel's lock).
         let mut shutdown = self.relay.shutdown.clone();
+        let shutdown = async move {
+            let _ = shutdown.wait_for(|stop| *stop).await;
+        };
+        tokio::pin!(shutdown);
+        let mut shutting_down = false;
         // Armed only while closed connections linger: no timer otherwise.
         let linger_tick = tokio::time::sleep(linger::TICK);
         tokio::pin!(linger_tick);
@@ -299,7 +309,7 @@ impl Session {
                             self.closing = Some(read_error_close(e, max_message));
                         }
                         Some(Ok(m)) => {
-                            idle.as_mut().reset(Instant::now() + idle_timeout);
+                            last_frame = Instant::now();
                             self.on_message(m);
                         }
                     }
@@ -321,15 +331,19 @@ impl Session {
                     )));
                 }
                 _ = &mut idle => {
+                    let due = last_frame + idle_timeout;
+                    if due > Instant::now() {
+                        idle.as_mut().reset(due);
+                        continue;
+                    }
                     self.closing = Some((1000, format!(
                         "idle for {} s; the host can change this with --idle-timeout",
                         idle_timeout.as_secs()
                     )));
                 }
-                r = shutdown.changed() => {
-                    if r.is_err() || *shutdown.borrow() {
-                        self.closing = Some((crate::drain::CLOSE_CODE, crate::drain::CLOSE_REASON.into()));
-                    }
+                () = &mut shutdown, if !shutting_down => {
+                    shutting_down = true;
+                    self.closing = Some((crate::drain::CLOSE_CODE, crate::drain::CLOSE_REASON.into()));
                 }
             }
             if self.dirty {

@@ -164,6 +164,31 @@ async fn idle_sessions_are_closed() {
     assert!(reason.contains("--idle-timeout"), "{reason}");
 }
 
+/// Frames keep a session alive: the idle timeout counts from the last frame,
+/// not from the start (the timer is moved lazily, when it fires).
+#[tokio::test]
+async fn frames_postpone_the_idle_close() {
+    let mut config = Config::for_tests();
+    config.limits.idle_timeout = Duration::from_millis(1500);
+    let relay = start(config).await;
+    let mut c = Client::connect(&relay).await;
+    let started = std::time::Instant::now();
+    // A ping every 100 ms (pacing, not synchronisation) for twice the timeout.
+    while started.elapsed() < Duration::from_millis(3000) {
+        c.ok(json!({"op": "ping"})).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let quiet = std::time::Instant::now();
+    let (code, reason) = c.expect_close().await;
+    assert_eq!(code, 1000);
+    assert!(reason.contains("--idle-timeout"), "{reason}");
+    assert!(
+        quiet.elapsed() >= Duration::from_millis(1300),
+        "closed {:?} after the last frame, before the 1.5 s timeout",
+        quiet.elapsed()
+    );
+}
+
 #[tokio::test]
 async fn closing_a_session_releases_its_sockets() {
     let relay = start_default().await;
