@@ -5,12 +5,17 @@
 //!
 //! The page reads each lesson without its `solution` (a scenario the relay's
 //! tests and the replay run): decoding it would put a reader for every op
-//! into the wasm for nothing the lesson view shows.
+//! into the wasm for nothing the lesson view shows. The default build (`/`)
+//! reads still less: each lesson's id, title and tab, all its front door lists
+//! (the check's steps are the `learn` build's).
 
 use crate::state::lesson::Catalog;
 use serde::Deserialize;
+#[cfg(any(feature = "learn", test))]
 use shared::check::Step;
-use shared::lesson::{Erratum, Lesson, LessonCatalog, Picture, Tab, Text, CATALOG_FORMAT};
+#[cfg(any(feature = "learn", test))]
+use shared::lesson::{Erratum, Picture};
+use shared::lesson::{Lesson, LessonCatalog, Tab, Text, CATALOG_FORMAT};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -33,17 +38,42 @@ struct PageLesson {
     title: Text,
     #[serde(default)]
     tab: Tab,
+    #[cfg(any(feature = "learn", test))]
     goal: Text,
+    #[cfg(any(feature = "learn", test))]
     concept: Text,
+    #[cfg(any(feature = "learn", test))]
     #[serde(default)]
     picture: Option<Picture>,
+    #[cfg(any(feature = "learn", test))]
     #[serde(default)]
     hints: Vec<Text>,
+    #[cfg(any(feature = "learn", test))]
     #[serde(default)]
     errata: Vec<Erratum>,
+    #[cfg(any(feature = "learn", test))]
     check: Vec<Step>,
 }
 
+#[cfg(not(any(feature = "learn", test)))]
+impl From<PageLesson> for Lesson {
+    fn from(l: PageLesson) -> Lesson {
+        Lesson {
+            id: l.id,
+            title: l.title,
+            tab: l.tab,
+            goal: Text::default(),
+            concept: Text::default(),
+            picture: None,
+            hints: Vec::new(),
+            errata: Vec::new(),
+            check: Vec::new(),
+            solution: Vec::new(),
+        }
+    }
+}
+
+#[cfg(any(feature = "learn", test))]
 impl From<PageLesson> for Lesson {
     fn from(l: PageLesson) -> Lesson {
         Lesson {

@@ -13,6 +13,11 @@
 //! performs no I/O).
 //!
 //! What the relay's `progress` op will need is here: [`LessonState::report`].
+//!
+//! The default build (`/`) has no lesson panel: it keeps the language, the
+//! catalogue (titles only) and the saved progress, and none of the trace or
+//! the check (`feed` passes it only the lesson actions).
+#![cfg_attr(not(any(feature = "learn", test)), allow(dead_code, unused_imports))]
 
 use crate::log::Log;
 use serde::{Deserialize, Serialize};
@@ -247,15 +252,19 @@ impl LessonState {
                     return;
                 }
                 self.probe = None;
-                let mut t = TraceBuilder::new();
-                t.probe(&result);
+                #[cfg(any(feature = "learn", test))]
+                {
+                    let mut t = TraceBuilder::new();
+                    t.probe(&result);
+                    self.extend(t);
+                }
                 self.last_probe = Some(result);
-                self.extend(t);
             }
         }
     }
 
     /// A request left the page.
+    #[cfg(any(feature = "learn", test))]
     pub fn sent(&mut self, id: u64, op: &Op) {
         if self.open.is_some() && self.waiting.len() < MAX_TRACE_ITEMS {
             self.waiting.insert(id, (op.clone(), false));
@@ -276,6 +285,7 @@ impl LessonState {
     }
 
     /// The reply to request `id` arrived: the call enters the trace.
+    #[cfg(any(feature = "learn", test))]
     pub fn replied(&mut self, id: u64, outcome: &Outcome) {
         if let Some((op, by_probe)) = self.waiting.remove(&id) {
             if let (true, Op::Socket { .. }, Outcome::Ok(OkBody::Sock { sock })) =
@@ -294,6 +304,7 @@ impl LessonState {
     }
 
     /// An event arrived. A new session (`hello`) ends the old one's requests.
+    #[cfg(any(feature = "learn", test))]
     pub fn event(&mut self, event: &Event) {
         if matches!(event, Event::Hello(_)) {
             self.waiting.clear();
@@ -315,6 +326,7 @@ impl LessonState {
     }
 
     /// Appends the items `t` made and evaluates the check again.
+    #[cfg(any(feature = "learn", test))]
     fn extend(&mut self, t: TraceBuilder) {
         let mut grew = false;
         for item in t.items() {
@@ -330,6 +342,13 @@ impl LessonState {
         }
     }
 
+    /// The check over the trace (the default build has no check: no progress).
+    #[cfg(not(any(feature = "learn", test)))]
+    fn evaluate(&mut self) {
+        self.progress = None;
+    }
+
+    #[cfg(any(feature = "learn", test))]
     fn evaluate(&mut self) {
         let Some(lesson) = &self.open else {
             self.progress = None;
@@ -366,10 +385,13 @@ pub fn continue_with<'a>(lessons: &'a [Lesson], saved: &Saved) -> Option<&'a Les
 pub fn feed(slice: &mut Rc<LessonState>, action: &super::Action) {
     use super::Action;
     match action {
+        #[cfg(any(feature = "learn", test))]
         Action::Sent { id, op } if slice.open.is_some() => Rc::make_mut(slice).sent(*id, op),
+        #[cfg(any(feature = "learn", test))]
         Action::Replied { id, outcome } if slice.awaits(*id) => {
             Rc::make_mut(slice).replied(*id, outcome);
         }
+        #[cfg(any(feature = "learn", test))]
         Action::Event(frame) if slice.open.is_some() || !slice.waiting.is_empty() => {
             Rc::make_mut(slice).event(&frame.event);
         }

@@ -1,8 +1,10 @@
 //! The landing's lessons: every lesson in order with the done ones marked, a
 //! "Continue: E3 — …" for a returning learner, and "Reset progress" behind a
-//! confirmation. Asks for the catalogue the first time it shows.
+//! confirmation. Asks for the catalogue the first time it shows. A lesson
+//! opens here in the `learn` build; the default build (`/`) links to it in
+//! the `learn` one (`/learn/#lesson=ID`, see `learn/mod.rs`).
 
-use crate::hooks::use_app;
+use crate::hooks::{use_app, AppCtx};
 use crate::lessons::{catalog, words::short_label, words::words};
 use crate::state::lesson::{continue_with, Catalog, LessonAction, Saved};
 use crate::state::Action;
@@ -26,6 +28,23 @@ pub fn label(lesson: &Lesson, lang: Lang) -> String {
     }
 }
 
+/// What opens lesson `id`: a button that opens it here.
+#[cfg(any(feature = "learn", test))]
+fn opener(ctx: &AppCtx, id: &str, class: &'static str, label: Html) -> Html {
+    let ctx = ctx.clone();
+    let id = id.to_owned();
+    let onclick = Callback::from(move |_: MouseEvent| {
+        ctx.dispatch(Action::Lesson(LessonAction::Open(id.clone())))
+    });
+    html! { <button {class} {onclick}>{label}</button> }
+}
+
+/// What opens lesson `id`: a link into the `learn` build.
+#[cfg(not(any(feature = "learn", test)))]
+fn opener(_: &AppCtx, id: &str, class: &'static str, label: Html) -> Html {
+    html! { <a {class} href={crate::learn::lesson_href(id)}>{label}</a> }
+}
+
 #[function_component(LessonList)]
 pub fn lesson_list(props: &Props) -> Html {
     let ctx = use_app();
@@ -45,13 +64,6 @@ pub fn lesson_list(props: &Props) -> Html {
     }
     let lang = props.lang;
     let w = words(lang);
-    let open = |id: &str| {
-        let ctx = ctx.clone();
-        let id = id.to_owned();
-        Callback::from(move |_: MouseEvent| {
-            ctx.dispatch(Action::Lesson(LessonAction::Open(id.clone())))
-        })
-    };
     let lessons = match &props.catalog {
         Catalog::Ready(c) => &c.lessons[..],
         Catalog::Failed(e) => {
@@ -67,7 +79,7 @@ pub fn lesson_list(props: &Props) -> Html {
             let done = props.saved.done.contains(&l.id);
             html! {
                 <li data-lesson={l.id.clone()} data-done={done.to_string()} class={classes!(done.then_some("done"))}>
-                    <button class="lesson-link" onclick={open(&l.id)}>{label(l, lang)}</button>
+                    {opener(&ctx, &l.id, "lesson-link", html! { {label(l, lang)} })}
                     <span class={classes!("lesson-state", done.then_some("is-done"))}>{if done { format!("✓ {}", w.done) } else { String::new() }}</span>
                 </li>
             }
@@ -75,7 +87,7 @@ pub fn lesson_list(props: &Props) -> Html {
         .collect();
     let again = continue_with(lessons, &props.saved).map(|l| {
         html! {
-            <button class="primary continue" onclick={open(&l.id)}>{w.continue_}{": "}{label(l, lang)}</button>
+            {opener(&ctx, &l.id, "primary continue", html! {<>{w.continue_}{": "}{label(l, lang)}</>})}
         }
     });
     let has_progress = !props.saved.done.is_empty() || !props.saved.hints.is_empty();
