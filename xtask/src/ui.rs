@@ -90,7 +90,7 @@ fn build_page(page: Page, release: bool) -> Result<()> {
         .env_remove("NO_COLOR")
         .env("TRUNK_COLOR", "never")
         .env("TRUNK_SKIP_VERSION_CHECK", "true")
-        .args(["build", "--offline", page.html, "--public-url", page.public])
+        .args(["build", page.html, "--offline", "--public-url", page.public])
         .arg("--dist")
         .arg(&dir);
     if release {
