@@ -92,21 +92,28 @@ pub struct LessonState {
     /// The lesson open now.
     pub open: Option<Rc<Lesson>>,
     /// Its check over the trace so far.
+    #[cfg(any(feature = "learn", test))]
     pub progress: Option<Rc<Progress>>,
     /// The probe in flight.
+    #[cfg(any(feature = "learn", test))]
     pub probe: Option<ProbeRunning>,
     /// The last probe result, for its words.
+    #[cfg(any(feature = "learn", test))]
     pub last_probe: Option<ProbeResult>,
     /// Probes started since the page opened.
+    #[cfg(any(feature = "learn", test))]
     pub probe_runs: u32,
     /// A lesson was just closed: the landing opens again to offer the next.
     pub closed: bool,
     /// The sockets the check's probes made, in order (their lanes say so).
+    #[cfg(any(feature = "learn", test))]
     probe_socks: Vec<String>,
     /// The open lesson's trace.
+    #[cfg(any(feature = "learn", test))]
     trace: Log<Value>,
     /// Requests sent since the lesson opened, waiting for their reply (and
     /// whether the check's probe sent them).
+    #[cfg(any(feature = "learn", test))]
     waiting: BTreeMap<u64, (Op, bool)>,
 }
 
@@ -130,10 +137,13 @@ pub enum LessonAction {
     /// Forgets every done lesson and revealed hint.
     Reset,
     /// The check's probe starts (before it sends anything).
+    #[cfg(any(feature = "learn", test))]
     ProbeStarted(ProbeRunning),
     /// Request `id` was sent by the probe.
+    #[cfg(any(feature = "learn", test))]
     ProbeCall(u64),
     /// Probe run `run` finished.
+    #[cfg(any(feature = "learn", test))]
     ProbeDone {
         run: u32,
         result: ProbeResult,
@@ -167,7 +177,7 @@ impl LessonState {
     }
 
     /// Current lesson, steps met of all, done lessons (for `progress`).
-    #[allow(dead_code)] // the lead wires it to the relay's `progress` op
+    #[cfg(any(feature = "learn", test))]
     pub fn report(&self) -> Report {
         let (met, total) = self.progress.as_ref().map_or((0, 0), |p| {
             let met = p.steps.iter().filter(|s| **s == StepStatus::Met).count();
@@ -183,6 +193,7 @@ impl LessonState {
 
     /// The probe the page should run now: the check asks for one, none runs,
     /// and its target is known.
+    #[cfg(any(feature = "learn", test))]
     pub fn probe_to_start(&self) -> Option<ProbeOrder> {
         if self.probe.is_some() {
             return None;
@@ -220,11 +231,7 @@ impl LessonState {
             LessonAction::Close => {
                 self.closed = self.open.is_some();
                 self.open = None;
-                self.progress = None;
-                self.probe = None;
-                self.last_probe = None;
-                self.trace = Log::default();
-                self.waiting.clear();
+                self.clear_run();
             }
             LessonAction::Hint => {
                 if let Some(lesson) = &self.open {
@@ -238,27 +245,27 @@ impl LessonState {
                     ..Saved::default()
                 };
             }
+            #[cfg(any(feature = "learn", test))]
             LessonAction::ProbeStarted(running) => {
                 self.probe_runs = self.probe_runs.max(running.run);
                 self.probe = Some(running);
             }
+            #[cfg(any(feature = "learn", test))]
             LessonAction::ProbeCall(id) => {
                 if let Some((_, by_probe)) = self.waiting.get_mut(&id) {
                     *by_probe = true;
                 }
             }
+            #[cfg(any(feature = "learn", test))]
             LessonAction::ProbeDone { run, result } => {
                 if self.probe.as_ref().is_none_or(|p| p.run != run) {
                     return;
                 }
                 self.probe = None;
-                #[cfg(any(feature = "learn", test))]
-                {
-                    let mut t = TraceBuilder::new();
-                    t.probe(&result);
-                    self.extend(t);
-                }
+                let mut t = TraceBuilder::new();
+                t.probe(&result);
                 self.last_probe = Some(result);
+                self.extend(t);
             }
         }
     }
@@ -271,7 +278,14 @@ impl LessonState {
         }
     }
 
+    /// Which of the probe's clients socket `handle` is (none without probes).
+    #[cfg(not(any(feature = "learn", test)))]
+    pub fn probe_client(&self, _: &str) -> Option<usize> {
+        None
+    }
+
     /// Which of the probe's clients socket `handle` is (from 1), if it is one.
+    #[cfg(any(feature = "learn", test))]
     pub fn probe_client(&self, handle: &str) -> Option<usize> {
         self.probe_socks
             .iter()
@@ -280,6 +294,7 @@ impl LessonState {
     }
 
     /// Whether request `id` is one the open lesson's trace waits for.
+    #[cfg(any(feature = "learn", test))]
     pub fn awaits(&self, id: u64) -> bool {
         self.waiting.contains_key(&id)
     }
@@ -318,11 +333,20 @@ impl LessonState {
     }
 
     fn restart(&mut self) {
-        self.trace = Log::default();
-        self.waiting.clear();
-        self.probe = None;
-        self.last_probe = None;
+        self.clear_run();
         self.evaluate();
+    }
+
+    /// Forgets the trace, the calls it waits for, the probe and the check.
+    fn clear_run(&mut self) {
+        #[cfg(any(feature = "learn", test))]
+        {
+            self.progress = None;
+            self.trace = Log::default();
+            self.waiting.clear();
+            self.probe = None;
+            self.last_probe = None;
+        }
     }
 
     /// Appends the items `t` made and evaluates the check again.
@@ -344,9 +368,7 @@ impl LessonState {
 
     /// The check over the trace (the default build has no check: no progress).
     #[cfg(not(any(feature = "learn", test)))]
-    fn evaluate(&mut self) {
-        self.progress = None;
-    }
+    fn evaluate(&mut self) {}
 
     #[cfg(any(feature = "learn", test))]
     fn evaluate(&mut self) {
