@@ -64,7 +64,7 @@ pub fn app() -> Html {
     // Opening a lesson opens the tab it uses.
     {
         let tab = tab.clone();
-        let wanted = state.lesson.open.as_ref().map(|l| (l.id.clone(), l.tab));
+        let wanted = state.lesson.open_tab();
         use_effect_with(wanted, move |wanted| {
             if let Some((_, t)) = wanted {
                 tab.set(match t {

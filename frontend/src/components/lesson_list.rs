@@ -5,10 +5,11 @@
 //! the `learn` one (`/learn/#lesson=ID`, see `learn/mod.rs`).
 
 use crate::hooks::{use_app, AppCtx};
+use crate::lessons::catalog::Listed;
 use crate::lessons::{catalog, words::short_label, words::words};
 use crate::state::lesson::{continue_with, Catalog, LessonAction, Saved};
 use crate::state::Action;
-use shared::lesson::{Lang, Lesson};
+use shared::lesson::Lang;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -20,7 +21,7 @@ pub struct Props {
 
 /// "E3 — The article's server": the title, after the short label of an
 /// `eN` id unless the title already starts with it.
-pub fn label(lesson: &Lesson, lang: Lang) -> String {
+pub fn label(lesson: &Listed, lang: Lang) -> String {
     let title = lesson.title.get(lang);
     match short_label(&lesson.id) {
         Some(short) if !title.starts_with(&format!("{short} ")) => format!("{short} — {title}"),

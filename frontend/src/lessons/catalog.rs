@@ -6,16 +6,19 @@
 //! The page reads each lesson without its `solution` (a scenario the relay's
 //! tests and the replay run): decoding it would put a reader for every op
 //! into the wasm for nothing the lesson view shows. The default build (`/`)
-//! reads still less: each lesson's id, title and tab, all its front door lists
-//! (the check's steps are the `learn` build's).
+//! reads still less: each lesson's id and title ([`Listed`]), all its front
+//! door lists (a lesson opens in the `learn` build, which reads the rest).
 
 use crate::state::lesson::Catalog;
 use serde::Deserialize;
 #[cfg(any(feature = "learn", test))]
-use shared::check::Step;
+pub use shared::lesson::{Lesson as Listed, LessonCatalog as Listing};
+use shared::lesson::{Text, CATALOG_FORMAT};
 #[cfg(any(feature = "learn", test))]
-use shared::lesson::{Erratum, Picture};
-use shared::lesson::{Lesson, LessonCatalog, Tab, Text, CATALOG_FORMAT};
+use shared::{
+    check::Step,
+    lesson::{Erratum, Picture, Tab},
+};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -23,7 +26,28 @@ use wasm_bindgen_futures::JsFuture;
 /// Where the relay serves the catalogue (on the page's own origin).
 pub const PATH: &str = "/lessons.json";
 
-/// [`LessonCatalog`] as the page reads it.
+/// What the default build keeps of a lesson: what its front door lists.
+#[cfg(not(any(feature = "learn", test)))]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct Listed {
+    pub id: String,
+    pub title: Text,
+}
+
+/// The catalogue as the default build keeps it.
+#[cfg(not(any(feature = "learn", test)))]
+#[derive(Clone, Debug, PartialEq)]
+pub struct Listing {
+    pub format: String,
+    pub version: u32,
+    pub lessons: Vec<Listed>,
+}
+
+/// The default build reads only what it keeps (unknown fields are ignored).
+#[cfg(not(any(feature = "learn", test)))]
+type PageLesson = Listed;
+
+/// [`Listing`] as the page reads it.
 #[derive(Deserialize)]
 struct PageCatalog {
     format: String,
@@ -31,52 +55,29 @@ struct PageCatalog {
     lessons: Vec<PageLesson>,
 }
 
-/// [`Lesson`] without its `solution` (unknown fields are ignored).
+/// [`Listed`] without its `solution` (unknown fields are ignored).
+#[cfg(any(feature = "learn", test))]
 #[derive(Deserialize)]
 struct PageLesson {
     id: String,
     title: Text,
     #[serde(default)]
     tab: Tab,
-    #[cfg(any(feature = "learn", test))]
     goal: Text,
-    #[cfg(any(feature = "learn", test))]
     concept: Text,
-    #[cfg(any(feature = "learn", test))]
     #[serde(default)]
     picture: Option<Picture>,
-    #[cfg(any(feature = "learn", test))]
     #[serde(default)]
     hints: Vec<Text>,
-    #[cfg(any(feature = "learn", test))]
     #[serde(default)]
     errata: Vec<Erratum>,
-    #[cfg(any(feature = "learn", test))]
     check: Vec<Step>,
 }
 
-#[cfg(not(any(feature = "learn", test)))]
-impl From<PageLesson> for Lesson {
-    fn from(l: PageLesson) -> Lesson {
-        Lesson {
-            id: l.id,
-            title: l.title,
-            tab: l.tab,
-            goal: Text::default(),
-            concept: Text::default(),
-            picture: None,
-            hints: Vec::new(),
-            errata: Vec::new(),
-            check: Vec::new(),
-            solution: Vec::new(),
-        }
-    }
-}
-
 #[cfg(any(feature = "learn", test))]
-impl From<PageLesson> for Lesson {
-    fn from(l: PageLesson) -> Lesson {
-        Lesson {
+impl From<PageLesson> for Listed {
+    fn from(l: PageLesson) -> Listed {
+        Listed {
             id: l.id,
             title: l.title,
             tab: l.tab,
@@ -92,13 +93,15 @@ impl From<PageLesson> for Lesson {
 }
 
 /// Reads a catalogue's JSON text; the error is a sentence for the learner.
-pub fn parse(text: &str) -> Result<LessonCatalog, String> {
+pub fn parse(text: &str) -> Result<Listing, String> {
     let page: PageCatalog = serde_json::from_str(text)
         .map_err(|e| format!("the relay's lesson list is not readable: {e}"))?;
-    let catalog = LessonCatalog {
+    let catalog = Listing {
         format: page.format,
         version: page.version,
-        lessons: page.lessons.into_iter().map(Lesson::from).collect(),
+        // The identity in the default build, which reads `Listed` itself.
+        #[allow(clippy::useless_conversion)]
+        lessons: page.lessons.into_iter().map(Listed::from).collect(),
     };
     if catalog.format != CATALOG_FORMAT {
         return Err(format!(
@@ -171,7 +174,7 @@ mod tests {
         });
         let text = serde_json::json!({"format": "socklab-lessons", "version": 1, "lessons": [lesson.clone()]});
         let read = parse(&text.to_string()).unwrap_or_else(|e| panic!("{e}"));
-        let mut shared: Lesson = serde_json::from_value(lesson).unwrap_or_else(|e| panic!("{e}"));
+        let mut shared: Listed = serde_json::from_value(lesson).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(shared.solution.len(), 1);
         shared.solution.clear();
         assert_eq!(read.lessons, vec![shared]);

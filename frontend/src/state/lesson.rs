@@ -19,11 +19,12 @@
 //! the check (`feed` passes it only the lesson actions).
 #![cfg_attr(not(any(feature = "learn", test)), allow(dead_code, unused_imports))]
 
+use crate::lessons::catalog::{Listed, Listing};
 use crate::log::Log;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use shared::check::{evaluate, Progress, StepStatus, MAX_PROBE_CLIENTS};
-use shared::lesson::{Lang, Lesson, LessonCatalog};
+use shared::lesson::{Lang, Lesson};
 use shared::recording::ProbeResult;
 use shared::trace::{TraceBuilder, MAX_TRACE_ITEMS};
 use shared::{Addr, Event, OkBody, Op, Outcome};
@@ -48,7 +49,7 @@ pub enum Catalog {
     #[default]
     NotAsked,
     Loading,
-    Ready(Rc<LessonCatalog>),
+    Ready(Rc<Listing>),
     /// Why it could not be loaded, in the learner's words.
     Failed(String),
 }
@@ -89,7 +90,8 @@ pub struct LessonState {
     pub lang: Lang,
     pub catalog: Catalog,
     pub saved: Saved,
-    /// The lesson open now.
+    /// The lesson open now (only the `learn` build opens lessons).
+    #[cfg(any(feature = "learn", test))]
     pub open: Option<Rc<Lesson>>,
     /// Its check over the trace so far.
     #[cfg(any(feature = "learn", test))]
@@ -128,11 +130,15 @@ pub enum LessonAction {
     Lang(Lang),
     Catalog(Catalog),
     /// Opens a lesson of the catalogue (a fresh trace).
+    #[cfg(any(feature = "learn", test))]
     Open(String),
     /// Starts the open lesson's trace again.
+    #[cfg(any(feature = "learn", test))]
     Restart,
+    #[cfg(any(feature = "learn", test))]
     Close,
     /// Reveals the open lesson's next hint.
+    #[cfg(any(feature = "learn", test))]
     Hint,
     /// Forgets every done lesson and revealed hint.
     Reset,
@@ -152,7 +158,7 @@ pub enum LessonAction {
 
 impl LessonState {
     /// The catalogue's lessons (empty until loaded).
-    pub fn lessons(&self) -> &[Lesson] {
+    pub fn lessons(&self) -> &[Listed] {
         match &self.catalog {
             Catalog::Ready(c) => &c.lessons,
             _ => &[],
@@ -160,6 +166,7 @@ impl LessonState {
     }
 
     /// The lesson after the open one, in catalogue order.
+    #[cfg(any(feature = "learn", test))]
     pub fn next_lesson(&self) -> Option<&Lesson> {
         let open = self.open.as_ref()?;
         let lessons = self.lessons();
@@ -168,6 +175,7 @@ impl LessonState {
     }
 
     /// Hints revealed for the open lesson.
+    #[cfg(any(feature = "learn", test))]
     pub fn hints_shown(&self) -> usize {
         self.open
             .as_ref()
@@ -210,6 +218,22 @@ impl LessonState {
         })
     }
 
+    /// The open lesson's id.
+    pub fn open_id(&self) -> Option<String> {
+        #[cfg(any(feature = "learn", test))]
+        return self.open.as_ref().map(|l| l.id.clone());
+        #[cfg(not(any(feature = "learn", test)))]
+        None
+    }
+
+    /// The open lesson's id and the tab it uses (the app opens that tab).
+    pub fn open_tab(&self) -> Option<(String, shared::lesson::Tab)> {
+        #[cfg(any(feature = "learn", test))]
+        return self.open.as_ref().map(|l| (l.id.clone(), l.tab));
+        #[cfg(not(any(feature = "learn", test)))]
+        None
+    }
+
     pub fn apply(&mut self, action: LessonAction) {
         match action {
             LessonAction::Restore { lang, saved } => {
@@ -218,6 +242,7 @@ impl LessonState {
             }
             LessonAction::Lang(lang) => self.lang = lang,
             LessonAction::Catalog(catalog) => self.catalog = catalog,
+            #[cfg(any(feature = "learn", test))]
             LessonAction::Open(id) => {
                 let lesson = self.lessons().iter().find(|l| l.id == id).cloned();
                 if let Some(lesson) = lesson {
@@ -227,12 +252,15 @@ impl LessonState {
                     self.restart();
                 }
             }
+            #[cfg(any(feature = "learn", test))]
             LessonAction::Restart => self.restart(),
+            #[cfg(any(feature = "learn", test))]
             LessonAction::Close => {
                 self.closed = self.open.is_some();
                 self.open = None;
                 self.clear_run();
             }
+            #[cfg(any(feature = "learn", test))]
             LessonAction::Hint => {
                 if let Some(lesson) = &self.open {
                     let shown = self.saved.hints.entry(lesson.id.clone()).or_insert(0);
@@ -241,7 +269,7 @@ impl LessonState {
             }
             LessonAction::Reset => {
                 self.saved = Saved {
-                    current: self.open.as_ref().map(|l| l.id.clone()),
+                    current: self.open_id(),
                     ..Saved::default()
                 };
             }
@@ -332,21 +360,20 @@ impl LessonState {
         }
     }
 
+    #[cfg(any(feature = "learn", test))]
     fn restart(&mut self) {
         self.clear_run();
         self.evaluate();
     }
 
     /// Forgets the trace, the calls it waits for, the probe and the check.
+    #[cfg(any(feature = "learn", test))]
     fn clear_run(&mut self) {
-        #[cfg(any(feature = "learn", test))]
-        {
-            self.progress = None;
-            self.trace = Log::default();
-            self.waiting.clear();
-            self.probe = None;
-            self.last_probe = None;
-        }
+        self.progress = None;
+        self.trace = Log::default();
+        self.waiting.clear();
+        self.probe = None;
+        self.last_probe = None;
     }
 
     /// Appends the items `t` made and evaluates the check again.
@@ -367,9 +394,6 @@ impl LessonState {
     }
 
     /// The check over the trace (the default build has no check: no progress).
-    #[cfg(not(any(feature = "learn", test)))]
-    fn evaluate(&mut self) {}
-
     #[cfg(any(feature = "learn", test))]
     fn evaluate(&mut self) {
         let Some(lesson) = &self.open else {
@@ -390,7 +414,7 @@ mod tests;
 
 /// The lesson a returning learner continues with: the one open last unless
 /// done, else the first lesson not done; none before any progress.
-pub fn continue_with<'a>(lessons: &'a [Lesson], saved: &Saved) -> Option<&'a Lesson> {
+pub fn continue_with<'a>(lessons: &'a [Listed], saved: &Saved) -> Option<&'a Listed> {
     if saved.done.is_empty() && saved.current.is_none() {
         return None;
     }
