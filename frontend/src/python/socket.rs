@@ -65,7 +65,8 @@ fn how(h: How) -> &'static str {
 fn timeout(t: Option<f64>) -> String {
     match t {
         None => "None".into(),
-        Some(t) if t.fract() == 0.0 => format!("{t:.1}"),
+        // `5.0`: Display writes `5` (no `{:.1}`, see python/http.rs).
+        Some(t) if t.fract() == 0.0 => format!("{t}.0"),
         Some(t) => format!("{t}"),
     }
 }
