@@ -1,8 +1,8 @@
 //! The landing's lessons: every lesson in order with the done ones marked, a
-//! "Continue: E3 — …" for a returning learner, and "Reset progress" behind a
-//! confirmation. Asks for the catalogue the first time it shows. A lesson
-//! opens here in the `learn` build; the default build (`/`) links to it in
-//! the `learn` one (`/learn/#lesson=ID`, see `learn/mod.rs`).
+//! "Continue: E3 — …" for a returning learner, and (in the `learn` build)
+//! "Reset progress" behind a confirmation. Asks for the catalogue the first
+//! time it shows. A lesson opens here in the `learn` build; the default build
+//! (`/`) links to it in the `learn` one (`/learn/#lesson=ID`, `learn/mod.rs`).
 
 use crate::hooks::{use_app, AppCtx};
 use crate::lessons::catalog::Listed;
@@ -46,10 +46,57 @@ fn opener(_: &AppCtx, id: &str, class: &'static str, label: Html) -> Html {
     html! { <a {class} href={crate::learn::lesson_href(id)}>{label}</a> }
 }
 
+/// "Reset progress", behind a confirmation (the `learn` build's; the front
+/// door on `/` only reads the progress).
+#[cfg(any(feature = "learn", test))]
+fn reset_control(lang: Lang) -> Html {
+    html! { <ResetProgress {lang} /> }
+}
+
+#[cfg(not(any(feature = "learn", test)))]
+fn reset_control(_: Lang) -> Html {
+    Html::default()
+}
+
+#[cfg(any(feature = "learn", test))]
+#[derive(Properties, PartialEq)]
+struct ResetProps {
+    lang: Lang,
+}
+
+#[cfg(any(feature = "learn", test))]
+#[function_component(ResetProgress)]
+fn reset_progress(props: &ResetProps) -> Html {
+    let ctx = use_app();
+    let confirming = use_state(|| false);
+    let w = words(props.lang);
+    let ask = {
+        let confirming = confirming.clone();
+        Callback::from(move |_: MouseEvent| confirming.set(!*confirming))
+    };
+    let reset = {
+        let confirming = confirming.clone();
+        Callback::from(move |_: MouseEvent| {
+            ctx.dispatch(Action::Lesson(LessonAction::Reset));
+            confirming.set(false);
+        })
+    };
+    html! {
+        if *confirming {
+            <div class="reset-ask" role="alertdialog" aria-label={w.reset}>
+                <span>{w.reset_ask}</span>
+                <button class="danger" onclick={reset}>{w.reset_yes}</button>
+                <button onclick={ask}>{w.reset_no}</button>
+            </div>
+        } else {
+            <button class="reset" onclick={ask}>{w.reset}</button>
+        }
+    }
+}
+
 #[function_component(LessonList)]
 pub fn lesson_list(props: &Props) -> Html {
     let ctx = use_app();
-    let confirming = use_state(|| false);
     {
         let ctx = ctx.clone();
         let asked = props.catalog != Catalog::NotAsked;
@@ -92,17 +139,6 @@ pub fn lesson_list(props: &Props) -> Html {
         }
     });
     let has_progress = !props.saved.done.is_empty() || !props.saved.hints.is_empty();
-    let ask = {
-        let confirming = confirming.clone();
-        Callback::from(move |_: MouseEvent| confirming.set(!*confirming))
-    };
-    let reset = {
-        let (ctx, confirming) = (ctx.clone(), confirming.clone());
-        Callback::from(move |_: MouseEvent| {
-            ctx.dispatch(Action::Lesson(LessonAction::Reset));
-            confirming.set(false);
-        })
-    };
     let done_count = lessons
         .iter()
         .filter(|l| props.saved.done.contains(&l.id))
@@ -114,15 +150,7 @@ pub fn lesson_list(props: &Props) -> Html {
             {again}
             <ol class="lesson-list">{items}</ol>
             if has_progress {
-                if *confirming {
-                    <div class="reset-ask" role="alertdialog" aria-label={w.reset}>
-                        <span>{w.reset_ask}</span>
-                        <button class="danger" onclick={reset}>{w.reset_yes}</button>
-                        <button onclick={ask}>{w.reset_no}</button>
-                    </div>
-                } else {
-                    <button class="reset" onclick={ask}>{w.reset}</button>
-                }
+                {reset_control(lang)}
             }
         </div>
     }

@@ -10,6 +10,7 @@
 //! door lists (a lesson opens in the `learn` build, which reads the rest).
 
 use crate::state::lesson::Catalog;
+#[cfg(any(feature = "learn", test))]
 use serde::Deserialize;
 #[cfg(any(feature = "learn", test))]
 pub use shared::lesson::{Lesson as Listed, LessonCatalog as Listing};
@@ -28,7 +29,7 @@ pub const PATH: &str = "/lessons.json";
 
 /// What the default build keeps of a lesson: what its front door lists.
 #[cfg(not(any(feature = "learn", test)))]
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Listed {
     pub id: String,
     pub title: Text,
@@ -48,7 +49,7 @@ pub struct Listing {
 type PageLesson = Listed;
 
 /// [`Listing`] as the page reads it.
-#[derive(Deserialize)]
+#[cfg_attr(any(feature = "learn", test), derive(Deserialize))]
 struct PageCatalog {
     format: String,
     version: u32,
@@ -92,10 +93,59 @@ impl From<PageLesson> for Listed {
     }
 }
 
+/// The catalogue in `text`, by serde.
+#[cfg(any(feature = "learn", test))]
+fn read(text: &str) -> Result<PageCatalog, String> {
+    serde_json::from_str(text).map_err(|e| format!("the relay's lesson list is not readable: {e}"))
+}
+
+/// The catalogue in `text`, by the browser's `JSON.parse`: the default build
+/// reads only each lesson's id and title, and without a serde reader of its
+/// own in the wasm. The relay checked the catalogue; this only refuses what
+/// the front door cannot list.
+#[cfg(not(any(feature = "learn", test)))]
+fn read(text: &str) -> Result<PageCatalog, String> {
+    use js_sys::{Array, Reflect, JSON};
+    use wasm_bindgen::JsValue;
+    let unreadable = |why: &str| format!("the relay's lesson list is not readable: {why}");
+    let get = |v: &JsValue, key: &str| {
+        Reflect::get(v, &JsValue::from_str(key))
+            .ok()
+            .filter(|v| !v.is_undefined() && !v.is_null())
+    };
+    let string = |v: &JsValue, key: &str| get(v, key).and_then(|s| s.as_string());
+    let root = JSON::parse(text).map_err(|_| unreadable("it is not JSON"))?;
+    let format = string(&root, "format").ok_or_else(|| unreadable("it has no format"))?;
+    let version = get(&root, "version")
+        .and_then(|v| v.as_f64())
+        .filter(|v| v.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(v))
+        .ok_or_else(|| unreadable("it has no version"))? as u32;
+    let list = get(&root, "lessons")
+        .filter(Array::is_array)
+        .map(|v| Array::from(&v))
+        .ok_or_else(|| unreadable("it has no lessons"))?;
+    let mut lessons = Vec::new();
+    for lesson in list.iter() {
+        let id = string(&lesson, "id").ok_or_else(|| unreadable("a lesson has no id"))?;
+        let title = get(&lesson, "title");
+        let en = title.as_ref().and_then(|t| string(t, "en"));
+        let en = en.ok_or_else(|| unreadable("a lesson has no title"))?;
+        let zh = title.as_ref().and_then(|t| string(t, "zh"));
+        lessons.push(Listed {
+            id,
+            title: Text { en, zh },
+        });
+    }
+    Ok(PageCatalog {
+        format,
+        version,
+        lessons,
+    })
+}
+
 /// Reads a catalogue's JSON text; the error is a sentence for the learner.
 pub fn parse(text: &str) -> Result<Listing, String> {
-    let page: PageCatalog = serde_json::from_str(text)
-        .map_err(|e| format!("the relay's lesson list is not readable: {e}"))?;
+    let page = read(text)?;
     let catalog = Listing {
         format: page.format,
         version: page.version,

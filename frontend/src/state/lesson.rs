@@ -141,6 +141,7 @@ pub enum LessonAction {
     #[cfg(any(feature = "learn", test))]
     Hint,
     /// Forgets every done lesson and revealed hint.
+    #[cfg(any(feature = "learn", test))]
     Reset,
     /// The check's probe starts (before it sends anything).
     #[cfg(any(feature = "learn", test))]
@@ -267,6 +268,7 @@ impl LessonState {
                     *shown = (*shown + 1).min(lesson.hints.len());
                 }
             }
+            #[cfg(any(feature = "learn", test))]
             LessonAction::Reset => {
                 self.saved = Saved {
                     current: self.open_id(),
