@@ -15,9 +15,8 @@ pub struct Props {
 pub fn banner(props: &Props) -> Html {
     let conn = match &props.conn {
         Some(Conn::Lost { reason, retry_ms }) if *retry_ms > 0 => Some(format!(
-            "Relay connection lost — {reason}. Reconnecting in {}.{} s…",
-            retry_ms.saturating_add(50) / 1000,
-            retry_ms.saturating_add(50) % 1000 / 100
+            "Relay connection lost — {reason}. Reconnecting in {:.1} s…",
+            f64::from(*retry_ms) / 1000.0
         )),
         Some(Conn::Lost { reason, .. }) => Some(format!("Relay connection lost — {reason}.")),
         Some(Conn::Connecting { attempt }) if *attempt > 0 => {

@@ -22,21 +22,9 @@ fn pct(lane: usize, lanes: usize) -> f64 {
     (lane as f64 + 0.5) * 100.0 / lanes.max(1) as f64
 }
 
-/// `x` (at least 0) as a CSS percentage with three decimals, by integer
-/// arithmetic (precision formatting of floats costs the page's wasm several KB).
-fn css_pct(x: f64) -> String {
-    let m = (x * 1000.0).round() as u64;
-    format!("{}.{:03}%", m / 1000, m % 1000)
-}
-
-/// Milliseconds as seconds with three decimals (`1.250s`).
-fn secs(ms: u64) -> String {
-    format!("{}.{:03}s", ms / 1000, ms % 1000)
-}
-
 fn row(i: usize, e: &Entry, lanes: usize, selected: bool, on_pick: Callback<usize>) -> Html {
     let lines: Html = (0..lanes)
-        .map(|l| html! { <span class="lane-line" style={format!("left:{}", css_pct(pct(l, lanes)))}></span> })
+        .map(|l| html! { <span class="lane-line" style={format!("left:{:.3}%", pct(l, lanes))}></span> })
         .collect();
     let shape = match e.to {
         Some(to) if to != e.from => {
@@ -44,7 +32,7 @@ fn row(i: usize, e: &Entry, lanes: usize, selected: bool, on_pick: Callback<usiz
             let dir = if b > a { "right" } else { "left" };
             html! {
                 <span class={classes!("arrow", dir)}
-                    style={format!("left:{};width:{}", css_pct(a.min(b)), css_pct((a - b).abs()))}>
+                    style={format!("left:{:.3}%;width:{:.3}%", a.min(b), (a - b).abs())}>
                     <span class="arrow-label">{e.label.clone()}</span>
                 </span>
             }
@@ -58,7 +46,7 @@ fn row(i: usize, e: &Entry, lanes: usize, selected: bool, on_pick: Callback<usiz
                 "mark-label"
             };
             html! {
-                <span class="mark" style={format!("left:{}", css_pct(x))}>
+                <span class="mark" style={format!("left:{x:.3}%")}>
                     <span class={side}>{e.label.clone()}</span>
                 </span>
             }
@@ -78,7 +66,7 @@ fn row(i: usize, e: &Entry, lanes: usize, selected: bool, on_pick: Callback<usiz
         <div class={classes!("tl-row", e.kind.class(), selected.then_some("selected"))}
             style={format!("top:{}px", i as f64 * ROW)} role="button" tabindex="0"
             data-index={i.to_string()} title={e.label.clone()} {onclick} {onkeydown}>
-            <span class="tl-t">{secs(e.t)}</span>
+            <span class="tl-t">{format!("{:.3}s", e.t as f64 / 1000.0)}</span>
             <span class="tl-lanes">{lines}{shape}</span>
         </div>
     }
@@ -139,7 +127,7 @@ pub fn timeline(props: &Props) -> Html {
         .map(|(i, l)| {
             html! {
                 <span class={classes!("lane-head", l.is_peer.then_some("peer"))}
-                    style={format!("left:{}", css_pct(pct(i, lanes)))} title={l.label.clone()}>{l.label.clone()}</span>
+                    style={format!("left:{:.3}%", pct(i, lanes))} title={l.label.clone()}>{l.label.clone()}</span>
             }
         })
         .collect();
@@ -156,7 +144,7 @@ pub fn timeline(props: &Props) -> Html {
                     None => html! { <span class="hint">{"click an entry to see its bytes"}</span> },
                     Some(e) => html! {
                         <>
-                            <div><strong>{e.label.clone()}</strong>{format!("  at {}", secs(e.t))}</div>
+                            <div><strong>{e.label.clone()}</strong>{format!("  at {:.3}s", e.t as f64 / 1000.0)}</div>
                             { match (&e.bytes, e.n) {
                                 (Some(b), n) => html! {
                                     <>

@@ -12,9 +12,7 @@ use shared::{OkBody, Op, Outcome};
 
 fn timeout(t: f64) -> String {
     if t.fract() == 0.0 {
-        // Display writes an integral float without a point (no `{:.0}`:
-        // precision formatting costs the page's wasm several KB).
-        format!("{t}")
+        format!("{t:.0}")
     } else {
         format!("{t}")
     }

@@ -65,8 +65,7 @@ fn how(h: How) -> &'static str {
 fn timeout(t: Option<f64>) -> String {
     match t {
         None => "None".into(),
-        // `5.0`: Display writes `5` (no `{:.1}`, see python/http.rs).
-        Some(t) if t.fract() == 0.0 => format!("{t}.0"),
+        Some(t) if t.fract() == 0.0 => format!("{t:.1}"),
         Some(t) => format!("{t}"),
     }
 }

@@ -25,7 +25,7 @@ pub fn calls_table(props: &Props) -> Html {
                 Some(Ok(r)) => ("ok", r.clone()),
                 Some(Err(e)) => ("err", e.clone()),
             };
-            let ms = c.ms.map(|m| format!("{} ms", m.round() as u64)).unwrap_or_default();
+            let ms = c.ms.map(|m| format!("{m:.0} ms")).unwrap_or_default();
             html! { <tr class={class}><td><code>{&c.python}</code></td><td class="result">{result}</td><td class="ms">{ms}</td></tr> }
         })
         .collect();
