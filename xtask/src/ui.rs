@@ -82,6 +82,18 @@ pub fn build(release: bool) -> Result<()> {
 
 fn build_page(page: Page, release: bool) -> Result<()> {
     let dir = page.dir();
+    // trunk copies every js snippet in wasm-bindgen's output directory into the
+    // page (and preloads it): drop the other build's, e.g. the share link's
+    // deflate helper, which `/` does not use.
+    let mode = if release { "release" } else { "debug" };
+    let snippets = crate::e2e::target_dir()?
+        .join("wasm-bindgen")
+        .join(mode)
+        .join("snippets");
+    if snippets.is_dir() {
+        std::fs::remove_dir_all(&snippets)
+            .map_err(|e| cmd::Error(format!("cannot remove {}: {e}", snippets.display())))?;
+    }
     let mut c = Command::new("trunk");
     c.current_dir(cmd::root())
         .env("PATH", tool_path())
@@ -106,7 +118,6 @@ fn build_page(page: Page, release: bool) -> Result<()> {
             c.env(key, value);
         }
     }
-    let mode = if release { "release" } else { "debug" };
     let title = format!(
         "ui: trunk build {} ({mode}) into {}",
         page.html,
