@@ -9,6 +9,8 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 
 export const URL = process.env.SOCKLAB_URL ?? 'http://127.0.0.1:8080/';
+/** The `learn` build (lessons, recordings and replay, share links, embeds) beside it. */
+export const LEARN_URL = new globalThis.URL('learn/', URL).href;
 export const ARTIFACTS = process.env.ARTIFACTS ?? join(process.cwd(), '..', 'artifacts');
 const TIMEOUT = 15_000;
 

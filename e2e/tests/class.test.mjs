@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { card, click, fill, launch, newSocket, shot, URL, waitState } from '../lib.mjs';
+import { card, click, fill, launch, newSocket, shot, URL, LEARN_URL, waitState } from '../lib.mjs';
 
 const TOKEN = 'room-101';
 const STATUS_TOKEN = 'teacher-only-7';
@@ -41,7 +41,7 @@ function startClassRelay() {
 
 test('a learner joins with the token and shows up with their progress on /status', async () => {
   const { child, addr } = await startClassRelay();
-  const learner = await launch(`${URL}?relay=ws://${addr}/ws`);
+  const learner = await launch(`${LEARN_URL}?relay=ws://${addr}/ws`);
   const teacher = await launch(`http://${addr}/status`);
   try {
     // Without the status token the teacher is told how to give it.

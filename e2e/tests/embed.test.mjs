@@ -27,12 +27,13 @@ const DEMOS = {
 };
 const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.json': 'application/json' };
 
-/** The docs site: docs/embed/ at /, dist/ beside it (index.html as socklab.html). */
+/** The docs site: docs/embed/ at /, dist/ beside it (the `learn` build's dist/learn/index.html as
+ * socklab.html, its files under /learn/ as the relay serves them). */
 function startDocsSite(port) {
   const server = createServer((req, res) => {
     const path = normalize(decodeURIComponent(new globalThis.URL(req.url, 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
     const candidates = path === '/' ? [join(DOCS, 'index.html')]
-      : path === '/socklab.html' ? [join(DIST, 'index.html')]
+      : path === '/socklab.html' ? [join(DIST, 'learn', 'index.html')]
       : [join(DOCS, path), join(DIST, path)];
     const file = candidates.find((f) => existsSync(f) && !f.endsWith('/'));
     if (!file) { res.writeHead(404); res.end('not found'); return; }
@@ -66,7 +67,7 @@ async function recordDemo(name) {
   const scenario = JSON.parse(readFileSync(join(DOCS, `${name}.scenario.json`), 'utf8'));
   const share = deflateRawSync(Buffer.from(JSON.stringify(scenario))).toString('base64url');
   const p = await page.context().newPage();
-  await p.goto(`http://127.0.0.1:${relayPort}/#share=${share}`);
+  await p.goto(`http://127.0.0.1:${relayPort}/learn/#share=${share}`);
   const runner = p.locator('.scenario-run');
   await runner.getByRole('button', { name: 'Run live' }).click();
   await runner.getByText(`done: ran ${scenario.steps.length} calls live`).waitFor();

@@ -296,14 +296,20 @@ for (const width of WIDTHS) {
       // The landing (labs and the first exercise), before any socket exists.
       await page.locator('[data-testid="first-step"]').waitFor();
       await audit(page, `layout-${width}-landing`, findings);
-      // A lesson beside the workbench (picture, errata, a hint), in both languages.
-      await page.locator('.lesson-list li[data-lesson="e02-echo-client"] button').click();
+      // A lesson beside the workbench (picture, errata, a hint), in both languages:
+      // the front door's link opens it in the `learn` build (/learn/).
+      await page.locator('.lesson-list li[data-lesson="e02-echo-client"] a').click();
+      await page.locator('[data-testid="lesson"]').waitFor();
       await page.getByRole('button', { name: 'show a hint', exact: true }).click();
       await audit(page, `layout-${width}-lesson`, findings);
       await page.getByRole('button', { name: '中文', exact: true }).click();
       await page.locator('html[lang="zh-Hans"]').waitFor();
       await audit(page, `layout-${width}-lesson-zh`, findings);
       await page.getByRole('button', { name: 'EN', exact: true }).click();
+      await audit(page, `layout-${width}-learn-tools`, findings);
+      // Back to the workbench at /.
+      await page.goto(URL);
+      await page.locator('.app[data-ready="true"]').waitFor();
       await useSockets(page);
       await audit(page, `layout-${width}`, findings);
       await page.locator('details.hello > summary').click();

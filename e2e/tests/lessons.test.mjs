@@ -1,9 +1,11 @@
-// Lessons in the page: the landing lists the lessons, two are completed by
+// Lessons in the page: the front door on / lists the lessons and links into
+// the `learn` build (/learn/#lesson=ID opens the lesson), where two are completed by
 // clicking (E2 the echo client, E4 connect vs connect_ex) and stay marked done
 // after a reload, the same two stay not done when a step is skipped, the
 // language switch turns the lessons and the page's words to Chinese and is
 // remembered, progress can be reset, corrupt saved progress is ignored, and a
-// lesson from `socklab --lessons DIR` appears and its check works.
+// lesson from `socklab --lessons DIR` appears and its check works. Progress made
+// in /learn/ shows on / (the same localStorage keys): done marks and "Continue".
 // Screenshots: the landing and a lesson in progress at 390, 1024 and 1440 px,
 // in English and in Chinese.
 import { test } from 'node:test';
@@ -11,10 +13,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launch, card, newSocket, fill, click, waitState, freePort, shot, startRelay, URL } from '../lib.mjs';
+import { launch, card, newSocket, fill, click, waitState, freePort, shot, startRelay, URL, LEARN_URL } from '../lib.mjs';
 
 /** Opens the workbench in a fresh browser and waits for the lesson list. */
-async function openLanding(url = URL) {
+async function openLanding(url = LEARN_URL) {
   const opened = await launch(url);
   await opened.page.locator('.app[data-ready="true"]').waitFor();
   await opened.page.locator('[data-testid="lessons"]').waitFor();
@@ -22,7 +24,7 @@ async function openLanding(url = URL) {
 }
 
 /** Runs `body(page)` on a fresh landing; the page must log no errors. */
-async function onLanding(body, url = URL) {
+async function onLanding(body, url = LEARN_URL) {
   const { browser, page, errors } = await openLanding(url);
   try {
     await body(page);
@@ -109,14 +111,15 @@ async function connectVsConnectEx(page, { skipConnect = false, before = 0 } = {}
   await waitState(s4, 'ESTABLISHED');
 }
 
-test('the landing lists the lessons in order; none is done for a new learner', () => onLanding(async (page) => {
+test('the front door on / lists the lessons in order, none done for a new learner, each a link into /learn/', () => onLanding(async (page) => {
   const ids = await page.locator('.lesson-list li').evaluateAll((lis) => lis.map((li) => li.dataset.lesson));
   assert.ok(ids.length >= 2, `lessons listed: ${ids}`);
   assert.deepEqual([...ids].sort(), ids, 'in the article\'s order (id order)');
   assert.ok(ids.includes(E2) && ids.includes(E4), ids.join(' '));
   assert.equal(await page.locator('.lesson-list li[data-done="true"]').count(), 0);
-  assert.equal(await page.locator('button.continue').count(), 0, 'no Continue before any progress');
+  assert.equal(await page.locator('.continue').count(), 0, 'no Continue before any progress');
   assert.match(await lessonItem(page, E2).innerText(), /^E2\b/);
+  assert.equal(await lessonItem(page, E2).getByRole('link').getAttribute('href'), `/learn/#lesson=${E2}`);
   // The labs and the free workbench are still offered.
   await page.locator('li[data-lab="tcp_echo"]').waitFor();
   await page.getByRole('button', { name: 'open the workbench' }).waitFor();
@@ -127,7 +130,11 @@ test('the landing lists the lessons in order; none is done for a new learner', (
     const sideways = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(sideways <= 0, `no sideways scroll at ${width} px (${sideways})`);
   }
-}));
+  // The link opens the lesson in the `learn` build, and leaves no fragment behind.
+  await lessonItem(page, E2).getByRole('link').click();
+  await lessonView(page).and(page.locator(`[data-lesson="${E2}"]`)).waitFor();
+  assert.equal(page.url(), LEARN_URL);
+}, URL));
 
 test('E2 and E4 completed by clicking are marked done, also after a reload', () => onLanding(async (page) => {
   // Keyboard: the lesson link opens with Enter.
@@ -155,6 +162,14 @@ test('E2 and E4 completed by clicking are marked done, also after a reload', () 
   }
   // A returning learner is offered the next lesson not done.
   assert.match(await page.locator('button.continue').innerText(), /^Continue: E\d+\b/);
+  // The front door on / reads the same progress: done marks, and "Continue" links into /learn/.
+  await page.goto(URL);
+  for (const id of [E2, E4]) {
+    await lessonItem(page, id).and(page.locator('[data-done="true"]')).waitFor();
+  }
+  const again = page.locator('a.continue');
+  assert.match(await again.innerText(), /^Continue: E\d+\b/);
+  assert.match(await again.getAttribute('href'), /^\/learn\/#lesson=e\d+/);
 }));
 
 test('E2 and E4 with a step skipped are not marked done', () => onLanding(async (page) => {
@@ -312,7 +327,7 @@ test('a lesson from --lessons DIR appears and its check works, probe client incl
       await shot(page, 'lessons-probe-failed');
       await closeLesson(page);
       assert.equal(await lessonItem(page, 't02-impatient').getAttribute('data-done'), 'false');
-    }, `http://${addr}/`);
+    }, `http://${addr}/learn/`);
   } finally {
     child.kill('SIGTERM');
     rmSync(dir, { recursive: true, force: true });

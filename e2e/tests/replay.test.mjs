@@ -5,7 +5,7 @@
 // that cannot be replayed is refused in words and the workbench is untouched.
 // "Re-run live" then runs the same calls against a relay again.
 //
-// The page comes from a relay this test starts itself (`--no-labs`, serving
+// The page (the `learn` build, /learn/) comes from a relay this test starts itself (`--no-labs`, serving
 // dist/), so that it can stop it; the echo lab is the one of the relay that
 // `cargo xtask e2e` started (a loopback relay may connect to any loopback port).
 import { test, before, after } from 'node:test';
@@ -26,7 +26,7 @@ async function key(name) {
 before(async () => {
   port = await freePort();
   relay = await startRelay(port);
-  ({ browser, page, errors } = await launch(`http://127.0.0.1:${port}/`));
+  ({ browser, page, errors } = await launch(`http://127.0.0.1:${port}/learn/`));
   await page.locator('.app[data-ready="true"]').waitFor();
 });
 

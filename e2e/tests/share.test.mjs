@@ -2,18 +2,20 @@
 // by the browser), copies the link and says so; opening the link shows the same
 // scenario ready to run, and running it rebuilds the same sockets live. A session
 // too big for a link gets a message with its size and what to do instead; a
-// damaged link is refused in words.
+// damaged link is refused in words. Share links are the `learn` build's
+// (/learn/#share=…); one opened on / moves there with its fragment.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { deflateRawSync } from 'node:zlib';
-import { open, card, fill, click, waitState, waitReceived, shot, URL } from '../lib.mjs';
+import { launch, card, fill, click, waitState, waitReceived, shot, URL, LEARN_URL } from '../lib.mjs';
 import { echoSocket } from '../replay_kit.mjs';
 
 let browser, page, errors;
 
 before(async () => {
-  ({ browser, page, errors } = await open());
+  ({ browser, page, errors } = await launch(LEARN_URL));
+  await page.locator('.app[data-ready="true"]').waitFor();
   await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
 });
 
@@ -28,7 +30,7 @@ test('a share link reopens the same scenario, which runs live', async () => {
   await page.locator('.share-link', { hasText: 'link copied to the clipboard' }).waitFor();
   const link = await page.evaluate(() => navigator.clipboard.readText());
   assert.equal(await page.getByLabel('share link').inputValue(), link);
-  assert.ok(link.startsWith(`${URL}#share=`), link);
+  assert.ok(link.startsWith(`${LEARN_URL}#share=`), link);
   assert.ok(link.length < 1000, `a short session makes a short link (${link.length})`);
   await shot(page, 'share-copied');
 
@@ -60,10 +62,12 @@ test('an over-long session gets the size and the advice; a damaged link gets wor
 
   const damaged = await page.context().newPage();
   const bad = deflateRawSync(Buffer.from('{"format":"socklab-scenario","version":9,"steps":[]}')).toString('base64url');
-  await damaged.goto(`${URL}#share=${bad}`);
+  await damaged.goto(`${LEARN_URL}#share=${bad}`);
   await damaged.locator('[role="alert"]', { hasText: 'made by a newer socklab' }).waitFor();
   await damaged.goto('about:blank');
+  // Opened on /, the link moves to /learn/ with its fragment.
   await damaged.goto(`${URL}#share=not-deflate-at-all`);
   await damaged.locator('[role="alert"]', { hasText: 'this share link is damaged' }).waitFor();
+  assert.equal(damaged.url(), `${LEARN_URL}#share=not-deflate-at-all`);
   await damaged.close();
 });

@@ -12,30 +12,43 @@
 //! and the hooks components share), and `components/`, one component per file
 //! (a big one as a folder of subcomponents). Wire types come only from the
 //! `shared` crate.
+//!
+//! Two builds (docs/architecture.md, "Two builds"): the default one is the
+//! workbench at `/` with its front door; the `learn` feature (learn.html,
+//! served at `/learn/` and `/embed`) adds the lesson panel, recordings and
+//! replay ([`replay`]), share links ([`share`]) and the embed player
+//! ([`embed`]). [`learn`] is where the app picks its build's parts. Unit tests
+//! always compile the `learn` parts.
 
 mod bytes;
 mod components;
+#[cfg(any(feature = "learn", test))]
 mod embed;
 mod hooks;
+mod learn;
 mod lessons;
 mod log;
 mod panel_io;
 mod python;
 mod relay;
+#[cfg(any(feature = "learn", test))]
 mod replay;
+#[cfg(any(feature = "learn", test))]
 mod share;
 mod state;
 
 fn main() {
-    match embed::Options::from_location() {
-        Some(opts) => {
-            let props = embed::player::Props {
-                opts: std::rc::Rc::new(opts),
-            };
-            yew::Renderer::<embed::player::Player>::with_props(props).render();
-        }
-        None => {
-            yew::Renderer::<components::app::App>::new().render();
-        }
+    #[cfg(any(feature = "learn", test))]
+    if let Some(opts) = embed::Options::from_location() {
+        let props = embed::player::Props {
+            opts: std::rc::Rc::new(opts),
+        };
+        yew::Renderer::<embed::player::Player>::with_props(props).render();
+        return;
     }
+    #[cfg(not(any(feature = "learn", test)))]
+    if learn::moved_to_learn() {
+        return;
+    }
+    yew::Renderer::<components::app::App>::new().render();
 }

@@ -75,6 +75,7 @@ impl Relay {
 
     /// Closes the connection for good (replaying a recording): no reconnect,
     /// and nothing more reaches the reducer. Later sends fail `disconnected`.
+    #[cfg_attr(not(any(feature = "learn", test)), allow(dead_code))] // replay stops it
     pub fn stop(&self) {
         self.0.stopped.set(true);
         self.0.waiting.borrow_mut().clear();

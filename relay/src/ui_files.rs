@@ -1,6 +1,8 @@
-//! Serving the built web UI (trunk's `dist/`) at `/`: files from the UI
-//! directory, `index.html` for any path that names no file (the page routes
-//! itself), the `NAME.gz` twin a release build writes beside a file to a browser
+//! Serving the built web UI (trunk's `dist/`) at `/`, and its `learn` build
+//! (`dist/learn/`: lessons, replay, share links, the embed player) at
+//! `/learn/` and `/embed`: files from the UI directory, the build's
+//! `index.html` for any path that names no file (the page routes itself;
+//! `/learn/…` gets `learn/index.html`, as does `/embed`), the `NAME.gz` twin a release build writes beside a file to a browser
 //! that accepts gzip, and `Cache-Control`: trunk's hashed asset names
 //! (`frontend-<16 hex>.js`, `…_bg.wasm`, `style-<16 hex>.css`) never change
 //! content, so they are `immutable`; everything else (`index.html`, which names
@@ -21,15 +23,26 @@ const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 /// For everything else: the browser may keep it but asks again each time.
 const REVALIDATE: &str = "no-cache";
 
+/// Where the `learn` build is, under the UI directory and in URLs.
+const LEARN: &str = "learn";
+
 /// The service for everything the relay's own routes do not answer.
 pub fn service(dir: PathBuf) -> Router {
-    let index = dir.join("index.html");
-    let files = ServeDir::new(dir)
-        .precompressed_gzip()
-        .fallback(ServeFile::new(index).precompressed_gzip());
+    let learn = dir.join(LEARN);
+    let learn_index = learn.join("index.html");
     Router::new()
-        .fallback_service(files)
+        .route_service("/embed", ServeFile::new(&learn_index).precompressed_gzip())
+        .nest_service(&format!("/{LEARN}"), files(learn))
+        .fallback_service(files(dir))
         .layer(middleware::from_fn(cache_control))
+}
+
+/// The files of one build's directory, its `index.html` for any other path.
+fn files(dir: PathBuf) -> ServeDir<ServeFile> {
+    let index = dir.join("index.html");
+    ServeDir::new(dir)
+        .precompressed_gzip()
+        .fallback(ServeFile::new(index).precompressed_gzip())
 }
 
 /// Adds `Cache-Control` to a successful (or not modified) answer for `req`.

@@ -1,7 +1,8 @@
 //! The web UI as the relay serves it: a browser that accepts gzip gets the
 //! `.gz` twin a release build writes (and it decompresses to the file itself),
 //! one that does not gets the file; trunk's hashed assets are cached for good,
-//! `index.html` (also the answer for a path that names no file) is revalidated.
+//! `index.html` (also the answer for a path that names no file) is revalidated;
+//! the `learn` build in `learn/` answers `/learn/…` and `/embed`.
 //!
 //! Owns only this scenario; the harness lives in `common/`.
 
@@ -141,4 +142,47 @@ async fn the_index_is_revalidated_and_answers_unknown_paths() {
         assert_eq!(page.body, INDEX.as_bytes(), "{path}: {}", page.head);
         assert_eq!(page.header("cache-control"), Some("no-cache"), "{path}");
     }
+}
+
+#[tokio::test]
+async fn the_learn_build_is_served_at_learn_and_embed() {
+    const LEARN_INDEX: &str = "<!doctype html><title>socklab</title><p>lessons</p>";
+    let dir = tempfile::tempdir().expect("tempdir");
+    ui_dir(dir.path());
+    let learn = dir.path().join("learn");
+    std::fs::create_dir(&learn).expect("learn dir");
+    let wasm = ui_dir(&learn);
+    std::fs::write(learn.join("index.html"), LEARN_INDEX).expect("learn index");
+    let mut config = Config::new(SocketAddr::from(([127, 0, 0, 1], 0)));
+    config.ui_dir = Some(dir.path().to_path_buf());
+    config.allow_origin = vec!["http://127.0.0.1:9000".into()];
+    let relay = start(config).await;
+    for path in ["/learn/", "/learn/index.html", "/learn/lesson/e1", "/embed"] {
+        let page = get(relay.addr, path, "Accept-Encoding: gzip\r\n").await;
+        assert_eq!(page.body, LEARN_INDEX.as_bytes(), "{path}: {}", page.head);
+        assert_eq!(page.header("cache-control"), Some("no-cache"), "{path}");
+    }
+    // Only the embed player may be framed by an allowed origin.
+    let embed = get(relay.addr, "/embed?lesson=e1", "").await;
+    let framing = embed.header("content-security-policy").unwrap_or_default();
+    assert!(framing.contains("http://127.0.0.1:9000"), "{}", embed.head);
+    let page = get(relay.addr, "/learn/", "").await;
+    let framing = page.header("content-security-policy").unwrap_or_default();
+    assert!(!framing.contains("9000"), "{}", page.head);
+    // Its hashed assets: the gzip twin, cached for good.
+    let zipped = get(
+        relay.addr,
+        &format!("/learn/{WASM}"),
+        "Accept-Encoding: gzip\r\n",
+    )
+    .await;
+    assert_eq!(zipped.header("content-encoding"), Some("gzip"));
+    assert_eq!(gzip(&["-d", "-c"], &zipped.body), wasm);
+    assert_eq!(
+        zipped.header("cache-control"),
+        Some("public, max-age=31536000, immutable")
+    );
+    // `/` is still the workbench.
+    let root = get(relay.addr, "/", "").await;
+    assert_eq!(root.body, INDEX.as_bytes());
 }

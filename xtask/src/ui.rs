@@ -1,11 +1,14 @@
-//! Building the frontend with trunk into `dist/` (what the relay serves at `/`),
-//! and the page's weight: what a browser downloads to start the workbench,
-//! measured gzip -9, reported by `cargo xtask bench` and held to
-//! [`PAGE_BUDGET_BYTES`] by `cargo xtask test`.
+//! Building the frontend with trunk — twice: `index.html` into `dist/` (the
+//! workbench the relay serves at `/`) and `learn.html`, the frontend's `learn`
+//! feature, into `dist/learn/` (served at `/learn/` and `/embed`; see
+//! docs/architecture.md, "Two builds") — and the pages' weight: what a browser
+//! downloads to start each, measured gzip -9, reported by `cargo xtask bench`
+//! and held by `cargo xtask test`: `/` to [`PAGE_BUDGET_BYTES`] (issue 12),
+//! `/learn/` to [`LEARN_CEILING_BYTES`].
 //!
 //! trunk runs offline (`Trunk.toml` says `offline = true` and we pass `--offline`)
 //! with the project-local tools first on `PATH`; [`crate::install::for_ui`] must
-//! have run before. After a release build every file the page loads at start gets
+//! have run before. After a release build every file a page loads at start gets
 //! a `.gz` twin (gzip -9) that the relay serves to browsers that accept gzip.
 
 use crate::cmd::{self, tool_path, Result};
@@ -21,23 +24,76 @@ const SIZE_PROFILE: &[(&str, &str)] = &[
     ("CARGO_PROFILE_RELEASE_DEBUG", "false"),
 ];
 
-/// What the workbench should weigh at most at start: every file it loads
-/// before it is usable (`index.html` and what it references: the js, the wasm,
-/// the css), gzip -9, added up. Issue 12 says 300 KB; KB is read as 1000 bytes
-/// (the stricter reading). Files fetched later (lessons, recordings) do not
-/// count. The page is over it today (docs/benchmarks.md, "Page weight": the
-/// lesson, replay and embed code is still in the one wasm); the report says by
-/// how much.
+/// What the workbench page `/` may weigh at most at start: every file it
+/// loads before it is usable (`index.html` and what it references: the js, the
+/// wasm, the css), gzip -9, added up. Issue 12 says 300 KB; KB is read as 1000
+/// bytes (the stricter reading). Files fetched later (lessons, the `learn`
+/// build) do not count. `cargo xtask test` fails above it.
 pub const PAGE_BUDGET_BYTES: u64 = 300 * 1000;
 
-/// What the page may not exceed until the lesson, replay and embed code loads
-/// lazily: its weight when they landed (457,867 B) plus a little room, so the
-/// page cannot silently grow further. `cargo xtask test` fails above it.
-pub const PAGE_CEILING_BYTES: u64 = 470 * 1000;
+/// What the `learn` build (`/learn/`: the workbench plus lessons, replay, share
+/// and embed) may weigh at start: its size when it was split off (about 458 KB)
+/// plus room, so it cannot silently grow. `cargo xtask test` fails above it.
+pub const LEARN_CEILING_BYTES: u64 = 500 * 1000;
 
-/// `trunk build [--release]` from the workspace root; a release build also
-/// writes the `.gz` twins of the start files.
+/// One of the two builds.
+#[derive(Clone, Copy)]
+struct Page {
+    /// trunk's target, in the workspace root.
+    html: &'static str,
+    /// Where it is built, under `dist/` ("" for `dist/` itself).
+    sub: &'static str,
+    /// The URL path the relay serves it at (trunk's `--public-url`).
+    public: &'static str,
+    /// The most it may weigh at start, gzip -9.
+    limit: u64,
+}
+
+/// `/` first: trunk empties its dist directory, `dist/learn/` included.
+const PAGES: [Page; 2] = [
+    Page {
+        html: "index.html",
+        sub: "",
+        public: "/",
+        limit: PAGE_BUDGET_BYTES,
+    },
+    Page {
+        html: "learn.html",
+        sub: "learn",
+        public: "/learn/",
+        limit: LEARN_CEILING_BYTES,
+    },
+];
+
+impl Page {
+    fn dir(&self) -> PathBuf {
+        dist().join(self.sub)
+    }
+}
+
+/// `trunk build [--release]` of both pages from the workspace root; a release
+/// build also writes the `.gz` twins of their start files.
 pub fn build(release: bool) -> Result<()> {
+    for page in PAGES {
+        build_page(page, release)?;
+    }
+    Ok(())
+}
+
+fn build_page(page: Page, release: bool) -> Result<()> {
+    let dir = page.dir();
+    // trunk copies every js snippet in wasm-bindgen's output directory into the
+    // page (and preloads it): drop the other build's, e.g. the share link's
+    // deflate helper, which `/` does not use.
+    let mode = if release { "release" } else { "debug" };
+    let snippets = crate::e2e::target_dir()?
+        .join("wasm-bindgen")
+        .join(mode)
+        .join("snippets");
+    if snippets.is_dir() {
+        std::fs::remove_dir_all(&snippets)
+            .map_err(|e| cmd::Error(format!("cannot remove {}: {e}", snippets.display())))?;
+    }
     let mut c = Command::new("trunk");
     c.current_dir(cmd::root())
         .env("PATH", tool_path())
@@ -46,9 +102,15 @@ pub fn build(release: bool) -> Result<()> {
         .env_remove("NO_COLOR")
         .env("TRUNK_COLOR", "never")
         .env("TRUNK_SKIP_VERSION_CHECK", "true")
-        .args(["build", "--offline"]);
+        .args(["build", page.html, "--offline", "--public-url", page.public])
+        .arg("--dist")
+        .arg(&dir);
     if release {
-        c.arg("--release");
+        // --minify: the css and the html minified by trunk's own minifiers
+        // (nothing downloaded), 1.3 KB gzip off each page. trunk 0.21's js
+        // minifier cannot read wasm-bindgen's `export default` and leaves
+        // the js as it is (its WARN line is expected).
+        c.args(["--release", "--minify"]);
         // Small wasm: size-optimised, one codegen unit, LTO, no debug info (see
         // docs/benchmarks.md, "Page weight"). Set here rather than in the
         // workspace profile so the native relay keeps its speed-optimised build.
@@ -56,10 +118,20 @@ pub fn build(release: bool) -> Result<()> {
             c.env(key, value);
         }
     }
-    let mode = if release { "release" } else { "debug" };
-    cmd::step(&format!("ui: trunk build ({mode}) into dist/"), &mut c)?;
+    let title = format!(
+        "ui: trunk build {} ({mode}) into {}",
+        page.html,
+        dir.display()
+    );
+    cmd::step(&title, &mut c)?;
+    // trunk names the page after its target; the relay serves `index.html`.
+    let built = dir.join(page.html);
+    if page.html != "index.html" && built.is_file() {
+        std::fs::rename(&built, dir.join("index.html"))
+            .map_err(|e| cmd::Error(format!("cannot rename {}: {e}", built.display())))?;
+    }
     if release {
-        precompress(&dist())?;
+        precompress(page)?;
     }
     Ok(())
 }
@@ -70,11 +142,15 @@ fn dist() -> PathBuf {
 }
 
 /// Writes `NAME.gz` (gzip -9, no name or time stamp in it) beside each start
-/// file of `dist`, for the relay's precompressed serving.
-fn precompress(dist: &Path) -> Result<()> {
-    cmd::header("ui: gzip -9 the start files (the relay serves NAME.gz to gzip clients)");
-    for name in start_files(dist)? {
-        let path = dist.join(&name);
+/// file of `page`, for the relay's precompressed serving.
+fn precompress(page: Page) -> Result<()> {
+    cmd::header(&format!(
+        "ui: gzip -9 the start files of {} (the relay serves NAME.gz to gzip clients)",
+        page.public
+    ));
+    let dir = page.dir();
+    for name in start_files(&dir, page.public)? {
+        let path = dir.join(&name);
         let gz = gzip(&path)?;
         let mut target = path.into_os_string();
         target.push(".gz");
@@ -84,12 +160,13 @@ fn precompress(dist: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The files of `dist` the workbench loads at start: `index.html` and every
-/// file of `dist` it names right after a quote by an absolute path (trunk's
-/// stylesheet link, the js module, the wasm it preloads and instantiates), in
-/// name order. Text after any quote is tried, so an apostrophe in the page's
-/// words cannot hide a path.
-fn start_files(dist: &Path) -> Result<Vec<String>> {
+/// The files of `dist` a page served at `public` loads at start: `index.html`
+/// and every file of `dist` it names by an absolute path under `public`
+/// (trunk's stylesheet link, the js module, the wasm it preloads and
+/// instantiates), in name order. The page is cut at quotes, `=`, `<`, `>` and
+/// white space, so quoted and (minified) unquoted attribute values are both
+/// seen, and an apostrophe in the page's words cannot hide a path.
+fn start_files(dist: &Path, public: &str) -> Result<Vec<String>> {
     let index = std::fs::read_to_string(dist.join("index.html")).map_err(|e| {
         cmd::Error(format!(
             "no {}/index.html ({e}): run `cargo xtask ui` (or `cargo xtask test`) first",
@@ -97,14 +174,13 @@ fn start_files(dist: &Path) -> Result<Vec<String>> {
         ))
     })?;
     let mut names = vec!["index.html".to_owned()];
-    for quote in ['"', '\''] {
-        for quoted in index.split(quote).skip(1) {
-            let Some(name) = quoted.strip_prefix('/') else {
-                continue;
-            };
-            if !name.is_empty() && dist.join(name).is_file() && !names.iter().any(|n| n == name) {
-                names.push(name.to_owned());
-            }
+    let cut = |c: char| matches!(c, '"' | '\'' | '=' | '<' | '>') || c.is_whitespace();
+    for token in index.split(cut) {
+        let Some(name) = token.strip_prefix(public) else {
+            continue;
+        };
+        if !name.is_empty() && dist.join(name).is_file() && !names.iter().any(|n| n == name) {
+            names.push(name.to_owned());
         }
     }
     names.sort();
@@ -131,9 +207,13 @@ struct Row {
     gz: u64,
 }
 
-/// What the workbench downloads at start, file by file.
+/// What a page downloads at start, file by file.
 struct PageWeight {
+    /// Where the relay serves it.
+    public: &'static str,
     rows: Vec<Row>,
+    /// The most it may weigh.
+    limit: u64,
 }
 
 impl PageWeight {
@@ -148,74 +228,91 @@ impl PageWeight {
             s.push_str(&format!("{name:<45} {raw:>9} B  {gz:>8} B gzip\n"));
         }
         s.push_str(&format!(
-            "{:<45} {:>9}    {:>8} B gzip (budget {PAGE_BUDGET_BYTES} B)\n",
-            "total",
+            "{:<45} {:>9}    {:>8} B gzip (limit {} B)\n",
+            format!("total of {}", self.public),
             "",
-            self.total()
+            self.total(),
+            self.limit
         ));
         s
     }
 }
 
-/// Measures the start files of `dist` (see [`start_files`]).
-fn measure(dist: &Path) -> Result<PageWeight> {
+/// Measures the start files of `page` (see [`start_files`]).
+fn measure(page: Page) -> Result<PageWeight> {
+    let dir = page.dir();
     let mut rows = Vec::new();
-    for name in start_files(dist)? {
-        let path = dist.join(&name);
+    for name in start_files(&dir, page.public)? {
+        let path = dir.join(&name);
         let raw = std::fs::metadata(&path)
             .map_err(|e| cmd::Error(format!("cannot read {}: {e}", path.display())))?
             .len();
         let gz = gzip(&path)?.len() as u64;
         rows.push(Row { name, raw, gz });
     }
-    Ok(PageWeight { rows })
+    Ok(PageWeight {
+        public: page.public,
+        rows,
+        limit: page.limit,
+    })
 }
 
-/// `cargo xtask test`'s page-weight step: measures the release page in
-/// `dist/`, prints the table and fails when it is over the budget.
+/// `cargo xtask test`'s page-weight step: measures both release pages in
+/// `dist/`, prints their tables and fails when one is over its limit.
 pub fn check_budget() -> Result<()> {
-    cmd::header("ui: page weight at start (gzip -9) within the budget");
-    let weight = measure(&dist())?;
-    print!("{}", weight.table());
-    within_budget(&weight)?;
-    println!(
-        "ok: {} B (target {PAGE_BUDGET_BYTES} B, ceiling {PAGE_CEILING_BYTES} B)",
-        weight.total()
-    );
-    Ok(())
+    cmd::header("ui: page weight at start (gzip -9) within the limits");
+    let mut failed = Vec::new();
+    for page in PAGES {
+        let weight = measure(page)?;
+        print!("{}", weight.table());
+        match within_budget(&weight) {
+            Ok(()) => println!(
+                "ok: {} weighs {} B, {} B under its limit",
+                page.public,
+                weight.total(),
+                weight.limit - weight.total()
+            ),
+            Err(e) => failed.push(e.0),
+        }
+    }
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        cmd::fail(failed.join("\n"))
+    }
 }
 
-/// Fails, with the table, when `weight` is over [`PAGE_CEILING_BYTES`]; says
-/// plainly when it is over [`PAGE_BUDGET_BYTES`], the issue's target.
+/// Fails, with the table, when `weight` is over its limit.
 fn within_budget(weight: &PageWeight) -> Result<()> {
-    if weight.total() > PAGE_CEILING_BYTES {
+    if weight.total() > weight.limit {
+        let what = if weight.public == "/" {
+            "the workbench page's 300 KB budget (issue 12)"
+        } else {
+            "its ceiling"
+        };
         return cmd::fail(format!(
-            "the workbench page weighs {} B gzip at start, over its ceiling of \
-             {PAGE_CEILING_BYTES} B (and the 300 KB target of issue 12): make the wasm \
-             smaller or load the new part lazily (docs/benchmarks.md, \"Page weight\")\n{}",
+            "the page {} weighs {} B gzip at start, over {what} of {} B: make the wasm \
+             smaller or move the new part into the `learn` build or a lazily loaded file \
+             (docs/benchmarks.md, \"Page weight\")\n{}",
+            weight.public,
             weight.total(),
+            weight.limit,
             weight.table()
         ));
     }
-    if weight.total() > PAGE_BUDGET_BYTES {
-        println!(
-            "NOT MET: the page is {} B over the {PAGE_BUDGET_BYTES} B target of issue 12 \
-             (held below the {PAGE_CEILING_BYTES} B ceiling until the lesson, replay and \
-             embed code loads lazily)",
-            weight.total() - PAGE_BUDGET_BYTES
-        );
-    }
     Ok(())
 }
 
-/// Prints the gzip size of each start file of the release UI in `dist/` (what a
-/// browser downloads) and the time to a usable workbench from the last browser
+/// Prints the gzip size of each start file of both release pages in `dist/`
+/// (what a browser downloads) and the time to a usable workbench from the last browser
 /// test run.
 pub fn report_size() -> Result<()> {
     cmd::header("bench: UI size at start (gzip -9) and start-up");
-    match measure(&dist()) {
-        Ok(weight) => print!("{}", weight.table()),
-        Err(e) => println!("{e}"),
+    for page in PAGES {
+        match measure(page) {
+            Ok(weight) => print!("{}", weight.table()),
+            Err(e) => println!("{e}"),
+        }
     }
     let ready = cmd::root().join("artifacts").join("first-usable-ms.txt");
     match std::fs::read_to_string(&ready) {
@@ -238,7 +335,7 @@ mod tests {
     fn start_files_are_the_index_and_what_it_names() {
         let dir = std::env::temp_dir().join(format!("xtask-ui-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        let index = r#"<title>Python's API</title><link rel="stylesheet" href="/style-1.css"/>
+        let index = r#"<title>Python's API</title><link rel=stylesheet href=/style-1.css>
 <script type="module">import init from '/app-1.js';
 await init({ module_or_path: '/app-1_bg.wasm' });</script>
 <link rel="modulepreload" href="/app-1.js"><a href="/missing.js">"#;
@@ -252,16 +349,24 @@ await init({ module_or_path: '/app-1_bg.wasm' });</script>
         ] {
             std::fs::write(dir.join(f), f).unwrap();
         }
-        let files = start_files(&dir).unwrap();
+        let files = start_files(&dir, "/").unwrap();
+        // The `learn` build names its files under `/learn/`.
+        let learn = start_files(&dir, "/learn/").unwrap();
+        std::fs::write(dir.join("index.html"), index.replace("'/", "'/learn/")).unwrap();
+        let moved = start_files(&dir, "/learn/").unwrap();
         std::fs::remove_dir_all(&dir).unwrap();
         assert_eq!(
             files,
             ["app-1.js", "app-1_bg.wasm", "index.html", "style-1.css"]
         );
+        assert_eq!(learn, ["index.html"]);
+        assert_eq!(moved, ["app-1.js", "app-1_bg.wasm", "index.html"]);
     }
 
     fn page(gz: &[u64]) -> PageWeight {
         PageWeight {
+            public: "/",
+            limit: PAGE_BUDGET_BYTES,
             rows: gz
                 .iter()
                 .enumerate()
@@ -275,13 +380,18 @@ await init({ module_or_path: '/app-1_bg.wasm' });</script>
     }
 
     #[test]
-    fn the_ceiling_is_a_limit_on_the_total() {
+    fn the_budget_is_a_limit_on_the_total() {
         assert!(within_budget(&page(&[PAGE_BUDGET_BYTES - 10, 10])).is_ok());
-        assert!(within_budget(&page(&[PAGE_BUDGET_BYTES, 1])).is_ok());
-        let err = within_budget(&page(&[PAGE_CEILING_BYTES, 1]))
-            .unwrap_err()
-            .0;
-        assert!(err.contains("470001 B gzip at start"), "{err}");
+        let err = within_budget(&page(&[PAGE_BUDGET_BYTES, 1])).unwrap_err().0;
+        assert!(err.contains("300001 B gzip at start"), "{err}");
+        assert!(err.contains("300 KB budget"), "{err}");
         assert!(err.contains("file0") && err.contains("file1"), "{err}");
+        let mut learn = page(&[LEARN_CEILING_BYTES - 1]);
+        learn.public = "/learn/";
+        learn.limit = LEARN_CEILING_BYTES;
+        assert!(within_budget(&learn).is_ok());
+        learn.rows[0].gz += 2;
+        let err = within_budget(&learn).unwrap_err().0;
+        assert!(err.contains("/learn/ weighs 500001 B"), "{err}");
     }
 }

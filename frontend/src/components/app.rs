@@ -3,18 +3,16 @@
 //! lays the page out (workbench on the left; timeline and Python transcript on
 //! the right; the HTTP and FTP tabs). Each component gets the slice of the
 //! state it renders as props, so a timeline event re-renders the timeline but
-//! not the socket cards.
+//! not the socket cards. What only the `learn` build has (recordings, share,
+//! replay, the lesson panel) comes from `learn/` as [`crate::learn::Parts`].
 
 use super::{
     auth_panel::AuthPanel, banner::Banner, first_step::FirstStep, ftp_panel::FtpPanel,
-    hello_panel::HelloPanel, http_panel::HttpPanel, lesson_panel::lang_switch::LangSwitch,
-    lesson_panel::LessonPanel, new_socket::NewSocket, python_transcript::PythonTranscript,
-    select_panel::SelectPanel, socket_card::PendingCall, socket_card::SocketCard,
-    timeline::Timeline,
+    hello_panel::HelloPanel, http_panel::HttpPanel, lang_switch::LangSwitch, new_socket::NewSocket,
+    python_transcript::PythonTranscript, select_panel::SelectPanel, socket_card::PendingCall,
+    socket_card::SocketCard, timeline::Timeline,
 };
 use crate::hooks::{AppCtx, Session};
-use crate::replay::{bar::ReplayBar, files::RecordingFiles, rerun::ScenarioRunner};
-use crate::share::button::ShareButton;
 use crate::state::{Conn, State};
 use std::rc::Rc;
 use yew::prelude::*;
@@ -62,12 +60,11 @@ pub fn app() -> Html {
     let state = use_reducer(crate::lessons::store::initial_state);
     crate::lessons::store::use_persist(state.lesson.lang, &state.lesson.saved);
     let tab = use_state(|| Tab::Sockets);
-    let replaying = state.replay.as_ref().map(|p| p.replay.recording.clone());
-    let controls = crate::replay::use_controls(state.dispatcher().to_callback(), replaying.clone());
+    let parts = crate::learn::use_parts(&state);
     // Opening a lesson opens the tab it uses.
     {
         let tab = tab.clone();
-        let wanted = state.lesson.open.as_ref().map(|l| (l.id.clone(), l.tab));
+        let wanted = state.lesson.open_tab();
         use_effect_with(wanted, move |wanted| {
             if let Some((_, t)) = wanted {
                 tab.set(match t {
@@ -87,20 +84,8 @@ pub fn app() -> Html {
         .as_deref()
         .and_then(|h| state.socks.get(h))
         .cloned();
-    let ctx = AppCtx::new(controls.relay.clone(), state.dispatcher());
+    let ctx = parts.ctx;
     let session = Session::of(&state);
-    let name = use_state(crate::lessons::report::stored_name);
-    crate::lessons::report::use_progress_report(
-        ctx.clone(),
-        session.ready && state.replay.is_none(),
-        state.lesson.report(),
-        (*name).clone(),
-    );
-    let on_name = {
-        let name = name.setter();
-        Callback::from(move |n: String| name.set(n))
-    };
-    let class_room = state.hello.as_ref().is_some_and(|h| h.policy.auth_required);
     let open: Vec<String> = state
         .socks
         .in_order()
@@ -120,22 +105,9 @@ pub fn app() -> Html {
                 </header>
                 <Banner conn={state.conn.clone()} notice={state.notice.clone().map(AttrValue::from)} />
                 <AuthPanel />
-                if class_room {
-                    <crate::lessons::report::NameField name={(*name).clone()} on_change={on_name} />
-                }
-                <div class="rec-tools">
-                    <RecordingFiles recorder={controls.recorder.clone()} on_load={controls.on_load.clone()} />
-                    <ShareButton recorder={controls.recorder.clone()} {replaying} />
-                    if let Some(e) = controls.share_error.clone() { <p class="error" role="alert">{e}</p> }
-                </div>
-                if let Some(pos) = state.replay.clone() {
-                    <ReplayBar {pos} on_rerun={Some(controls.on_rerun.clone())} />
-                }
-                if let Some((scenario, autostart)) = controls.scenario.clone() {
-                    <ScenarioRunner key={format!("{:p}", Rc::as_ptr(&scenario))} scenario={scenario.clone()} {autostart} />
-                }
-                if state.replay.is_none() && state.lesson.open.is_some() {
-                    <LessonPanel lesson={state.lesson.clone()} />
+                {parts.tools}
+                if let Some(lesson) = parts.lesson {
+                    {lesson}
                 } else if state.replay.is_none() {
                     <FirstStep has_sockets={!state.socks.in_order().is_empty()} exercise={exercise_sock} {on_started}
                         lang={state.lesson.lang} catalog={state.lesson.catalog.clone()} saved={state.lesson.saved.clone()} after_lesson={state.lesson.closed} />

@@ -10,7 +10,7 @@
 //! already hold the echo lab's address, and the section says what to click
 //! next until the echoed bytes arrive.
 
-use super::lesson_panel::list::LessonList;
+use super::lesson_list::LessonList;
 use crate::bytes::py_bytes;
 use crate::hooks::{use_app, use_session};
 use crate::lessons::words::words;

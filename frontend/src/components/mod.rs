@@ -2,7 +2,8 @@
 //! subcomponents), each with its own `Props`: the slice of the state it
 //! renders, so it renders again only when that slice changes. They act through
 //! the hooks of `hooks.rs` (the relay service and the reducer's dispatcher)
-//! and never talk to the WebSocket directly.
+//! and never talk to the WebSocket directly. The lesson panel and its
+//! pictures are the `learn` build's only (`main.rs`).
 
 pub mod app;
 pub mod auth_panel;
@@ -13,8 +14,12 @@ pub mod first_step;
 pub mod ftp_panel;
 pub mod hello_panel;
 pub mod http_panel;
+pub mod lang_switch;
+pub mod lesson_list;
+#[cfg(any(feature = "learn", test))]
 pub mod lesson_panel;
 pub mod new_socket;
+#[cfg(any(feature = "learn", test))]
 pub mod pictures;
 pub mod python_transcript;
 pub mod received;

@@ -36,48 +36,11 @@ pub struct Options {
     pub speed: f64,
 }
 
-/// `%XX` and `+` decoded (a query value).
-fn unescape(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (b, hex) {
-            (b'%', Some(v)) => {
-                out.push(v);
-                i += 3;
-            }
-            (b'+', _) => {
-                out.push(b' ');
-                i += 1;
-            }
-            (b, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 impl Options {
-    /// The options of a page at `path` with query `search` (`?a=1&b`), or
-    /// `None` when it is not an embed page.
-    pub fn parse(path: &str, search: &str) -> Option<Options> {
-        let pairs: Vec<(String, String)> = search
-            .trim_start_matches('?')
-            .split('&')
-            .filter(|p| !p.is_empty())
-            .map(|p| {
-                let (k, v) = p.split_once('=').unwrap_or((p, ""));
-                (unescape(k), unescape(v))
-            })
-            .collect();
-        let get = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
+    /// The options of a page at `path` whose query's decoded values `get`
+    /// gives (the browser's `URLSearchParams`), or `None` when it is not an
+    /// embed page.
+    pub fn parse(path: &str, get: impl Fn(&str) -> Option<String>) -> Option<Options> {
         let flag = |key: &str| get(key).is_some_and(|v| v != "0" && v != "false");
         let embed_path = path.trim_end_matches('/').ends_with("/embed");
         if !embed_path && get("embed").is_none() {
@@ -116,7 +79,8 @@ impl Options {
     /// The options of this page, if it is an embed page.
     pub fn from_location() -> Option<Options> {
         let location = web_sys::window()?.location();
-        Options::parse(&location.pathname().ok()?, &location.search().ok()?)
+        let query = web_sys::UrlSearchParams::new_with_str(&location.search().ok()?).ok()?;
+        Options::parse(&location.pathname().ok()?, |key| query.get(key))
     }
 }
 
@@ -226,19 +190,39 @@ pub async fn load(opts: &Options) -> Result<Sources, String> {
 mod tests {
     use super::*;
 
+    /// A query's decoded values, as `URLSearchParams` gives them.
+    fn query(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        |key| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, v)| (*v).to_owned())
+        }
+    }
+
     #[test]
     fn options_come_from_the_url() {
-        assert_eq!(Options::parse("/", "?relay=ws://x/ws"), None);
+        assert_eq!(Options::parse("/", query(&[("relay", "ws://x/ws")])), None);
         let o = Options::parse(
             "/embed",
-            "?recording=demo%2Fecho.json&autoplay=1&readonly=1&step=4&panes=timeline,panel&speed=2",
+            query(&[
+                ("recording", "demo/echo.json"),
+                ("autoplay", "1"),
+                ("readonly", "1"),
+                ("step", "4"),
+                ("panes", "timeline,panel"),
+                ("speed", "2"),
+            ]),
         );
         let o = o.unwrap_or_else(|| panic!("an embed page"));
         assert_eq!(o.recording.as_deref(), Some("demo/echo.json"));
         assert!(o.autoplay && o.readonly);
         assert_eq!((o.step, o.speed), (4, 2.0));
         assert!(o.panes.timeline && o.panes.panel && !o.panes.transcript);
-        let o = Options::parse("/socklab.html", "?embed&speed=-3&autoplay=0");
+        let o = Options::parse(
+            "/socklab.html",
+            query(&[("embed", ""), ("speed", "-3"), ("autoplay", "0")]),
+        );
         let o = o.unwrap_or_else(|| panic!("an embed page"));
         assert!(!o.autoplay && o.panes.transcript);
         assert_eq!(o.speed, 1.0);

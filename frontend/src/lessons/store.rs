@@ -54,6 +54,7 @@ pub fn load() -> (Lang, Saved) {
 }
 
 /// Stores the progress (quietly does nothing where storage is unavailable).
+#[cfg(any(feature = "learn", test))]
 pub fn save(saved: &Saved) {
     if let (Some(s), Ok(text)) = (storage(), serde_json::to_string(saved)) {
         let _ = s.set_item(PROGRESS_KEY, &text);
@@ -82,9 +83,18 @@ pub fn initial_state() -> State {
 }
 
 /// Saves the progress and the language whenever they change.
+#[cfg(any(feature = "learn", test))]
 #[hook]
 pub fn use_persist(lang: Lang, saved: &Saved) {
     use_effect_with(saved.clone(), save);
+    use_effect_with(lang, |lang| save_lang(*lang));
+}
+
+/// Saves the language whenever it changes: the default build only reads the
+/// progress (it changes in the `learn` one).
+#[cfg(not(any(feature = "learn", test)))]
+#[hook]
+pub fn use_persist(lang: Lang, _saved: &Saved) {
     use_effect_with(lang, |lang| save_lang(*lang));
 }
 

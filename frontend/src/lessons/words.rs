@@ -2,6 +2,7 @@
 //! English and 简体中文; the lessons' own text comes with each lesson
 //! ([`shared::lesson::Text`]). [`words`] picks the table for a language.
 
+#![cfg_attr(not(any(feature = "learn", test)), allow(dead_code))]
 use shared::lesson::Lang;
 
 /// Every fixed label of the landing and the lesson view.

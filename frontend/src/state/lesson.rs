@@ -13,12 +13,18 @@
 //! performs no I/O).
 //!
 //! What the relay's `progress` op will need is here: [`LessonState::report`].
+//!
+//! The default build (`/`) has no lesson panel: it keeps the language, the
+//! catalogue (titles only) and the saved progress, and none of the trace or
+//! the check (`feed` passes it only the lesson actions).
+#![cfg_attr(not(any(feature = "learn", test)), allow(dead_code, unused_imports))]
 
+use crate::lessons::catalog::{Listed, Listing};
 use crate::log::Log;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use shared::check::{evaluate, Progress, StepStatus, MAX_PROBE_CLIENTS};
-use shared::lesson::{Lang, Lesson, LessonCatalog};
+use shared::lesson::{Lang, Lesson};
 use shared::recording::ProbeResult;
 use shared::trace::{TraceBuilder, MAX_TRACE_ITEMS};
 use shared::{Addr, Event, OkBody, Op, Outcome};
@@ -43,7 +49,7 @@ pub enum Catalog {
     #[default]
     NotAsked,
     Loading,
-    Ready(Rc<LessonCatalog>),
+    Ready(Rc<Listing>),
     /// Why it could not be loaded, in the learner's words.
     Failed(String),
 }
@@ -84,24 +90,32 @@ pub struct LessonState {
     pub lang: Lang,
     pub catalog: Catalog,
     pub saved: Saved,
-    /// The lesson open now.
+    /// The lesson open now (only the `learn` build opens lessons).
+    #[cfg(any(feature = "learn", test))]
     pub open: Option<Rc<Lesson>>,
     /// Its check over the trace so far.
+    #[cfg(any(feature = "learn", test))]
     pub progress: Option<Rc<Progress>>,
     /// The probe in flight.
+    #[cfg(any(feature = "learn", test))]
     pub probe: Option<ProbeRunning>,
     /// The last probe result, for its words.
+    #[cfg(any(feature = "learn", test))]
     pub last_probe: Option<ProbeResult>,
     /// Probes started since the page opened.
+    #[cfg(any(feature = "learn", test))]
     pub probe_runs: u32,
     /// A lesson was just closed: the landing opens again to offer the next.
     pub closed: bool,
     /// The sockets the check's probes made, in order (their lanes say so).
+    #[cfg(any(feature = "learn", test))]
     probe_socks: Vec<String>,
     /// The open lesson's trace.
+    #[cfg(any(feature = "learn", test))]
     trace: Log<Value>,
     /// Requests sent since the lesson opened, waiting for their reply (and
     /// whether the check's probe sent them).
+    #[cfg(any(feature = "learn", test))]
     waiting: BTreeMap<u64, (Op, bool)>,
 }
 
@@ -116,19 +130,27 @@ pub enum LessonAction {
     Lang(Lang),
     Catalog(Catalog),
     /// Opens a lesson of the catalogue (a fresh trace).
+    #[cfg(any(feature = "learn", test))]
     Open(String),
     /// Starts the open lesson's trace again.
+    #[cfg(any(feature = "learn", test))]
     Restart,
+    #[cfg(any(feature = "learn", test))]
     Close,
     /// Reveals the open lesson's next hint.
+    #[cfg(any(feature = "learn", test))]
     Hint,
     /// Forgets every done lesson and revealed hint.
+    #[cfg(any(feature = "learn", test))]
     Reset,
     /// The check's probe starts (before it sends anything).
+    #[cfg(any(feature = "learn", test))]
     ProbeStarted(ProbeRunning),
     /// Request `id` was sent by the probe.
+    #[cfg(any(feature = "learn", test))]
     ProbeCall(u64),
     /// Probe run `run` finished.
+    #[cfg(any(feature = "learn", test))]
     ProbeDone {
         run: u32,
         result: ProbeResult,
@@ -137,7 +159,7 @@ pub enum LessonAction {
 
 impl LessonState {
     /// The catalogue's lessons (empty until loaded).
-    pub fn lessons(&self) -> &[Lesson] {
+    pub fn lessons(&self) -> &[Listed] {
         match &self.catalog {
             Catalog::Ready(c) => &c.lessons,
             _ => &[],
@@ -145,6 +167,7 @@ impl LessonState {
     }
 
     /// The lesson after the open one, in catalogue order.
+    #[cfg(any(feature = "learn", test))]
     pub fn next_lesson(&self) -> Option<&Lesson> {
         let open = self.open.as_ref()?;
         let lessons = self.lessons();
@@ -153,6 +176,7 @@ impl LessonState {
     }
 
     /// Hints revealed for the open lesson.
+    #[cfg(any(feature = "learn", test))]
     pub fn hints_shown(&self) -> usize {
         self.open
             .as_ref()
@@ -162,7 +186,7 @@ impl LessonState {
     }
 
     /// Current lesson, steps met of all, done lessons (for `progress`).
-    #[allow(dead_code)] // the lead wires it to the relay's `progress` op
+    #[cfg(any(feature = "learn", test))]
     pub fn report(&self) -> Report {
         let (met, total) = self.progress.as_ref().map_or((0, 0), |p| {
             let met = p.steps.iter().filter(|s| **s == StepStatus::Met).count();
@@ -178,6 +202,7 @@ impl LessonState {
 
     /// The probe the page should run now: the check asks for one, none runs,
     /// and its target is known.
+    #[cfg(any(feature = "learn", test))]
     pub fn probe_to_start(&self) -> Option<ProbeOrder> {
         if self.probe.is_some() {
             return None;
@@ -194,6 +219,22 @@ impl LessonState {
         })
     }
 
+    /// The open lesson's id.
+    pub fn open_id(&self) -> Option<String> {
+        #[cfg(any(feature = "learn", test))]
+        return self.open.as_ref().map(|l| l.id.clone());
+        #[cfg(not(any(feature = "learn", test)))]
+        None
+    }
+
+    /// The open lesson's id and the tab it uses (the app opens that tab).
+    pub fn open_tab(&self) -> Option<(String, shared::lesson::Tab)> {
+        #[cfg(any(feature = "learn", test))]
+        return self.open.as_ref().map(|l| (l.id.clone(), l.tab));
+        #[cfg(not(any(feature = "learn", test)))]
+        None
+    }
+
     pub fn apply(&mut self, action: LessonAction) {
         match action {
             LessonAction::Restore { lang, saved } => {
@@ -202,6 +243,7 @@ impl LessonState {
             }
             LessonAction::Lang(lang) => self.lang = lang,
             LessonAction::Catalog(catalog) => self.catalog = catalog,
+            #[cfg(any(feature = "learn", test))]
             LessonAction::Open(id) => {
                 let lesson = self.lessons().iter().find(|l| l.id == id).cloned();
                 if let Some(lesson) = lesson {
@@ -211,37 +253,40 @@ impl LessonState {
                     self.restart();
                 }
             }
+            #[cfg(any(feature = "learn", test))]
             LessonAction::Restart => self.restart(),
+            #[cfg(any(feature = "learn", test))]
             LessonAction::Close => {
                 self.closed = self.open.is_some();
                 self.open = None;
-                self.progress = None;
-                self.probe = None;
-                self.last_probe = None;
-                self.trace = Log::default();
-                self.waiting.clear();
+                self.clear_run();
             }
+            #[cfg(any(feature = "learn", test))]
             LessonAction::Hint => {
                 if let Some(lesson) = &self.open {
                     let shown = self.saved.hints.entry(lesson.id.clone()).or_insert(0);
                     *shown = (*shown + 1).min(lesson.hints.len());
                 }
             }
+            #[cfg(any(feature = "learn", test))]
             LessonAction::Reset => {
                 self.saved = Saved {
-                    current: self.open.as_ref().map(|l| l.id.clone()),
+                    current: self.open_id(),
                     ..Saved::default()
                 };
             }
+            #[cfg(any(feature = "learn", test))]
             LessonAction::ProbeStarted(running) => {
                 self.probe_runs = self.probe_runs.max(running.run);
                 self.probe = Some(running);
             }
+            #[cfg(any(feature = "learn", test))]
             LessonAction::ProbeCall(id) => {
                 if let Some((_, by_probe)) = self.waiting.get_mut(&id) {
                     *by_probe = true;
                 }
             }
+            #[cfg(any(feature = "learn", test))]
             LessonAction::ProbeDone { run, result } => {
                 if self.probe.as_ref().is_none_or(|p| p.run != run) {
                     return;
@@ -256,13 +301,21 @@ impl LessonState {
     }
 
     /// A request left the page.
+    #[cfg(any(feature = "learn", test))]
     pub fn sent(&mut self, id: u64, op: &Op) {
         if self.open.is_some() && self.waiting.len() < MAX_TRACE_ITEMS {
             self.waiting.insert(id, (op.clone(), false));
         }
     }
 
+    /// Which of the probe's clients socket `handle` is (none without probes).
+    #[cfg(not(any(feature = "learn", test)))]
+    pub fn probe_client(&self, _: &str) -> Option<usize> {
+        None
+    }
+
     /// Which of the probe's clients socket `handle` is (from 1), if it is one.
+    #[cfg(any(feature = "learn", test))]
     pub fn probe_client(&self, handle: &str) -> Option<usize> {
         self.probe_socks
             .iter()
@@ -271,11 +324,13 @@ impl LessonState {
     }
 
     /// Whether request `id` is one the open lesson's trace waits for.
+    #[cfg(any(feature = "learn", test))]
     pub fn awaits(&self, id: u64) -> bool {
         self.waiting.contains_key(&id)
     }
 
     /// The reply to request `id` arrived: the call enters the trace.
+    #[cfg(any(feature = "learn", test))]
     pub fn replied(&mut self, id: u64, outcome: &Outcome) {
         if let Some((op, by_probe)) = self.waiting.remove(&id) {
             if let (true, Op::Socket { .. }, Outcome::Ok(OkBody::Sock { sock })) =
@@ -294,6 +349,7 @@ impl LessonState {
     }
 
     /// An event arrived. A new session (`hello`) ends the old one's requests.
+    #[cfg(any(feature = "learn", test))]
     pub fn event(&mut self, event: &Event) {
         if matches!(event, Event::Hello(_)) {
             self.waiting.clear();
@@ -306,15 +362,24 @@ impl LessonState {
         }
     }
 
+    #[cfg(any(feature = "learn", test))]
     fn restart(&mut self) {
+        self.clear_run();
+        self.evaluate();
+    }
+
+    /// Forgets the trace, the calls it waits for, the probe and the check.
+    #[cfg(any(feature = "learn", test))]
+    fn clear_run(&mut self) {
+        self.progress = None;
         self.trace = Log::default();
         self.waiting.clear();
         self.probe = None;
         self.last_probe = None;
-        self.evaluate();
     }
 
     /// Appends the items `t` made and evaluates the check again.
+    #[cfg(any(feature = "learn", test))]
     fn extend(&mut self, t: TraceBuilder) {
         let mut grew = false;
         for item in t.items() {
@@ -330,6 +395,8 @@ impl LessonState {
         }
     }
 
+    /// The check over the trace (the default build has no check: no progress).
+    #[cfg(any(feature = "learn", test))]
     fn evaluate(&mut self) {
         let Some(lesson) = &self.open else {
             self.progress = None;
@@ -349,7 +416,7 @@ mod tests;
 
 /// The lesson a returning learner continues with: the one open last unless
 /// done, else the first lesson not done; none before any progress.
-pub fn continue_with<'a>(lessons: &'a [Lesson], saved: &Saved) -> Option<&'a Lesson> {
+pub fn continue_with<'a>(lessons: &'a [Listed], saved: &Saved) -> Option<&'a Listed> {
     if saved.done.is_empty() && saved.current.is_none() {
         return None;
     }
@@ -366,10 +433,13 @@ pub fn continue_with<'a>(lessons: &'a [Lesson], saved: &Saved) -> Option<&'a Les
 pub fn feed(slice: &mut Rc<LessonState>, action: &super::Action) {
     use super::Action;
     match action {
+        #[cfg(any(feature = "learn", test))]
         Action::Sent { id, op } if slice.open.is_some() => Rc::make_mut(slice).sent(*id, op),
+        #[cfg(any(feature = "learn", test))]
         Action::Replied { id, outcome } if slice.awaits(*id) => {
             Rc::make_mut(slice).replied(*id, outcome);
         }
+        #[cfg(any(feature = "learn", test))]
         Action::Event(frame) if slice.open.is_some() || !slice.waiting.is_empty() => {
             Rc::make_mut(slice).event(&frame.event);
         }

@@ -46,7 +46,7 @@ struct Page {
 impl Page {
     fn with(lessons: Vec<Lesson>) -> Page {
         let mut s = State::default();
-        let catalog = Catalog::Ready(Rc::new(LessonCatalog::new(lessons)));
+        let catalog = Catalog::Ready(Rc::new(shared::lesson::LessonCatalog::new(lessons)));
         s.apply(Action::Lesson(LessonAction::Catalog(catalog)));
         Page { s, id: 0 }
     }

@@ -110,7 +110,8 @@ pub enum Action {
     Notice(String),
     Http(http::HttpAction),
     Ftp(ftp::FtpAction),
-    /// Replay controls (`state/replay.rs`).
+    /// Replay controls (`state/replay.rs`; the `learn` build's).
+    #[cfg(any(feature = "learn", test))]
     Replay(replay::ReplayAction),
     Lesson(lesson::LessonAction),
 }
@@ -177,6 +178,7 @@ impl State {
                     Rc::make_mut(&mut self.http).timed(id, ms);
                 }
             }
+            #[cfg(any(feature = "learn", test))]
             Action::Select(i) if self.replay.is_some() => {
                 replay::apply(self, replay::ReplayAction::Pick(i));
             }
@@ -184,6 +186,7 @@ impl State {
             Action::Notice(text) => self.notice = Some(text),
             Action::Http(a) => Rc::make_mut(&mut self.http).on_action(a),
             Action::Ftp(a) => Rc::make_mut(&mut self.ftp).on_action(a),
+            #[cfg(any(feature = "learn", test))]
             Action::Replay(a) => replay::apply(self, a),
             Action::Lesson(_) => {}
         }

@@ -10,6 +10,11 @@
 //! 10,000-step recording jumps anywhere quickly. Owns the replay position; the
 //! controls are `replay/bar.rs`, the timer that plays is the bar's.
 
+//!
+//! Only the `learn` build replays; the default build keeps the (always empty)
+//! `replay` field of the state.
+#![cfg_attr(not(any(feature = "learn", test)), allow(dead_code))]
+
 use super::{Action, State};
 use shared::recording::{RecItem, Recording};
 use std::rc::Rc;

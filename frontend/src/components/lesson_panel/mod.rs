@@ -5,15 +5,14 @@
 //! It starts the check's probe clients when the check asks for them.
 //!
 //! Subcomponents, one file each: [`checklist`], [`hints`], [`erratum`],
-//! [`complete`]; the landing's lesson list is [`list`] and the language
-//! switch [`lang_switch`].
+//! [`complete`]. The landing's lesson list (`components/lesson_list.rs`)
+//! and the language switch (`components/lang_switch.rs`) are in both builds;
+//! this panel only in the `learn` one.
 
 mod checklist;
 mod complete;
 mod erratum;
 mod hints;
-pub mod lang_switch;
-pub mod list;
 mod rich;
 
 use super::pictures::Picture;
