@@ -4,22 +4,28 @@
 // the same files (compared, never hard-coded; a server's client is python3
 // either way); Stop ends an infinite loop and a program blocked in accept()
 // and the program's sockets are closed; too many sockets is the relay's
-// `limit` error as a Python exception; input() asks the page. One page, one
-// Pyodide load for the whole file.
+// `limit` error as a Python exception; input() asks the page; a relay that
+// goes away is ConnectionResetError. One page, one Pyodide load for the whole
+// file: the page is the test relay's, its session a second relay's
+// (`?relay=`, started here with `--max-handles 8` so the limit comes soon and
+// the last test can stop it; the labs are the
+// test relay's, reached over loopback).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
-import { open, card, waitState, shot } from '../lib.mjs';
+import { launch, card, waitState, shot, startRelay, URL as PAGE } from '../lib.mjs';
 
 const DIR = fileURLToPath(new URL('../python/', import.meta.url));
 const source = (name) => readFileSync(DIR + name, 'utf8');
 
-let browser, page, errors;
+let browser, page, errors, relay;
 
 before(async () => {
-  ({ browser, page, errors } = await open());
+  relay = await startRelay(['--listen', '127.0.0.1:0', '--no-labs', '--max-handles', '8', '--allow-origin', new URL(PAGE).origin]);
+  ({ browser, page, errors } = await launch(`${PAGE}?relay=ws://${relay.addr}/ws`));
+  await page.locator('.app[data-ready="true"]').waitFor();
   await page.evaluate(async () => {
     const { createRuntime } = await import('/python/runtime.js');
     const py = { out: [], status: null };
@@ -35,6 +41,7 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
+  if (relay && relay.child.exitCode === null) relay.child.kill();
 });
 
 /** Starts `code` in the page; resolves with {ok, exception, stdout, stderr}. */
@@ -190,4 +197,20 @@ test('too many sockets is the relay\'s limit error as a Python exception; the ha
   const after = await runInPage('import socket\nwith socket.socket() as s:\n    print("a socket again")\n');
   assert.equal(after.stdout, 'a socket again\n');
   assert.deepEqual(errors, []);
+});
+
+test('a relay that goes away is ConnectionResetError in the program, and the console says so', async () => {
+  const blocked = runInPage([
+    'import socket',
+    's = socket.create_connection(("127.0.0.1", 20007))',
+    'print("connected", flush=True)',
+    's.recv(100)',
+  ].join('\n'));
+  await printed('connected');
+  relay.child.removeAllListeners('exit');
+  relay.child.kill('SIGKILL');
+  const result = await blocked;
+  assert.equal(result.exception, 'ConnectionResetError');
+  assert.match(result.stderr, /ConnectionResetError: \[Errno 104\] the relay went away/);
+  assert.match(result.stderr, /the relay connection was lost/);
 });
