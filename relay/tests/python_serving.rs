@@ -37,7 +37,11 @@ fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
 async fn pyodide_and_the_python_tab_are_served_with_types_caching_and_isolation() {
     let ui = tempfile::tempdir().expect("tempdir");
     let root = ui.path();
-    std::fs::write(root.join("index.html"), "<!doctype html><title>page</title>").expect("index");
+    std::fs::write(
+        root.join("index.html"),
+        "<!doctype html><title>page</title>",
+    )
+    .expect("index");
     let py = root.join("pyodide").join("314.0.7");
     std::fs::create_dir_all(&py).expect("pyodide dir");
     std::fs::create_dir_all(root.join("python")).expect("python dir");
@@ -67,17 +71,38 @@ async fn pyodide_and_the_python_tab_are_served_with_types_caching_and_isolation(
         );
     }
     let (_, head) = head_of(relay.addr, "/python/worker.js").await;
-    assert!(header(&head, "content-type").is_some_and(|t| t.contains("javascript")), "{head}");
+    assert!(
+        header(&head, "content-type").is_some_and(|t| t.contains("javascript")),
+        "{head}"
+    );
     assert_eq!(header(&head, "cache-control"), Some("no-cache"));
 
-    for path in ["/", "/?relay=ws://127.0.0.1:9/ws", "/python/worker.js", "/pyodide/314.0.7/pyodide.mjs", "/lessons.json"] {
+    for path in [
+        "/",
+        "/?relay=ws://127.0.0.1:9/ws",
+        "/python/worker.js",
+        "/pyodide/314.0.7/pyodide.mjs",
+        "/lessons.json",
+    ] {
         let (_, head) = head_of(relay.addr, path).await;
-        assert_eq!(header(&head, "cross-origin-opener-policy"), Some("same-origin"), "{path}");
-        assert_eq!(header(&head, "cross-origin-embedder-policy"), Some("require-corp"), "{path}");
+        assert_eq!(
+            header(&head, "cross-origin-opener-policy"),
+            Some("same-origin"),
+            "{path}"
+        );
+        assert_eq!(
+            header(&head, "cross-origin-embedder-policy"),
+            Some("require-corp"),
+            "{path}"
+        );
     }
     // The embed player is shown inside other sites' pages: not isolated.
     let (status, head) = head_of(relay.addr, "/embed?recording=demo.json").await;
     assert!(status.starts_with("HTTP/1.1 200"), "{status}");
-    assert_eq!(header(&head, "cross-origin-embedder-policy"), None, "{head}");
+    assert_eq!(
+        header(&head, "cross-origin-embedder-policy"),
+        None,
+        "{head}"
+    );
     assert_eq!(header(&head, "cross-origin-opener-policy"), None, "{head}");
 }

@@ -147,7 +147,7 @@ fn wait_listening(child: &mut Child, addr: SocketAddr) -> Result<()> {
 }
 
 /// Cargo's target directory (honours `CARGO_TARGET_DIR` and config).
-fn target_dir() -> Result<PathBuf> {
+pub(crate) fn target_dir() -> Result<PathBuf> {
     let out = cmd::probe(cmd::cargo().args(["metadata", "--format-version", "1", "--no-deps"]))
         .ok_or_else(|| cmd::Error("`cargo metadata` failed".into()))?;
     let key = "\"target_directory\":\"";

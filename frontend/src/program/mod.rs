@@ -56,7 +56,10 @@ pub fn install(ctx: AppCtx) {
 
 /// The outcome a call gets when the relay connection is gone.
 fn lost() -> Outcome {
-    Outcome::Err(ErrorBody::new(DISCONNECTED, "the relay connection was lost"))
+    Outcome::Err(ErrorBody::new(
+        DISCONNECTED,
+        "the relay connection was lost",
+    ))
 }
 
 /// A JS promise of `outcome`'s JSON.
