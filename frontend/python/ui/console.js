@@ -44,7 +44,12 @@ export function createConsole() {
       dropNote.textContent = `${dropped} earlier line${dropped === 1 ? '' : 's'} not kept (the console keeps the last ${MAX_LINES}).`;
     }
   };
-  const follow = () => { element.scrollTop = element.scrollHeight; };
+  // Scrolls to the end once per frame, however many writes came in it (each
+  // scroll forces a layout).
+  let frame = 0;
+  const follow = () => {
+    if (!frame) frame = requestAnimationFrame(() => { frame = 0; element.scrollTop = element.scrollHeight; });
+  };
   /** Appends `text` (no newline in it) to the open line in class `cls`. */
   const append = (cls, text) => {
     if (!text) return;
@@ -53,7 +58,7 @@ export function createConsole() {
     if (room <= 0) return;
     const last = open.lastElementChild;
     const piece = text.length > room ? `${text.slice(0, room)}…` : text;
-    if (last && last.className === cls && !last.matches('input')) last.textContent += piece;
+    if (last && last.className === cls) last.textContent += piece;
     else {
       const span = document.createElement('span');
       span.className = cls;
