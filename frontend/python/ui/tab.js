@@ -43,6 +43,22 @@ function save(state) {
   try { localStorage.setItem(STORE_KEY, JSON.stringify(state)); } catch { /* full or blocked */ }
 }
 
+/** The example list: `examples` is the list itself (examples/index.js's
+ * export), a promise of it, or the URL of the examples directory. */
+async function exampleList(examples) {
+  try {
+    const given = await examples;
+    if (Array.isArray(given)) return given;
+    if (typeof given === 'string' || given instanceof URL) {
+      const mod = await import(new URL('index.js', new URL(given, location.href)).href);
+      return Array.isArray(mod.examples) ? mod.examples : [];
+    }
+  } catch (e) {
+    console.warn('socklab: the example programs could not load:', e);
+  }
+  return [];
+}
+
 /** What an exception from the runtime reads as. */
 function describe(exception) {
   if (exception == null) return 'an exception';
@@ -84,12 +100,8 @@ export function mount(container, { createRuntime, examples = [] }) {
   const $ = (sel) => root.querySelector(sel);
   const [picker, runBtn, stopBtn, statusText, progress] = ['.pyt-examples', '.pyt-run', '.pyt-stop', '.pyt-status-text', '.pyt-progress'].map($);
 
-  const byName = new Map(examples.map((ex) => [ex.name, ex]));
-  for (const ex of examples) picker.add(new Option(ex.title, ex.name));
-
-  const first = byName.get(DEFAULT_EXAMPLE) ?? examples[0];
-  const saved = restore();
-  let current = saved ?? { code: first?.code ?? '', example: first?.name ?? '', file: first?.file ?? DEFAULT_FILE };
+  const byName = new Map();
+  let current = restore() ?? { code: '', example: '', file: DEFAULT_FILE };
   const baseline = () => byName.get(current.example)?.code ?? '';
   const showFile = () => { $('.pyt-file').textContent = current.file || DEFAULT_FILE; };
 
@@ -105,6 +117,16 @@ export function mount(container, { createRuntime, examples = [] }) {
   const con = createConsole();
   $('.pyt-output').append(con.element);
   showFile();
+  // The examples: offered in the picker; with no saved code, the editor starts
+  // from the http.client GET.
+  exampleList(examples).then((list) => {
+    for (const ex of list) {
+      byName.set(ex.name, ex);
+      picker.add(new Option(ex.title, ex.name));
+    }
+    const first = byName.get(DEFAULT_EXAMPLE) ?? list[0];
+    if (first && !current.example && editor.value === '') load(first);
+  });
 
   // Loading and the runtime's phases.
   let phase = 'loading';
