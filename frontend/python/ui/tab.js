@@ -1,4 +1,4 @@
-// The Python tab: the example picker, Run and Stop, the loading progress, the
+// The Python tab: the example picker (picker.js), Run and Stop, the loading progress, the
 // editor (editor.js) and the console (console.js), wired to the runtime that
 // 14-core's runtime.js creates. The Yew shell imports this module the first time
 // the tab opens and calls mount(); its stylesheet (tab.css) loads with it, so
@@ -7,6 +7,7 @@
 
 import { createEditor } from './editor.js';
 import { createConsole, MAX_LINES } from './console.js';
+import { createPicker } from './picker.js';
 
 const STORE_KEY = 'socklab.python.code';
 const DEFAULT_EXAMPLE = 'http_get';
@@ -98,11 +99,9 @@ export function mount(container, { createRuntime, examples = [] }) {
   root.innerHTML = TEMPLATE;
   loadStylesheet().then(() => { root.style.visibility = ''; });
   const $ = (sel) => root.querySelector(sel);
-  const [picker, runBtn, stopBtn, statusText, progress] = ['.pyt-examples', '.pyt-run', '.pyt-stop', '.pyt-status-text', '.pyt-progress'].map($);
+  const [runBtn, stopBtn, statusText, progress] = ['.pyt-run', '.pyt-stop', '.pyt-status-text', '.pyt-progress'].map($);
 
-  const byName = new Map();
   let current = restore() ?? { code: '', example: '', file: DEFAULT_FILE };
-  const baseline = () => byName.get(current.example)?.code ?? '';
   const showFile = () => { $('.pyt-file').textContent = current.file || DEFAULT_FILE; };
 
   const hintId = `pyt-hint-${Math.random().toString(36).slice(2)}`;
@@ -117,14 +116,25 @@ export function mount(container, { createRuntime, examples = [] }) {
   const con = createConsole();
   $('.pyt-output').append(con.element);
   showFile();
-  // The examples: offered in the picker; with no saved code, the editor starts
-  // from the http.client GET.
+
+  // The examples: offered in the picker, which asks before replacing edited
+  // code; with no saved code, the editor starts from the http.client GET.
+  const load = (ex) => {
+    current = { code: ex.code, example: ex.name, file: ex.file };
+    editor.value = ex.code;
+    save(current);
+    showFile();
+  };
+  const picker = createPicker({
+    select: $('.pyt-examples'),
+    ask: $('.pyt-ask'),
+    isEdited: () => editor.value.trim() !== '' && editor.value !== picker.get(current.example)?.code,
+    onLoad: load,
+    onDone: () => editor.focus(),
+  });
   exampleList(examples).then((list) => {
-    for (const ex of list) {
-      byName.set(ex.name, ex);
-      picker.add(new Option(ex.title, ex.name));
-    }
-    const first = byName.get(DEFAULT_EXAMPLE) ?? list[0];
+    picker.add(list);
+    const first = picker.get(DEFAULT_EXAMPLE) ?? list[0];
     if (first && !current.example && editor.value === '') load(first);
   });
 
@@ -139,8 +149,9 @@ export function mount(container, { createRuntime, examples = [] }) {
       progress.value = pct / 100;
     } else {
       progress.hidden = true;
+      const why = String(message ?? 'unknown error');
       statusText.textContent = phase === 'failed'
-        ? `Python could not start: ${message ?? 'unknown error'}`
+        ? (why.startsWith('Python could not start') ? why : `Python could not start: ${why}`)
         : (PHASE_TEXT[phase] ?? '');
     }
     root.dataset.phase = phase;
@@ -164,6 +175,7 @@ export function mount(container, { createRuntime, examples = [] }) {
     runBtn.disabled = on;
     stopBtn.disabled = !on;
   };
+  setRunning(false);
   async function run() {
     if (running) return;
     setRunning(true);
@@ -197,31 +209,6 @@ export function mount(container, { createRuntime, examples = [] }) {
   runBtn.addEventListener('click', () => run());
   stopBtn.addEventListener('click', () => stop());
   $('.pyt-clear').addEventListener('click', () => con.clear());
-
-  // The example picker: asks before replacing edited code.
-  const ask = $('.pyt-ask');
-  let wanted = null;
-  const load = (ex) => {
-    current = { code: ex.code, example: ex.name, file: ex.file };
-    editor.value = ex.code;
-    save(current);
-    showFile();
-    ask.hidden = true;
-    wanted = null;
-  };
-  picker.addEventListener('change', () => {
-    const ex = byName.get(picker.value);
-    picker.value = '';
-    if (!ex) return;
-    const edited = editor.value.trim() !== '' && editor.value !== baseline();
-    if (!edited) { load(ex); return; }
-    wanted = ex;
-    $('.pyt-ask-text').textContent = `Replace your edited code with “${ex.title}”?`;
-    ask.hidden = false;
-    $('.pyt-keep').focus();
-  });
-  $('.pyt-replace').addEventListener('click', () => { if (wanted) load(wanted); editor.focus(); });
-  $('.pyt-keep').addEventListener('click', () => { ask.hidden = true; wanted = null; picker.focus(); });
 
   container.append(root);
   return {
