@@ -89,7 +89,8 @@ function replace(ta, start, end, text, select = false) {
   ta.setSelectionRange(start, end);
   // execCommand keeps the undo stack; it is missing in some engines.
   const done = typeof document.execCommand === 'function'
-    && document.execCommand('insertText', false, text);
+    && (start === end && text === '' ? true
+      : document.execCommand(text === '' ? 'delete' : 'insertText', false, text));
   if (!done) {
     ta.setRangeText(text, start, end, 'end');
     ta.dispatchEvent(new Event('input', { bubbles: true }));
