@@ -20,6 +20,7 @@ mod hooks;
 mod lessons;
 mod log;
 mod panel_io;
+mod program;
 mod python;
 mod relay;
 mod replay;

@@ -16,6 +16,7 @@ mod fuzz;
 mod install;
 mod load;
 mod manifests;
+mod pyodide;
 mod tasks;
 mod ui;
 

@@ -61,7 +61,7 @@ pub fn build(release: bool) -> Result<()> {
     if release {
         precompress(&dist())?;
     }
-    Ok(())
+    crate::pyodide::copy_into_dist()
 }
 
 /// `dist/` in the workspace.
@@ -112,7 +112,7 @@ fn start_files(dist: &Path) -> Result<Vec<String>> {
 }
 
 /// `path` compressed by `gzip -9 -n`.
-fn gzip(path: &Path) -> Result<Vec<u8>> {
+pub fn gzip(path: &Path) -> Result<Vec<u8>> {
     let out = Command::new("gzip")
         .args(["-9", "-n", "-c"])
         .arg(path)

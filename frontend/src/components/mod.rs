@@ -16,6 +16,7 @@ pub mod http_panel;
 pub mod lesson_panel;
 pub mod new_socket;
 pub mod pictures;
+pub mod python_tab;
 pub mod python_transcript;
 pub mod received;
 pub mod select_panel;
