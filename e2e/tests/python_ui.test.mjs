@@ -188,22 +188,28 @@ test('the Python tab: editor keys, highlighting, running, input(), stderr, Stop,
     const offered = await p.picker.locator('option').evaluateAll((os) => os.map((o) => o.value).filter(Boolean));
     assert.equal(offered.length, PY_FILES.length);
 
-    // A reload keeps the code.
+    // An example runs against its lab; the screenshots show it.
+    await p.picker.selectOption('http_get');
+    assert.equal(await p.code.inputValue(), example('http_get.py'));
+    await runAndWait(p, 'button');
+    await p.tab.locator('.pyt-out', { hasText: /^200 OK$/ }).waitFor();
+    await p.tab.locator('.pyt-end', { hasText: 'Process finished' }).waitFor();
+    for (const width of [390, 1024, 1440]) {
+      await page.setViewportSize({ width, height: 860 });
+      await p.tab.scrollIntoViewIfNeeded();
+      assert.equal(await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth), true,
+        `no sideways scroll at ${width} px`);
+      await shot(page, `python-ui-${width}`, { fullPage: true });
+    }
+
+    // A reload keeps the code (the editor shows it before Python has loaded again).
     await p.code.press('ControlOrMeta+End');
     await page.keyboard.type('\n# mine');
     const kept = await p.code.inputValue();
     await page.reload();
     await page.locator('.app[data-ready="true"]').waitFor();
-    const again = await openTab(page);
-    assert.equal(await again.code.inputValue(), kept);
-
-    for (const width of [390, 1024, 1440]) {
-      await page.setViewportSize({ width, height: 860 });
-      await again.code.focus();
-      assert.equal(await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth), true,
-        `no sideways scroll at ${width} px`);
-      await shot(page, `python-ui-${width}`, { fullPage: true });
-    }
+    await page.getByRole('tab', { name: 'Python' }).click();
+    assert.equal(await parts(page).code.inputValue(), kept);
     assert.deepEqual(errors, []);
   } finally {
     await browser.close();

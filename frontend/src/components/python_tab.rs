@@ -35,7 +35,7 @@ pub fn python_tab(props: &Props) -> Html {
 }
 
 /// `import("/python/shell.js").then(m => m.open(el))`; a failure shows in the tab.
-fn mount(el: &web_sys::Element) {
+fn mount(el: &JsValue) {
     let load = js_sys::Function::new_with_args(
         "el",
         "return import('/python/shell.js').then(m => m.open(el)).catch(e => { \
