@@ -5,8 +5,9 @@
 // indentation, Tab/Shift+Tab, Escape then Tab leaves), highlighting spans are
 // there, Ctrl+Enter runs, input() is a line in the console, stderr is red, Stop is
 // enabled only while running, the console keeps its last lines, the picker asks
-// before replacing edited code and a reload keeps the code. Screenshots at 390,
-// 1024 and 1440 px go to artifacts/python-ui-<width>.png.
+// before replacing edited code, the http.client example runs against its lab,
+// and a reload keeps the code and shows the loading progress again.
+// Screenshots at 390, 1024 and 1440 px go to artifacts/python-ui-<width>.png.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -210,6 +211,8 @@ test('the Python tab: editor keys, highlighting, running, input(), stderr, Stop,
     await page.locator('.app[data-ready="true"]').waitFor();
     await page.getByRole('tab', { name: 'Python' }).click();
     assert.equal(await parts(page).code.inputValue(), kept);
+    // Meanwhile the bar shows how far Python has loaded.
+    await page.locator('.pyt-status-text', { hasText: /^Loading Python… \d{1,3}%$/ }).waitFor();
     assert.deepEqual(errors, []);
   } finally {
     await browser.close();
