@@ -36,28 +36,39 @@ function ask(msg) {
   });
 }
 
-/** Fetches `url` reporting progress from `from` to `to`; the bytes land in the
- *  HTTP cache, where Pyodide's own fetch finds them. */
-async function prefetch(url, from, to, label) {
-  const res = await fetch(url);
-  if (!res.ok || !res.body) throw new Error(`${url}: HTTP ${res.status}`);
-  const total = Number(res.headers.get('content-length')) || 0;
-  const reader = res.body.getReader();
-  let got = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    got += value.length;
-    if (total) status('loading', from + ((to - from) * Math.min(got, total)) / total, label);
-  }
+/** Fetches `urls` (the bulk of Pyodide) reporting their joint progress up to
+ *  `share` of the whole load, at most once per percent; the bytes land in the
+ *  HTTP cache, where Pyodide's own fetches find them. */
+async function prefetch(urls, share) {
+  const sizes = new Map();
+  const got = new Map();
+  let shown = -1;
+  const report = () => {
+    const total = [...sizes.values()].reduce((a, b) => a + b, 0);
+    const done = [...got.values()].reduce((a, b) => a + b, 0);
+    const pct = total ? Math.floor((100 * share * done) / total) : 0;
+    if (pct > shown && sizes.size === urls.length) {
+      shown = pct;
+      status('loading', pct / 100, 'loading Python (CPython 3.14 and its standard library)');
+    }
+  };
+  await Promise.all(urls.map(async (url) => {
+    const res = await fetch(url);
+    if (!res.ok || !res.body) throw new Error(`${url}: HTTP ${res.status}`);
+    sizes.set(url, Number(res.headers.get('content-length')) || 0);
+    const reader = res.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      got.set(url, (got.get(url) ?? 0) + value.length);
+      report();
+    }
+  }));
 }
 
 async function init({ indexURL, shimURL, interrupt }) {
   status('loading', 0, 'loading Python');
-  await Promise.all([
-    prefetch(indexURL + 'pyodide.asm.wasm', 0.0, 0.6, 'loading Python (CPython 3.14, WebAssembly)'),
-    prefetch(indexURL + 'python_stdlib.zip', 0.0, 0.6, 'loading the standard library'),
-  ]);
+  await prefetch([indexURL + 'pyodide.asm.wasm', indexURL + 'python_stdlib.zip'], 0.6);
   status('loading', 0.7, 'starting Python');
   const { loadPyodide } = await import(indexURL + 'pyodide.mjs');
   pyodide = await loadPyodide({ indexURL });

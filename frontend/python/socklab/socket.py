@@ -40,6 +40,16 @@ class SocketKind(IntEnum):
 
 
 AF_UNSPEC, AF_UNIX, AF_INET, AF_INET6 = AddressFamily
+# Linux's numbers (Pyodide's own module lacks many of them).
+SOL_SOCKET, SO_REUSEADDR, SO_TYPE, SO_ERROR, SO_BROADCAST = 1, 2, 3, 4, 6
+SO_SNDBUF, SO_RCVBUF, SO_KEEPALIVE, SO_LINGER, SO_REUSEPORT = 7, 8, 9, 13, 15
+IPPROTO_IP, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_IPV6 = 0, 6, 17, 41
+TCP_NODELAY, TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT = 1, 4, 5, 6
+SHUT_RD, SHUT_WR, SHUT_RDWR = 0, 1, 2
+MSG_PEEK, MSG_DONTWAIT, SOMAXCONN = 2, 64, 4096
+AI_PASSIVE, AI_CANONNAME, AI_NUMERICHOST, AI_NUMERICSERV, AI_ADDRCONFIG = 1, 2, 4, 1024, 32
+EAI_NONAME, EAI_FAMILY, EAI_SERVICE = -2, -6, -8
+INADDR_ANY, INADDR_LOOPBACK, INADDR_BROADCAST = 0, 0x7F000001, 0xFFFFFFFF
 SOCK_STREAM, SOCK_DGRAM = SocketKind
 _FAMILY = {AF_INET: "AF_INET", AF_INET6: "AF_INET6", AF_UNIX: "AF_UNIX"}
 _TYPE = {SOCK_STREAM: "SOCK_STREAM", SOCK_DGRAM: "SOCK_DGRAM"}
@@ -326,7 +336,7 @@ def getaddrinfo(host, port, family=0, type=0, proto=0, flags=0):
             raise gaierror(-8, "Servname not supported for ai_socktype")
     port = port or 0
     if host in (None, "", "localhost"):
-        candidates = ["::1", "127.0.0.1"] if host == "localhost" else ["127.0.0.1", "::1"]
+        candidates = ["127.0.0.1", "::1"]
     else:
         ip = _literal(host)
         if ip is None:
