@@ -23,8 +23,6 @@ herror = _std.herror
 _GLOBAL_DEFAULT_TIMEOUT = _std._GLOBAL_DEFAULT_TIMEOUT
 SocketIO = _std.SocketIO
 has_ipv6 = True
-# Pyodide's _socket has no SO_REUSEADDR (the article's select server sets it): Linux's value.
-SO_REUSEADDR = getattr(_std, "SO_REUSEADDR", 2)
 
 
 class AddressFamily(IntEnum):
