@@ -166,6 +166,7 @@ test('Stop ends an infinite loop and a program blocked in accept(); its sockets 
   const stopped = await loop;
   assert.equal(stopped.exception, 'KeyboardInterrupt');
   assert.match(stopped.stderr, /KeyboardInterrupt/);
+  assert.doesNotMatch(stopped.stderr, /restarted/, 'the interrupt buffer stopped it, not a new worker');
 
   const blocked = runInPage([
     'import socket',
