@@ -154,6 +154,17 @@ test('http.client GET and ftplib LIST and download print what python3 prints', a
   }
 });
 
+test('UDP, IPv6, timeout, non-blocking, makefile and select print what python3 prints', async () => {
+  const file = fileURLToPath(new URL('../python/modes.py', import.meta.url));
+  const ref = await python3([file]).done;
+  assert.equal(ref.code, 0, ref.stderr);
+  const inPage = await runInPage(readFileSync(file, 'utf8'), 'modes.py');
+  assert.deepEqual(inPage, { ok: true, exception: null, stdout: ref.stdout, stderr: '' });
+  const unknown = await runInPage('import socket\nsocket.getaddrinfo("no-such-host.invalid", 80)\n');
+  assert.equal(unknown.exception, 'gaierror');
+  assert.match(unknown.stderr, /^socket\.gaierror: \[Errno -2\] Name or service not known$/m);
+});
+
 test('input() asks the page for a line', async () => {
   const result = await runInPage('name = input("name? ")\nprint("hello", name)\n');
   assert.equal(result.stdout, 'hello typed after name?\n');

@@ -29,6 +29,24 @@ class bad_request(SocklabError, ValueError):
 
 _OWN = {"not_allowed": not_allowed, "limit": limit, "bad_request": bad_request}
 
+# The relay reports Linux errno numbers; Pyodide's C library numbers errors
+# its own way, so OSError(errno, …) would not pick the right subclass. The
+# class of each Linux errno, as CPython on Linux picks it:
+_CLASSES = {
+    1: PermissionError, 2: FileNotFoundError, 4: InterruptedError, 11: BlockingIOError,
+    13: PermissionError, 32: BrokenPipeError, 103: ConnectionAbortedError,
+    104: ConnectionResetError, 108: BrokenPipeError, 110: TimeoutError,
+    111: ConnectionRefusedError, 114: BlockingIOError, 115: BlockingIOError,
+}
+# The network errno names with Linux's numbers, installed into `errno` so that
+# `e.errno == errno.EAGAIN` (and the standard library's own checks) hold.
+LINUX_ERRNO = {
+    "EAGAIN": 11, "EWOULDBLOCK": 11, "EPIPE": 32, "EADDRINUSE": 98, "EADDRNOTAVAIL": 99,
+    "ENETUNREACH": 101, "ECONNABORTED": 103, "ECONNRESET": 104, "EISCONN": 106,
+    "ENOTCONN": 107, "ESHUTDOWN": 108, "ETIMEDOUT": 110, "ECONNREFUSED": 111,
+    "EHOSTUNREACH": 113, "EALREADY": 114, "EINPROGRESS": 115,
+}
+
 
 def _error(err):
     """The Python exception for the relay's `err` object."""
@@ -52,7 +70,7 @@ def _error(err):
         exc.detail = err.get("detail")
         return exc
     if errno is not None:
-        return OSError(errno, message)  # Python picks the subclass from errno
+        return _CLASSES.get(errno, OSError)(errno, message)
     return SocklabError(code + ": " + message)
 
 

@@ -19,8 +19,15 @@ def install():
     global _installed
     if _installed:
         return
+    import errno
+
     import socklab.select
     import socklab.socket
+
+    for name, number in socklab.LINUX_ERRNO.items():
+        setattr(errno, name, number)
+        errno.errorcode[number] = name
+    socklab.socket._std._blocking_errnos = {errno.EAGAIN, errno.EWOULDBLOCK}
 
     for name in ("selectors", "http.client", "ftplib", "smtplib", "poplib", "socketserver"):
         sys.modules.pop(name, None)
