@@ -29,6 +29,7 @@ mod learn;
 mod lessons;
 mod log;
 mod panel_io;
+mod program;
 mod python;
 mod relay;
 #[cfg(any(feature = "learn", test))]

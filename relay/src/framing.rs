@@ -4,7 +4,14 @@
 //! (a docs site embedding live demos); every other page only by the relay's
 //! own (no clickjacking of the workbench).
 //!
-//! Owns the header's value and the middleware that adds it; which origins
+//! Every page but the embed player is also cross-origin isolated
+//! (`Cross-Origin-Opener-Policy: same-origin`, `Cross-Origin-Embedder-Policy:
+//! require-corp`): the Python tab's worker needs `SharedArrayBuffer` for
+//! Pyodide's interrupt buffer (docs/python.md). The relay's pages load nothing
+//! from other origins, and WebSockets (`?relay=`) are not affected; the embed
+//! player, shown inside other sites' pages, is left as it was.
+//!
+//! Owns the headers' values and the middleware that adds them; which origins
 //! may open a session is `policy/origin.rs`.
 
 use axum::extract::{Request, State};
@@ -63,12 +70,22 @@ pub fn is_embed(path: &str) -> bool {
 
 /// The middleware: adds the header unless a handler set one.
 pub async fn add_header(State(framing): State<Arc<Framing>>, req: Request, next: Next) -> Response {
-    let value = framing.for_path(req.uri().path()).clone();
+    let path = req.uri().path();
+    let value = framing.for_path(path).clone();
+    let isolate = !is_embed(path);
     let mut response = next.run(req).await;
-    response
-        .headers_mut()
+    let headers = response.headers_mut();
+    headers
         .entry(header::CONTENT_SECURITY_POLICY)
         .or_insert(value);
+    if isolate {
+        headers
+            .entry("cross-origin-opener-policy")
+            .or_insert(HeaderValue::from_static("same-origin"));
+        headers
+            .entry("cross-origin-embedder-policy")
+            .or_insert(HeaderValue::from_static("require-corp"));
+    }
     response
 }
 

@@ -6,7 +6,9 @@
 //! that accepts gzip, and `Cache-Control`: trunk's hashed asset names
 //! (`frontend-<16 hex>.js`, `…_bg.wasm`, `style-<16 hex>.css`) never change
 //! content, so they are `immutable`; everything else (`index.html`, which names
-//! the current assets) is `no-cache`, i.e. revalidated on every load.
+//! the current assets) is `no-cache`, i.e. revalidated on every load. Pyodide
+//! under `/pyodide/<version>/` is `immutable` too (the version is in the path);
+//! the Python tab's own files under `/python/` are revalidated.
 //!
 //! Owns only these HTTP responses; which directory is served is `server.rs`'s.
 
@@ -47,7 +49,7 @@ fn files(dir: PathBuf) -> ServeDir<ServeFile> {
 
 /// Adds `Cache-Control` to a successful (or not modified) answer for `req`.
 async fn cache_control(req: Request, next: Next) -> Response {
-    let hashed = is_hashed_asset(req.uri().path());
+    let hashed = is_hashed_asset(req.uri().path()) || is_versioned(req.uri().path());
     let mut res = next.run(req).await;
     let status = res.status();
     if !(status.is_success() || status == axum::http::StatusCode::NOT_MODIFIED) {
@@ -69,6 +71,16 @@ async fn cache_control(req: Request, next: Next) -> Response {
     res
 }
 
+/// `/pyodide/<version>/<file>`, where the version starts with a digit.
+fn is_versioned(path: &str) -> bool {
+    let mut parts = path.split('/').skip(1);
+    parts.next() == Some("pyodide")
+        && parts
+            .next()
+            .is_some_and(|v| v.starts_with(|c: char| c.is_ascii_digit()))
+        && parts.next().is_some_and(|f| !f.is_empty())
+}
+
 /// Whether the last segment of `path` carries trunk's content hash: a `-`
 /// followed by 16 hex digits and then `.` or `_` (`frontend-0123456789abcdef.js`,
 /// `frontend-0123456789abcdef_bg.wasm`).
@@ -88,7 +100,15 @@ fn is_hashed_asset(path: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::is_hashed_asset;
+    use super::{is_hashed_asset, is_versioned};
+
+    #[test]
+    fn pyodide_paths_are_versioned() {
+        assert!(is_versioned("/pyodide/314.0.7/pyodide.asm.wasm"));
+        assert!(!is_versioned("/pyodide/latest/pyodide.asm.wasm"));
+        assert!(!is_versioned("/pyodide/314.0.7/"));
+        assert!(!is_versioned("/python/runtime.js"));
+    }
 
     #[test]
     fn trunk_hashed_names_are_recognised() {

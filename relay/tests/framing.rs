@@ -1,6 +1,8 @@
 //! Who may frame the relay's pages: `/embed` carries `Content-Security-Policy:
 //! frame-ancestors 'self' <each --allow-origin>` (a docs site embedding live
-//! demos), every other page `frame-ancestors 'self'`.
+//! demos), every other page `frame-ancestors 'self'`. Every page but `/embed`
+//! is also cross-origin isolated (COOP `same-origin`, COEP `require-corp`: the
+//! Python tab's interrupt buffer needs `SharedArrayBuffer`).
 //!
 //! Owns only this scenario; the harness lives in `common/`.
 
@@ -25,8 +27,20 @@ async fn get(addr: std::net::SocketAddr, path: &str) -> (String, String, String)
 }
 
 fn csp(head: &str) -> Option<&str> {
+    header(head, "content-security-policy")
+}
+
+fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
     head.lines()
-        .find_map(|l| l.strip_prefix("content-security-policy: "))
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(": "))
+}
+
+/// The two isolation headers of a lower-cased head.
+fn isolation(head: &str) -> (Option<&str>, Option<&str>) {
+    (
+        header(head, "cross-origin-opener-policy"),
+        header(head, "cross-origin-embedder-policy"),
+    )
 }
 
 #[tokio::test]
@@ -52,10 +66,27 @@ async fn embed_may_be_framed_by_allowed_origins_and_nothing_else_by_others() {
         csp(&head),
         Some("frame-ancestors 'self' http://127.0.0.1:9000 https://docs.example.org")
     );
-    for path in ["/", "/index.html", "/healthz", "/embedded"] {
+    assert_eq!(
+        isolation(&head),
+        (None, None),
+        "other sites frame the player"
+    );
+    for path in [
+        "/",
+        "/index.html",
+        "/healthz",
+        "/embedded",
+        "/?relay=ws://127.0.0.1:9/ws",
+        "/lessons.json",
+    ] {
         let (status, head, _) = get(relay.addr, path).await;
         assert!(status.starts_with("HTTP/1.1 200"), "{path}: {status}");
         assert_eq!(csp(&head), Some("frame-ancestors 'self'"), "{path}");
+        assert_eq!(
+            isolation(&head),
+            (Some("same-origin"), Some("require-corp")),
+            "{path}"
+        );
     }
 
     // Without --allow-origin the player is framed only by the relay's own pages.

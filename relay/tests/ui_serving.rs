@@ -186,3 +186,48 @@ async fn the_learn_build_is_served_at_learn_and_embed() {
     let root = get(relay.addr, "/", "").await;
     assert_eq!(root.body, INDEX.as_bytes());
 }
+
+/// Pyodide (the Python tab) under `/pyodide/<version>/`: its types (wasm as
+/// `application/wasm`) and `immutable`, as the version is in the path; the
+/// tab's own files under `/python/` are revalidated.
+#[tokio::test]
+async fn pyodide_is_served_with_its_types_and_cached_for_good() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    ui_dir(dir.path());
+    let py = dir.path().join("pyodide").join("314.0.7");
+    std::fs::create_dir_all(&py).expect("pyodide dir");
+    std::fs::create_dir_all(dir.path().join("python")).expect("python dir");
+    std::fs::write(py.join("pyodide.asm.wasm"), b"\0asm\x01\0\0\0").expect("wasm");
+    std::fs::write(py.join("pyodide.mjs"), "export {}").expect("mjs");
+    std::fs::write(py.join("python_stdlib.zip"), b"PK").expect("zip");
+    std::fs::write(dir.path().join("python").join("worker.js"), "// w").expect("worker");
+    let relay = relay_serving(dir.path()).await;
+    for (path, kind, cache) in [
+        (
+            "/pyodide/314.0.7/pyodide.asm.wasm",
+            "application/wasm",
+            "public, max-age=31536000, immutable",
+        ),
+        (
+            "/pyodide/314.0.7/pyodide.mjs",
+            "javascript",
+            "public, max-age=31536000, immutable",
+        ),
+        (
+            "/pyodide/314.0.7/python_stdlib.zip",
+            "application/zip",
+            "public, max-age=31536000, immutable",
+        ),
+        ("/python/worker.js", "javascript", "no-cache"),
+    ] {
+        let answer = get(relay.addr, path, "").await;
+        assert!(
+            answer
+                .header("content-type")
+                .is_some_and(|t| t.contains(kind)),
+            "{path}: {}",
+            answer.head
+        );
+        assert_eq!(answer.header("cache-control"), Some(cache), "{path}");
+    }
+}

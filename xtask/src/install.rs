@@ -164,7 +164,8 @@ fn node_modules() -> Result<()> {
         && modules
             .join("playwright-core")
             .join("package.json")
-            .exists();
+            .exists()
+        && crate::pyodide::installed();
     if ready {
         println!("ok: e2e/node_modules (wasm-opt, playwright-core)");
         return Ok(());
@@ -176,7 +177,7 @@ fn node_modules() -> Result<()> {
     npm.current_dir(&dir)
         .args(["ci", "--no-audit", "--no-fund"]);
     cmd::step(
-        "install: npm packages in e2e/ (wasm-opt, playwright-core)",
+        "install: npm packages in e2e/ (wasm-opt, playwright-core, pyodide)",
         &mut npm,
     )
 }

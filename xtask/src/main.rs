@@ -16,6 +16,7 @@ mod fuzz;
 mod install;
 mod load;
 mod manifests;
+mod pyodide;
 mod tasks;
 mod ui;
 
@@ -31,7 +32,9 @@ commands:
   e2e                   only the wasm build and the browser end-to-end tests
   bench [-- --quick]    the relay's benchmarks (cargo bench): throughput, and the
                         `ping` round trip of a session while another one attacks
-                        the relay with the worst frames, beside the idle figure
+                        the relay with the worst frames, beside the idle figure,
+                        and the Python tab's click-to-first-print (cold, warm)
+  bench-python          only that Python figure (needs `cargo xtask ui` first)
   fuzz [-- --cases N]   every property-based test of `shared` and `relay` in release
                         mode with N cases each (default 1000, about 20x the budget
                         of `cargo test`; PROPTEST_CASES is used when --cases is not
@@ -63,6 +66,7 @@ fn main() -> ExitCode {
         "test" => tasks::test(),
         "e2e" => tasks::e2e(),
         "bench" => tasks::bench(strip_dashdash(rest)),
+        "bench-python" => pyodide::bench(),
         "fuzz" => fuzz::run(strip_dashdash(rest)),
         "install" => install::all(),
         "manifests" => manifests::check(),

@@ -93,5 +93,6 @@ pub fn bench(args: &[String]) -> Result<()> {
         }
         cmd::step(title, &mut c)?;
     }
+    crate::pyodide::bench()?;
     ui::report_size()
 }

@@ -133,7 +133,7 @@ fn build_page(page: Page, release: bool) -> Result<()> {
     if release {
         precompress(page)?;
     }
-    Ok(())
+    crate::pyodide::copy_into_dist()
 }
 
 /// `dist/` in the workspace.
@@ -188,7 +188,7 @@ fn start_files(dist: &Path, public: &str) -> Result<Vec<String>> {
 }
 
 /// `path` compressed by `gzip -9 -n`.
-fn gzip(path: &Path) -> Result<Vec<u8>> {
+pub fn gzip(path: &Path) -> Result<Vec<u8>> {
     let out = Command::new("gzip")
         .args(["-9", "-n", "-c"])
         .arg(path)

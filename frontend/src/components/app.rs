@@ -23,6 +23,7 @@ enum Tab {
     Sockets,
     Http,
     Ftp,
+    Python,
 }
 
 fn tab_button(tab: &UseStateHandle<Tab>, which: Tab, label: &'static str) -> Html {
@@ -116,6 +117,7 @@ pub fn app() -> Html {
                     {tab_button(&tab, Tab::Sockets, "Sockets")}
                     {tab_button(&tab, Tab::Http, "HTTP")}
                     {tab_button(&tab, Tab::Ftp, "FTP")}
+                    {tab_button(&tab, Tab::Python, "Python")}
                 </nav>
                 <main class="columns" hidden={*tab != Tab::Sockets}>
                     <section class="workbench" aria-label="socket workbench">
@@ -130,6 +132,7 @@ pub fn app() -> Html {
                 </main>
                 <main class="panel-main" hidden={*tab != Tab::Http}><HttpPanel http={state.http.clone()} /></main>
                 <main class="panel-main" hidden={*tab != Tab::Ftp}><FtpPanel ftp={state.ftp.clone()} /></main>
+                <main class="panel-main" hidden={*tab != Tab::Python}><super::python_tab::PythonTab shown={*tab == Tab::Python} /></main>
             </div>
         </ContextProvider<Session>>
         </ContextProvider<AppCtx>>

@@ -21,6 +21,7 @@ pub mod lesson_panel;
 pub mod new_socket;
 #[cfg(any(feature = "learn", test))]
 pub mod pictures;
+pub mod python_tab;
 pub mod python_transcript;
 pub mod received;
 pub mod select_panel;
