@@ -39,13 +39,45 @@ struct Inner {
     dispatch: Callback<Action>,
     ws: RefCell<Option<WebSocket>>,
     next_id: Cell<u64>,
-    waiting: RefCell<HashMap<u64, oneshot::Sender<Outcome>>>,
+    waiting: RefCell<HashMap<u64, Waiter>>,
     attempt: Cell<u32>,
     handlers: RefCell<Option<Handlers>>,
     retry: RefCell<Option<Closure<dyn FnMut()>>>,
     /// [`Relay::stop`] was called (or the relay was never started): no
     /// connection, no reconnect.
     stopped: Cell<bool>,
+}
+
+/// Who waits for a reply: a component (the decoded outcome), or a program
+/// running in the page (`program/`), which gets the reply's JSON as the relay
+/// sent it, so the page never re-encodes a reply (that would link every reply
+/// shape's serializer into the workbench's wasm).
+enum Waiter {
+    Outcome(oneshot::Sender<Outcome>),
+    Json(oneshot::Sender<String>),
+}
+
+impl Waiter {
+    /// Answers with `outcome`, or for a program with `json()`.
+    fn answer(self, outcome: Outcome, json: impl FnOnce() -> String) {
+        match self {
+            Waiter::Outcome(tx) => {
+                let _ = tx.send(outcome);
+            }
+            Waiter::Json(tx) => {
+                let _ = tx.send(json());
+            }
+        }
+    }
+}
+
+/// `{"err": {…}}` for a program whose request failed in the page.
+pub fn error_json(err: &ErrorBody) -> String {
+    #[derive(serde::Serialize)]
+    struct ErrOnly<'a> {
+        err: &'a ErrorBody,
+    }
+    serde_json::to_string(&ErrOnly { err }).unwrap_or_default()
 }
 
 /// The JS callbacks of the current socket, kept alive as long as it is.
@@ -118,10 +150,22 @@ impl Relay {
     /// Sends `op` like [`Relay::send`] and also returns a future of its outcome
     /// (for components that show a result themselves, like select).
     pub fn request(&self, op: Op) -> (u64, oneshot::Receiver<Outcome>) {
+        let (tx, rx) = oneshot::channel();
+        (self.request_for(op, Waiter::Outcome(tx)), rx)
+    }
+
+    /// Sends `op` like [`Relay::send`] for a program running in the page: the
+    /// future gives the reply as JSON (`{"re": 7, "ok": {…}}` as the relay sent
+    /// it, or `{"err": {…}}` when it failed in the page).
+    pub fn request_json(&self, op: Op) -> (u64, oneshot::Receiver<String>) {
+        let (tx, rx) = oneshot::channel();
+        (self.request_for(op, Waiter::Json(tx)), rx)
+    }
+
+    fn request_for(&self, op: Op, waiter: Waiter) -> u64 {
         let inner = &self.0;
         let id = inner.next_id.get();
         inner.next_id.set(id + 1);
-        let (tx, rx) = oneshot::channel();
         inner.dispatch.emit(Action::Sent { id, op: op.clone() });
         let text = serde_json::to_string(&Request { id, op });
         let sent = match (text, inner.ws.borrow().as_ref()) {
@@ -131,19 +175,21 @@ impl Relay {
             _ => false,
         };
         if sent {
-            inner.waiting.borrow_mut().insert(id, tx);
+            inner.waiting.borrow_mut().insert(id, waiter);
         } else {
-            let outcome = Outcome::Err(ErrorBody::new(
+            let err = ErrorBody::new(
                 DISCONNECTED,
                 "not connected to the relay; retry once the banner is gone",
-            ));
+            );
+            let json = error_json(&err);
+            let outcome = Outcome::Err(err);
             inner.dispatch.emit(Action::Replied {
                 id,
                 outcome: outcome.clone(),
             });
-            let _ = tx.send(outcome);
+            waiter.answer(outcome, || json);
         }
-        (id, rx)
+        id
     }
 
     /// Sends one binary frame (`shared::binary::encode(handle, payload)`), e.g.
@@ -220,8 +266,9 @@ fn on_text(inner: &Inner, text: &str) {
                 id: reply.re,
                 outcome: reply.outcome.clone(),
             });
-            if let Some(tx) = inner.waiting.borrow_mut().remove(&reply.re) {
-                let _ = tx.send(reply.outcome);
+            let waiter = inner.waiting.borrow_mut().remove(&reply.re);
+            if let Some(waiter) = waiter {
+                waiter.answer(reply.outcome, || text.to_owned());
             }
         }
         Ok(ServerFrame::Event(frame)) => inner.dispatch.emit(Action::Event(frame)),
@@ -239,13 +286,15 @@ fn lost(inner: &Rc<Inner>, reason: String) {
         ws.set_onclose(None);
     }
     let waiting: Vec<_> = inner.waiting.borrow_mut().drain().collect();
-    for (id, tx) in waiting {
-        let outcome = Outcome::Err(ErrorBody::new(DISCONNECTED, reason.clone()));
+    for (id, waiter) in waiting {
+        let err = ErrorBody::new(DISCONNECTED, reason.clone());
+        let json = error_json(&err);
+        let outcome = Outcome::Err(err);
         inner.dispatch.emit(Action::Replied {
             id,
             outcome: outcome.clone(),
         });
-        let _ = tx.send(outcome);
+        waiter.answer(outcome, || json);
     }
     let attempt = inner.attempt.get();
     let retry_ms = FIRST_RETRY_MS

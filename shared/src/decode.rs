@@ -232,7 +232,7 @@ fn event(v: &Value) -> Result<Event, Error> {
 /// Field `key` of the object `v`, read as a `T`; a missing key (or `v` not an
 /// object) is what serde's derive makes of it: `None` for an `Option`, an
 /// error naming the field otherwise.
-fn field<'a, T: Deserialize<'a>>(v: &'a Value, key: &'static str) -> Result<T, Error> {
+pub(crate) fn field<'a, T: Deserialize<'a>>(v: &'a Value, key: &'static str) -> Result<T, Error> {
     match v.get(key) {
         Some(value) => T::deserialize(value),
         None => T::deserialize(Missing(key)),

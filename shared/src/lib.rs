@@ -23,6 +23,7 @@ pub mod binary;
 pub mod check;
 pub mod data;
 mod decode;
+pub mod decode_op;
 pub mod error;
 pub mod event;
 pub mod field_error;

@@ -7,13 +7,18 @@
 //! JavaScript sees one function, `window.socklabProgram(json)`: `json` is a
 //! request without its `id` (`{"op": "connect", "sock": "s1", "addr": [...]}`);
 //! it returns `[id, promise]`, the relay request id (for a `cancel`) and a
-//! promise of the outcome as JSON (`{"ok": {...}}` or `{"err": {...}}`). A
-//! request that does not parse is answered `bad_request` with id 0, unsent.
+//! promise of the reply as JSON (`{"re": 7, "ok": {...}}` as the relay sent it,
+//! or `{"err": {...}}`). A request that does not parse is answered
+//! `bad_request` with id 0, unsent. Requests are read by
+//! `shared::decode_op::program_op` (the socket family only: what a program's
+//! `socket`/`select` layer sends), which keeps the derived reader of every op
+//! out of the workbench's wasm.
 //! Owns nothing else: what the calls mean is the runtime's business.
 
 use crate::hooks::AppCtx;
-use crate::relay::DISCONNECTED;
-use shared::{codes, ErrorBody, Op, Outcome};
+use crate::relay::{error_json, DISCONNECTED};
+use shared::decode_op::program_op;
+use shared::{codes, ErrorBody};
 use wasm_bindgen::prelude::*;
 
 /// The global the runtime calls.
@@ -22,10 +27,10 @@ const GLOBAL: &str = "socklabProgram";
 /// Installs (or replaces) `window.socklabProgram`, calling through `ctx`.
 pub fn install(ctx: AppCtx) {
     let call = Closure::<dyn Fn(String) -> JsValue>::new(move |text: String| {
-        let (id, outcome) = match serde_json::from_str::<Op>(&text) {
+        let (id, outcome) = match program_op(&text) {
             Ok(op) => {
                 let start = js_sys::Date::now();
-                let (id, rx) = ctx.relay.request(op);
+                let (id, rx) = ctx.relay.request_json(op);
                 let ctx = ctx.clone();
                 let future = async move {
                     let outcome = rx.await.unwrap_or_else(|_| lost());
@@ -39,7 +44,7 @@ pub fn install(ctx: AppCtx) {
             }
             Err(e) => {
                 let body = ErrorBody::new(codes::BAD_REQUEST, e.to_string());
-                (0, promise_of(async move { Outcome::Err(body) }))
+                (0, promise_of(async move { error_json(&body) }))
             }
         };
         let pair = js_sys::Array::new();
@@ -54,21 +59,16 @@ pub fn install(ctx: AppCtx) {
     call.forget();
 }
 
-/// The outcome a call gets when the relay connection is gone.
-fn lost() -> Outcome {
-    Outcome::Err(ErrorBody::new(
+/// The reply a call gets when the relay connection is gone.
+fn lost() -> String {
+    error_json(&ErrorBody::new(
         DISCONNECTED,
         "the relay connection was lost",
     ))
 }
 
-/// A JS promise of `outcome`'s JSON.
-fn promise_of(outcome: impl std::future::Future<Output = Outcome> + 'static) -> JsValue {
-    wasm_bindgen_futures::future_to_promise(async move {
-        let outcome = outcome.await;
-        Ok(JsValue::from_str(
-            &serde_json::to_string(&outcome).unwrap_or_default(),
-        ))
-    })
-    .into()
+/// A JS promise of the reply's JSON.
+fn promise_of(json: impl std::future::Future<Output = String> + 'static) -> JsValue {
+    wasm_bindgen_futures::future_to_promise(async move { Ok(JsValue::from_str(&json.await)) })
+        .into()
 }
