@@ -8,7 +8,7 @@
 use super::{
     auth_panel::AuthPanel, banner::Banner, first_step::FirstStep, ftp_panel::FtpPanel,
     hello_panel::HelloPanel, http_panel::HttpPanel, lesson_panel::lang_switch::LangSwitch,
-    lesson_panel::LessonPanel, new_socket::NewSocket, python_transcript::PythonTranscript,
+    lesson_panel::LessonPanel, mail_panel::MailPanel, new_socket::NewSocket, python_transcript::PythonTranscript,
     select_panel::SelectPanel, socket_card::PendingCall, socket_card::SocketCard,
     timeline::Timeline,
 };
@@ -25,6 +25,7 @@ enum Tab {
     Sockets,
     Http,
     Ftp,
+    Mail,
 }
 
 fn tab_button(tab: &UseStateHandle<Tab>, which: Tab, label: &'static str) -> Html {
@@ -144,6 +145,7 @@ pub fn app() -> Html {
                     {tab_button(&tab, Tab::Sockets, "Sockets")}
                     {tab_button(&tab, Tab::Http, "HTTP")}
                     {tab_button(&tab, Tab::Ftp, "FTP")}
+                    {tab_button(&tab, Tab::Mail, "Mail")}
                 </nav>
                 <main class="columns" hidden={*tab != Tab::Sockets}>
                     <section class="workbench" aria-label="socket workbench">
@@ -158,6 +160,7 @@ pub fn app() -> Html {
                 </main>
                 <main class="panel-main" hidden={*tab != Tab::Http}><HttpPanel http={state.http.clone()} /></main>
                 <main class="panel-main" hidden={*tab != Tab::Ftp}><FtpPanel ftp={state.ftp.clone()} /></main>
+                <main class="panel-main" hidden={*tab != Tab::Mail}><MailPanel mail={state.mail.clone()} /></main>
             </div>
         </ContextProvider<Session>>
         </ContextProvider<AppCtx>>

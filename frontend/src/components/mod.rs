@@ -14,6 +14,7 @@ pub mod ftp_panel;
 pub mod hello_panel;
 pub mod http_panel;
 pub mod lesson_panel;
+pub mod mail_panel;
 pub mod new_socket;
 pub mod pictures;
 pub mod python_transcript;

@@ -1,0 +1,124 @@
+//! Sending over SMTP: the compose form (from, to, subject, body), the server
+//! and its login, and the buttons — one per `smtplib` call in the order of
+//! the dialogue (connect → ehlo → login → mail → rcpt → data → quit), each
+//! enabled when that call makes sense, and `sendmail` in one call.
+
+use super::calls::{self, Server};
+use crate::hooks::{use_app, use_lab, use_session, use_text_input, TextInput};
+use crate::state::mail::message::Draft;
+use crate::state::mail::SmtpStage;
+use shared::mail_args::SmtpHelo;
+use shared::Op;
+use yew::prelude::*;
+
+/// The compose form's fields (the panel keeps them across tabs).
+#[derive(Clone, PartialEq)]
+pub struct ComposeFields {
+    pub from: TextInput,
+    pub to: TextInput,
+    pub subject: TextInput,
+    pub body: TextInput,
+}
+
+impl ComposeFields {
+    pub fn draft(&self) -> Draft {
+        Draft {
+            from: self.from.value.clone(),
+            to: self.to.value.clone(),
+            subject: self.subject.value.clone(),
+            body: self.body.value.clone(),
+        }
+    }
+}
+
+#[hook]
+pub fn use_compose_fields() -> ComposeFields {
+    ComposeFields {
+        from: use_text_input(|| "learner@socklab.test".to_owned()),
+        to: use_text_input(|| "learner@socklab.test".to_owned()),
+        subject: use_text_input(|| "Hello from socklab".to_owned()),
+        body: use_text_input(|| "Hi!\nThis message went out over SMTP.\n".to_owned()),
+    }
+}
+
+/// A labelled text input.
+pub fn field(label: &'static str, aria: &'static str, f: &TextInput, kind: &'static str) -> Html {
+    html! {
+        <label>{label}<input aria-label={aria} type={kind} value={f.value.clone()} oninput={f.oninput.clone()} /></label>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub fields: ComposeFields,
+    /// The open SMTP connection.
+    pub conn: Option<AttrValue>,
+    pub stage: SmtpStage,
+    pub busy: bool,
+}
+
+#[function_component(Compose)]
+pub fn compose(props: &Props) -> Html {
+    let ctx = use_app();
+    let ready = use_session().ready;
+    let (lab_host, lab_port) = use_lab("smtp", 20025);
+    let host = use_text_input(String::new);
+    let port = use_text_input(String::new);
+    let user = use_text_input(|| "learner".to_owned());
+    let password = use_text_input(|| "learner".to_owned());
+    let server = Server {
+        host: host.or(&lab_host),
+        port: port.or(lab_port).parse().unwrap_or(lab_port),
+        user: user.value.clone(),
+        password: password.value.clone(),
+    };
+    let f = &props.fields;
+    let draft = f.draft();
+    let idle = ready && !props.busy;
+    let open = props.conn.as_ref().map(|c| c.to_string());
+    let stage = props.stage;
+    // A button that calls `make(conn)` on the open connection.
+    let step = |label: &'static str, enabled: bool, op: Option<Op>| {
+        let onclick = op.map(|op| ctx.click_call(op));
+        html! { <button class="step" disabled={!idle || !enabled || onclick.is_none()} {onclick}>{label}</button> }
+    };
+    let with = |make: &dyn Fn(&str) -> Op| open.as_deref().map(make);
+    let rcpt = {
+        let (open, draft) = (open.clone(), draft.clone());
+        ctx.on_click(move |ctx| calls::rcpt_all(ctx, open.clone().unwrap_or_default(), draft.clone()))
+    };
+    let one_call = {
+        let (open, server, draft) = (open.clone(), server.clone(), draft.clone());
+        ctx.on_click(move |ctx| calls::send_in_one_call(ctx, open.clone(), server.clone(), draft.clone()))
+    };
+    html! {
+        <div class="mail-compose" aria-label="compose">
+            <h3>{"send (smtplib)"}</h3>
+            <div class="row">
+                <label>{"host "}<input aria-label="smtp host" value={server.host.clone()} oninput={host.oninput.clone()} /></label>
+                <label>{"port "}<input aria-label="smtp port" class="port" value={server.port.to_string()} oninput={port.oninput.clone()} /></label>
+                {field("user ", "smtp user", &user, "text")}
+                {field("password ", "smtp password", &password, "password")}
+            </div>
+            <div class="mail-fields">
+                {field("From ", "from", &f.from, "text")}
+                {field("To ", "to", &f.to, "text")}
+                {field("Subject ", "subject", &f.subject, "text")}
+                <label class="mail-body-field">{"Body"}<textarea aria-label="body" value={f.body.value.clone()} oninput={f.body.oninput.clone()} /></label>
+            </div>
+            <div class="row mail-steps" role="group" aria-label="smtp steps">
+                {step("connect", open.is_none(), Some(calls::smtp_connect(&server)))}
+                {step("ehlo", stage >= SmtpStage::Connected, with(&|c| Op::SmtpEhlo(SmtpHelo { conn: c.into(), name: None })))}
+                {step("login", stage >= SmtpStage::Greeted, with(&|c| calls::smtp_login(c, &server)))}
+                {step("mail", stage == SmtpStage::Greeted, with(&|c| calls::smtp_mail(c, &draft)))}
+                <button class="step" disabled={!idle || stage < SmtpStage::Mail} onclick={rcpt}>{"rcpt"}</button>
+                {step("data", stage == SmtpStage::Rcpt, with(&|c| calls::smtp_data(c, &draft)))}
+                {step("quit", open.is_some(), with(&|c| Op::SmtpQuit(calls::conn(c))))}
+            </div>
+            <div class="row">
+                <button class="primary" disabled={!idle || (open.is_some() && stage < SmtpStage::Connected)} onclick={one_call}>{"send in one call: sendmail()"}</button>
+                <span class="hint">{"connects, sends and quits when no connection is open"}</span>
+            </div>
+        </div>
+    }
+}
