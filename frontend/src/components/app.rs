@@ -8,9 +8,9 @@
 use super::{
     auth_panel::AuthPanel, banner::Banner, first_step::FirstStep, ftp_panel::FtpPanel,
     hello_panel::HelloPanel, http_panel::HttpPanel, lesson_panel::lang_switch::LangSwitch,
-    lesson_panel::LessonPanel, mail_panel::MailPanel, new_socket::NewSocket, python_transcript::PythonTranscript,
-    select_panel::SelectPanel, socket_card::PendingCall, socket_card::SocketCard,
-    timeline::Timeline,
+    lesson_panel::LessonPanel, mail_panel::MailPanel, new_socket::NewSocket,
+    python_transcript::PythonTranscript, select_panel::SelectPanel, socket_card::PendingCall,
+    socket_card::SocketCard, timeline::Timeline,
 };
 use crate::hooks::{AppCtx, Session};
 use crate::replay::{bar::ReplayBar, files::RecordingFiles, rerun::ScenarioRunner};

@@ -125,7 +125,11 @@ pub fn code(op: &Op, names: &MailNames, new_conn: Option<&str>) -> Vec<String> {
             ]
         }
         Op::SmtpEhlo(SmtpHelo { conn, name }) | Op::SmtpHeloOp(SmtpHelo { conn, name }) => {
-            let verb = if matches!(op, Op::SmtpEhlo(_)) { "ehlo" } else { "helo" };
+            let verb = if matches!(op, Op::SmtpEhlo(_)) {
+                "ehlo"
+            } else {
+                "helo"
+            };
             let arg = name.as_deref().map(py_text).unwrap_or_default();
             one(format!("print({}.{verb}({arg}))", s(conn)))
         }
@@ -153,11 +157,18 @@ pub fn code(op: &Op, names: &MailNames, new_conn: Option<&str>) -> Vec<String> {
                 args.push_str(&format!(", to_addrs={}", list_of(t)));
             }
             vec![
-                format!("msg = email.message_from_bytes({})", py_bytes(a.msg.as_bytes())),
+                format!(
+                    "msg = email.message_from_bytes({})",
+                    py_bytes(a.msg.as_bytes())
+                ),
                 format!("print({}.send_message({args}))", s(&a.conn)),
             ]
         }
-        Op::SmtpMail(a) => one(format!("print({}.mail({}))", s(&a.conn), py_text(&a.sender))),
+        Op::SmtpMail(a) => one(format!(
+            "print({}.mail({}))",
+            s(&a.conn),
+            py_text(&a.sender)
+        )),
         Op::SmtpRcpt(a) => one(format!("print({}.rcpt({}))", s(&a.conn), py_text(&a.recip))),
         Op::SmtpData(a) => vec![
             format!("msg = {}", py_msg(&a.msg)),
@@ -169,7 +180,11 @@ pub fn code(op: &Op, names: &MailNames, new_conn: Option<&str>) -> Vec<String> {
             } else {
                 format!(", {}", py_text(&a.args))
             };
-            one(format!("print({}.docmd({}{args}))", s(&a.conn), py_text(&a.cmd)))
+            one(format!(
+                "print({}.docmd({}{args}))",
+                s(&a.conn),
+                py_text(&a.cmd)
+            ))
         }
         Op::SmtpNoop(MailConn { conn }) => one(format!("print({}.noop())", s(conn))),
         Op::SmtpRset(MailConn { conn }) => one(format!("print({}.rset())", s(conn))),
@@ -192,16 +207,21 @@ pub fn code(op: &Op, names: &MailNames, new_conn: Option<&str>) -> Vec<String> {
         Op::Pop3User(a) => one(format!("print({}.user({}))", p(&a.conn), py_text(&a.user))),
         Op::Pop3Pass(a) => one(format!("print({}.pass_({}))", p(&a.conn), py_text(&a.pswd))),
         Op::Pop3Stat(MailConn { conn }) => one(format!("print({}.stat())", p(conn))),
-        Op::Pop3List(Pop3MaybeWhich { conn, which }) | Op::Pop3Uidl(Pop3MaybeWhich { conn, which }) => {
-            let verb = if matches!(op, Op::Pop3List(_)) { "list" } else { "uidl" };
+        Op::Pop3List(Pop3MaybeWhich { conn, which })
+        | Op::Pop3Uidl(Pop3MaybeWhich { conn, which }) => {
+            let verb = if matches!(op, Op::Pop3List(_)) {
+                "list"
+            } else {
+                "uidl"
+            };
             let arg = which.map(|w| w.to_string()).unwrap_or_default();
             one(format!("print({}.{verb}({arg}))", p(conn)))
         }
-        Op::Pop3Retr(Pop3Which { conn, which }) => lines_code(&format!("{}.retr({which})", p(conn))),
-        Op::Pop3Top(a) => lines_code(&format!("{}.top({}, {})", p(&a.conn), a.which, a.howmuch)),
-        Op::Pop3Dele(Pop3Which { conn, which }) => {
-            one(format!("print({}.dele({which}))", p(conn)))
+        Op::Pop3Retr(Pop3Which { conn, which }) => {
+            lines_code(&format!("{}.retr({which})", p(conn)))
         }
+        Op::Pop3Top(a) => lines_code(&format!("{}.top({}, {})", p(&a.conn), a.which, a.howmuch)),
+        Op::Pop3Dele(Pop3Which { conn, which }) => one(format!("print({}.dele({which}))", p(conn))),
         Op::Pop3Rset(MailConn { conn }) => one(format!("print({}.rset())", p(conn))),
         Op::Pop3Noop(MailConn { conn }) => one(format!("print({}.noop())", p(conn))),
         Op::Pop3Capa(MailConn { conn }) => one(format!("print({}.capa())", p(conn))),
@@ -244,7 +264,9 @@ pub fn result(body: &OkBody) -> String {
         OkBody::SmtpRefused { refused } => {
             let items: Vec<String> = refused
                 .iter()
-                .map(|(to, (code, msg))| format!("{}: {}", py_repr_str(to), reply_tuple(*code, msg)))
+                .map(|(to, (code, msg))| {
+                    format!("{}: {}", py_repr_str(to), reply_tuple(*code, msg))
+                })
                 .collect();
             format!("{{{}}}", items.join(", "))
         }
@@ -257,7 +279,11 @@ pub fn result(body: &OkBody) -> String {
             octets,
         } => {
             let ls: Vec<String> = lines.iter().map(|l| py_bytes(l.as_bytes())).collect();
-            format!("({}, [{}], {octets})", py_bytes(reply.as_bytes()), ls.join(", "))
+            format!(
+                "({}, [{}], {octets})",
+                py_bytes(reply.as_bytes()),
+                ls.join(", ")
+            )
         }
         OkBody::Pop3Capa { capa } => {
             let items: Vec<String> = capa
@@ -401,12 +427,25 @@ mod tests {
             ]
         );
         assert_eq!(e.output, ["{}"]);
-        assert_eq!(call(&send, &n), r#"smtp.sendmail("a@socklab.test", ["learner@socklab.test"], msg)"#);
+        assert_eq!(
+            call(&send, &n),
+            r#"smtp.sendmail("a@socklab.test", ["learner@socklab.test"], msg)"#
+        );
         let refused = OkBody::SmtpRefused {
-            refused: [("x@example.com".to_owned(), (550, "5.7.1 no relay".to_owned()))].into(),
+            refused: [(
+                "x@example.com".to_owned(),
+                (550, "5.7.1 no relay".to_owned()),
+            )]
+            .into(),
         };
-        assert_eq!(result(&refused), "{'x@example.com': (550, b'5.7.1 no relay')}");
-        let mut err = ErrorBody::new("smtp.SMTPRecipientsRefused", "{'x@example.com': (550, b'no')}");
+        assert_eq!(
+            result(&refused),
+            "{'x@example.com': (550, b'5.7.1 no relay')}"
+        );
+        let mut err = ErrorBody::new(
+            "smtp.SMTPRecipientsRefused",
+            "{'x@example.com': (550, b'no')}",
+        );
         err.reply = Some("550 no".into());
         let e = entry(&send, &Outcome::Err(err), &n).unwrap();
         assert_eq!(
@@ -434,7 +473,13 @@ mod tests {
             &n,
         )
         .unwrap();
-        assert_eq!(e.code, [r#"pop = poplib.POP3("127.0.0.1", 20110)"#, "print(pop.getwelcome())"]);
+        assert_eq!(
+            e.code,
+            [
+                r#"pop = poplib.POP3("127.0.0.1", 20110)"#,
+                "print(pop.getwelcome())"
+            ]
+        );
         assert_eq!(e.output, ["b'+OK ready'"]);
         let retr = Op::Pop3Retr(Pop3Which {
             conn: "p1".into(),
@@ -442,12 +487,19 @@ mod tests {
         });
         let body = OkBody::Pop3Lines {
             reply: "+OK 20 octets".into(),
-            lines: vec![Data::text("Subject: hi"), Data::text(""), Data::text("it's")],
+            lines: vec![
+                Data::text("Subject: hi"),
+                Data::text(""),
+                Data::text("it's"),
+            ],
             octets: 20,
         };
         let e = entry(&retr, &Outcome::Ok(body.clone()), &n).unwrap();
         assert_eq!(e.code[0], "resp, lines, octets = pop.retr(1)");
-        assert_eq!(e.output, ["b'+OK 20 octets' 20", "b'Subject: hi'", "b''", "b\"it's\""]);
+        assert_eq!(
+            e.output,
+            ["b'+OK 20 octets' 20", "b'Subject: hi'", "b''", "b\"it's\""]
+        );
         assert_eq!(call(&retr, &n), "pop.retr(1)");
         assert_eq!(
             result(&body),
@@ -460,7 +512,10 @@ mod tests {
     fn messages_become_literals_python_accepts() {
         assert_eq!(py_msg(&Data::text("a\r\nb\t")), r#""a\r\nb\t""#);
         assert_eq!(py_msg(&Data::text("你")), r#""你""#);
-        assert_eq!(py_msg(&Data::B64("你".as_bytes().to_vec())), r#""你".encode()"#);
+        assert_eq!(
+            py_msg(&Data::B64("你".as_bytes().to_vec())),
+            r#""你".encode()"#
+        );
         assert_eq!(py_msg(&Data::B64(vec![0xff])), r"b'\xff'");
         assert_eq!(py_repr_str("it's"), "\"it's\"");
     }

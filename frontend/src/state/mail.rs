@@ -195,7 +195,10 @@ impl MailState {
             (Op::SmtpLogin(_), _) => self.authed = true,
             (Op::SmtpMail(_), _) if code_ok(body) => self.stage = SmtpStage::Mail,
             (Op::SmtpRcpt(_), _) if code_ok(body) => self.stage = SmtpStage::Rcpt,
-            (Op::SmtpData(_) | Op::SmtpSendmail(_) | Op::SmtpSendMessage(_) | Op::SmtpRset(_), _) => {
+            (
+                Op::SmtpData(_) | Op::SmtpSendmail(_) | Op::SmtpSendMessage(_) | Op::SmtpRset(_),
+                _,
+            ) => {
                 self.stage = self.stage.min(SmtpStage::Greeted);
             }
             (Op::SmtpQuit(_) | Op::SmtpClose(_), _) => {
@@ -215,7 +218,10 @@ impl MailState {
                 self.stat = Some((*count, *size));
             }
             (Op::Pop3List(a), OkBody::Pop3Lines { lines, .. }) if a.which.is_none() => {
-                self.listing = lines.iter().filter_map(|l| listing_line(l.as_bytes())).collect();
+                self.listing = lines
+                    .iter()
+                    .filter_map(|l| listing_line(l.as_bytes()))
+                    .collect();
             }
             (Op::Pop3Retr(a), OkBody::Pop3Lines { lines, octets, .. }) => {
                 let lines: Vec<String> = lines

@@ -85,11 +85,15 @@ pub fn compose(props: &Props) -> Html {
     let with = |make: &dyn Fn(&str) -> Op| open.as_deref().map(make);
     let rcpt = {
         let (open, draft) = (open.clone(), draft.clone());
-        ctx.on_click(move |ctx| calls::rcpt_all(ctx, open.clone().unwrap_or_default(), draft.clone()))
+        ctx.on_click(move |ctx| {
+            calls::rcpt_all(ctx, open.clone().unwrap_or_default(), draft.clone())
+        })
     };
     let one_call = {
         let (open, server, draft) = (open.clone(), server.clone(), draft.clone());
-        ctx.on_click(move |ctx| calls::send_in_one_call(ctx, open.clone(), server.clone(), draft.clone()))
+        ctx.on_click(move |ctx| {
+            calls::send_in_one_call(ctx, open.clone(), server.clone(), draft.clone())
+        })
     };
     html! {
         <div class="mail-compose" aria-label="compose">

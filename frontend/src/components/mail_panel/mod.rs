@@ -43,7 +43,10 @@ pub fn mail_panel(props: &Props) -> Html {
             </div>
         }
     });
-    let smtp = mail.smtp.as_ref().map(|c| AttrValue::from(mail.smtp_name(c)));
+    let smtp = mail
+        .smtp
+        .as_ref()
+        .map(|c| AttrValue::from(mail.smtp_name(c)));
     let pop = mail.pop.as_ref().map(|c| AttrValue::from(mail.pop_name(c)));
     html! {
         <section class="mail-panel" aria-label="Mail panel">

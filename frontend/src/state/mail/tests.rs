@@ -69,7 +69,10 @@ fn step_by_step_the_stage_follows_the_dialogue() {
             msg: "socklab.test ESMTP".into(),
         }),
     );
-    assert_eq!((s.smtp.as_deref(), s.stage), (Some("m1"), SmtpStage::Connected));
+    assert_eq!(
+        (s.smtp.as_deref(), s.stage),
+        (Some("m1"), SmtpStage::Connected)
+    );
     assert_eq!(s.smtp_wire.len(), 1);
     let ehlo = Op::SmtpEhlo(SmtpHelo {
         conn: "m1".into(),
