@@ -43,7 +43,7 @@ test('a recipient of another domain is refused, in the learner\'s words and then
     hasText: /^smtplib\.SMTPRecipientsRefused: \{'x@example\.com': \(550, b'5\.7\.1 Relaying denied/,
   }).waitFor();
   assert.match(await error.locator('p').first().innerText(), /only for its own domain/);
-  await panel.locator('.wire-view[aria-label="SMTP on the wire"] .wire-chunk.in', { hasText: /^550 / }).waitFor();
+  await panel.locator('.wire-view[aria-label="SMTP on the wire"] .wire-chunk.in .wire-bytes', { hasText: /^550 / }).waitFor();
 });
 
 test('send a message to oneself step by step: ehlo, mail, rcpt, data, quit', async () => {

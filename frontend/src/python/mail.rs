@@ -12,7 +12,7 @@
 
 use super::names::{Kind, Names};
 use super::PyEntry;
-use crate::bytes::py_bytes;
+use crate::bytes::{py_bytes, py_str as py_text};
 use shared::mail_args::{MailConn, Pop3MaybeWhich, Pop3Which, SmtpHelo};
 use shared::{Data, OkBody, Op, Outcome};
 
@@ -33,26 +33,6 @@ impl Default for MailNames {
             pop: Names::new(Kind::Pop3),
         }
     }
-}
-
-/// A Python `str` literal (`"…"`) that keeps every character exactly: line
-/// ends and control characters escaped.
-pub fn py_text(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() => out.push_str(&format!("\\x{:02x}", u32::from(c))),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 /// `repr(s)` of a Python `str` (keys of the refused-recipients dict).

@@ -3,8 +3,9 @@
 //! the dialogue (connect → ehlo → login → mail → rcpt → data → quit), each
 //! enabled when that call makes sense, and `sendmail` in one call.
 
-use super::calls::{self, Server};
-use crate::hooks::{use_app, use_lab, use_session, use_text_input, TextInput};
+use super::calls;
+use super::server::use_server_fields;
+use crate::hooks::{use_app, use_session, use_text_input, TextInput};
 use crate::state::mail::message::Draft;
 use crate::state::mail::SmtpStage;
 use shared::mail_args::SmtpHelo;
@@ -42,9 +43,9 @@ pub fn use_compose_fields() -> ComposeFields {
 }
 
 /// A labelled text input.
-pub fn field(label: &'static str, aria: &'static str, f: &TextInput, kind: &'static str) -> Html {
+fn field(label: &'static str, aria: &'static str, f: &TextInput) -> Html {
     html! {
-        <label>{label}<input aria-label={aria} type={kind} value={f.value.clone()} oninput={f.oninput.clone()} /></label>
+        <label>{label}<input aria-label={aria} value={f.value.clone()} oninput={f.oninput.clone()} /></label>
     }
 }
 
@@ -61,17 +62,8 @@ pub struct Props {
 pub fn compose(props: &Props) -> Html {
     let ctx = use_app();
     let ready = use_session().ready;
-    let (lab_host, lab_port) = use_lab("smtp", 20025);
-    let host = use_text_input(String::new);
-    let port = use_text_input(String::new);
-    let user = use_text_input(|| "learner".to_owned());
-    let password = use_text_input(|| "learner".to_owned());
-    let server = Server {
-        host: host.or(&lab_host),
-        port: port.or(lab_port).parse().unwrap_or(lab_port),
-        user: user.value.clone(),
-        password: password.value.clone(),
-    };
+    let fields = use_server_fields("smtp", 20025);
+    let server = fields.server();
     let f = &props.fields;
     let draft = f.draft();
     let idle = ready && !props.busy;
@@ -98,16 +90,11 @@ pub fn compose(props: &Props) -> Html {
     html! {
         <div class="mail-compose" aria-label="compose">
             <h3>{"send (smtplib)"}</h3>
-            <div class="row">
-                <label>{"host "}<input aria-label="smtp host" value={server.host.clone()} oninput={host.oninput.clone()} /></label>
-                <label>{"port "}<input aria-label="smtp port" class="port" value={server.port.to_string()} oninput={port.oninput.clone()} /></label>
-                {field("user ", "smtp user", &user, "text")}
-                {field("password ", "smtp password", &password, "password")}
-            </div>
+            {fields.row("smtp")}
             <div class="mail-fields">
-                {field("From ", "from", &f.from, "text")}
-                {field("To ", "to", &f.to, "text")}
-                {field("Subject ", "subject", &f.subject, "text")}
+                {field("From ", "from", &f.from)}
+                {field("To ", "to", &f.to)}
+                {field("Subject ", "subject", &f.subject)}
                 <label class="mail-body-field">{"Body"}<textarea aria-label="body" value={f.body.value.clone()} oninput={f.body.oninput.clone()} /></label>
             </div>
             <div class="row mail-steps" role="group" aria-label="smtp steps">

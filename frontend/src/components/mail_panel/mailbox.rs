@@ -3,9 +3,9 @@
 //! five at once), what `stat()` and `list()` said, and per message `retr`
 //! and `dele`.
 
-use super::calls::{self, Server};
-use super::compose::field;
-use crate::hooks::{use_app, use_lab, use_session, use_text_input};
+use super::calls;
+use super::server::use_server_fields;
+use crate::hooks::{use_app, use_session};
 use shared::mail_args::Pop3Which;
 use shared::Op;
 use yew::prelude::*;
@@ -26,17 +26,8 @@ pub struct Props {
 pub fn mailbox(props: &Props) -> Html {
     let ctx = use_app();
     let ready = use_session().ready;
-    let (lab_host, lab_port) = use_lab("pop3", 20110);
-    let host = use_text_input(String::new);
-    let port = use_text_input(String::new);
-    let user = use_text_input(|| "learner".to_owned());
-    let password = use_text_input(|| "learner".to_owned());
-    let server = Server {
-        host: host.or(&lab_host),
-        port: port.or(lab_port).parse().unwrap_or(lab_port),
-        user: user.value.clone(),
-        password: password.value.clone(),
-    };
+    let fields = use_server_fields("pop3", 20110);
+    let server = fields.server();
     let idle = ready && !props.busy;
     let open = props.conn.as_ref().map(|c| c.to_string());
     let logged_in = props.logged_in;
@@ -71,12 +62,7 @@ pub fn mailbox(props: &Props) -> Html {
     html! {
         <div class="mail-box" aria-label="mailbox">
             <h3>{"mailbox (poplib)"}</h3>
-            <div class="row">
-                <label>{"host "}<input aria-label="pop3 host" value={server.host.clone()} oninput={host.oninput.clone()} /></label>
-                <label>{"port "}<input aria-label="pop3 port" class="port" value={server.port.to_string()} oninput={port.oninput.clone()} /></label>
-                {field("user ", "pop3 user", &user, "text")}
-                {field("password ", "pop3 password", &password, "password")}
-            </div>
+            {fields.row("pop3")}
             <div class="row" role="group" aria-label="pop3 calls">
                 <button class="primary" disabled={!idle || open.is_some()} onclick={open_all}>{"open the mailbox"}</button>
                 {button("connect", open.is_none(), Some(calls::pop_connect(&server)))}

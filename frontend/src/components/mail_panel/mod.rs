@@ -10,6 +10,7 @@ mod calls;
 mod compose;
 mod mailbox;
 mod message_view;
+mod server;
 
 use super::http_panel::{calls::CallsTable, wire::WireView};
 use super::python_transcript::PythonTranscript;

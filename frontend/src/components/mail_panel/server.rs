@@ -1,0 +1,64 @@
+//! Where a mail server is and who logs in: the host, port, user and password
+//! fields both halves of the panel have (SMTP and POP3), defaulting to the
+//! lab of `hello.labs` and the lab's account (learner / learner).
+
+use super::calls::Server;
+use crate::hooks::{use_lab, use_text_input, TextInput};
+use yew::prelude::*;
+
+/// The four fields of one server.
+#[derive(Clone, PartialEq)]
+pub struct ServerFields {
+    host: TextInput,
+    port: TextInput,
+    user: TextInput,
+    password: TextInput,
+    lab: (String, u16),
+}
+
+impl ServerFields {
+    /// The server the fields name (the lab's address while they are empty).
+    pub fn server(&self) -> Server {
+        let (lab_host, lab_port) = &self.lab;
+        Server {
+            host: self.host.or(lab_host),
+            port: self.port.or(lab_port).parse().unwrap_or(*lab_port),
+            user: self.user.value.clone(),
+            password: self.password.value.clone(),
+        }
+    }
+
+    /// The fields as a row; `kind` (`smtp`, `pop3`) names them for assistive
+    /// technology (`smtp host`, `pop3 password`).
+    pub fn row(&self, kind: &'static str) -> Html {
+        let s = self.server();
+        let input = |what: &str, f: &TextInput, value: String, kind_attr: &'static str| {
+            html! {
+                <label>{format!("{what} ")}
+                    <input aria-label={format!("{kind} {what}")} class={classes!((what == "port").then_some("port"))}
+                        type={kind_attr} {value} oninput={f.oninput.clone()} />
+                </label>
+            }
+        };
+        html! {
+            <div class="row">
+                {input("host", &self.host, s.host, "text")}
+                {input("port", &self.port, s.port.to_string(), "text")}
+                {input("user", &self.user, s.user, "text")}
+                {input("password", &self.password, s.password, "password")}
+            </div>
+        }
+    }
+}
+
+/// The fields of the lab called `lab` (its standard port `port`).
+#[hook]
+pub fn use_server_fields(lab: &'static str, port: u16) -> ServerFields {
+    ServerFields {
+        host: use_text_input(String::new),
+        port: use_text_input(String::new),
+        user: use_text_input(|| "learner".to_owned()),
+        password: use_text_input(|| "learner".to_owned()),
+        lab: use_lab(lab, port),
+    }
+}
