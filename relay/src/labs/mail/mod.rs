@@ -20,7 +20,6 @@ use store::Store;
 use tokio::io::{AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 
-
 /// Serves SMTP on `smtp` and POP3 on `pop3` until the task is aborted.
 pub(crate) async fn serve(smtp: TcpListener, pop3: TcpListener) {
     serve_with(smtp, pop3, super::IDLE_TIMEOUT).await;
@@ -43,7 +42,10 @@ async fn serve_with(smtp: TcpListener, pop3: TcpListener, idle: Duration) {
 }
 
 fn smtp_full(full: Full, peer: SocketAddr) -> String {
-    format!("421 4.3.2 {}, try again later\r\n", full_message(full, peer))
+    format!(
+        "421 4.3.2 {}, try again later\r\n",
+        full_message(full, peer)
+    )
 }
 
 fn pop3_full(full: Full, peer: SocketAddr) -> String {

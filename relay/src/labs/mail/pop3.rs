@@ -309,7 +309,11 @@ mod tests {
     fn dele_takes_effect_at_quit() {
         let store = Store::default();
         store
-            .deliver(OUTSIDE, "alice", Bytes::from_static(b"S: a\r\n\r\n.x\r\nb\r\n"))
+            .deliver(
+                OUTSIDE,
+                "alice",
+                Bytes::from_static(b"S: a\r\n\r\n.x\r\nb\r\n"),
+            )
             .unwrap();
         let mut s = Pop3Session::new(&store, peer());
         assert!(text(&s.on_line(b"STAT\r\n")).starts_with("-ERR"));
@@ -320,7 +324,10 @@ mod tests {
             text(&s.on_line(b"RETR 1\r\n")),
             "+OK 15 octets\r\nS: a\r\n\r\n..x\r\nb\r\n.\r\n"
         );
-        assert_eq!(text(&s.on_line(b"TOP 1 0\r\n")), "+OK top of message follows\r\nS: a\r\n\r\n.\r\n");
+        assert_eq!(
+            text(&s.on_line(b"TOP 1 0\r\n")),
+            "+OK top of message follows\r\nS: a\r\n\r\n.\r\n"
+        );
         assert_eq!(text(&s.on_line(b"DELE 1\r\n")), "+OK message 1 deleted\r\n");
         assert!(text(&s.on_line(b"RETR 1\r\n")).starts_with("-ERR message 1 already deleted"));
         assert_eq!(store.messages(OUTSIDE, "alice").len(), 1, "not before QUIT");

@@ -9,7 +9,7 @@
 //! [`MAX_ERRORS`] bad commands end the connection. The socket loop is `mod.rs`.
 
 use super::store::{password_of, scope_of, Refused, Store, DOMAIN};
-use crate::mail::dot::strip_eol;
+use crate::mail::dot::{strip_eol, unstuff_line};
 use base64::Engine;
 use bytes::Bytes;
 use smtp_proto::{Error as ParseError, Request, AUTH_LOGIN, AUTH_PLAIN};
@@ -118,16 +118,17 @@ impl<'a> SmtpSession<'a> {
             },
             Phase::Data { mut body, mut over } => {
                 let bare = strip_eol(line);
-                if bare == b"." {
+                let Some(text) = unstuff_line(bare) else {
                     return self.deliver(body, over);
-                }
-                let text = line.strip_prefix(b".").unwrap_or(line);
-                if body.len() + text.len() > MAX_MESSAGE_BYTES {
+                };
+                let eol = line.get(bare.len()..).unwrap_or_default();
+                if body.len() + text.len() + eol.len() > MAX_MESSAGE_BYTES {
                     over = true;
                     body = Vec::new();
                 }
                 if !over {
                     body.extend_from_slice(text);
+                    body.extend_from_slice(eol);
                 }
                 self.phase = Phase::Data { body, over };
                 Step::Silent
@@ -214,7 +215,9 @@ impl<'a> SmtpSession<'a> {
 
     fn parse_error(&mut self, e: &ParseError) -> Step {
         match e {
-            ParseError::SyntaxError { syntax } => self.error(&format!("501 5.5.4 Syntax: {syntax}")),
+            ParseError::SyntaxError { syntax } => {
+                self.error(&format!("501 5.5.4 Syntax: {syntax}"))
+            }
             ParseError::InvalidSenderAddress => self.error("501 5.1.7 Bad sender address syntax"),
             ParseError::InvalidRecipientAddress => {
                 self.error("501 5.1.3 Bad recipient address syntax")
@@ -333,11 +336,7 @@ impl<'a> SmtpSession<'a> {
 
 /// Commands that need `HELO`/`EHLO` first (`MAIL`, `RCPT`, `DATA`, `AUTH`).
 fn needs_helo(line: &[u8]) -> bool {
-    let word: Vec<u8> = line
-        .iter()
-        .take(4)
-        .map(u8::to_ascii_uppercase)
-        .collect();
+    let word: Vec<u8> = line.iter().take(4).map(u8::to_ascii_uppercase).collect();
     matches!(&word[..], b"MAIL" | b"RCPT" | b"DATA" | b"AUTH")
 }
 
@@ -402,7 +401,10 @@ mod tests {
             assert_eq!(code(&s.on_line(line.as_bytes())), want, "{line}");
         }
         let got = store.messages(super::super::store::OUTSIDE, "learner");
-        assert_eq!(got.first().map(|m| &m.body[..]), Some(&b"Subject: x\r\n.dot\r\n"[..]));
+        assert_eq!(
+            got.first().map(|m| &m.body[..]),
+            Some(&b"Subject: x\r\n.dot\r\n"[..])
+        );
     }
 
     #[test]
@@ -413,7 +415,10 @@ mod tests {
         s.on_line(b"EHLO me\r\n");
         assert_eq!(code(&s.on_line(b"MAIL FROM:<a@x> SIZE=2000000\r\n")), "552");
         let bad = base64::engine::general_purpose::STANDARD.encode("\0learner\0nope");
-        assert_eq!(code(&s.on_line(format!("AUTH PLAIN {bad}\r\n").as_bytes())), "535");
+        assert_eq!(
+            code(&s.on_line(format!("AUTH PLAIN {bad}\r\n").as_bytes())),
+            "535"
+        );
         assert_eq!(code(&s.on_line(b"AUTH LOGIN\r\n")), "334");
         assert_eq!(code(&s.on_line(b"bGVhcm5lcg==\r\n")), "334");
         assert_eq!(code(&s.on_line(b"bGVhcm5lcg==\r\n")), "235");

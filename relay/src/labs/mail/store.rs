@@ -21,11 +21,7 @@ use std::sync::{LazyLock, Mutex, MutexGuard, PoisonError};
 /// The labs' mail domain.
 pub const DOMAIN: &str = "socklab.test";
 /// The lab accounts: user name and password (the address is `user@socklab.test`).
-pub const ACCOUNTS: &[(&str, &str)] = &[
-    ("learner", "learner"),
-    ("alice", "alice"),
-    ("bob", "bob"),
-];
+pub const ACCOUNTS: &[(&str, &str)] = &[("learner", "learner"), ("alice", "alice"), ("bob", "bob")];
 /// Most messages in one mailbox.
 pub const MAX_MESSAGES: usize = 100;
 /// Most bytes in one scope's mailboxes together.
@@ -38,10 +34,7 @@ pub const OUTSIDE: u64 = 0;
 
 /// The password of lab account `user`, if it is one.
 pub fn password_of(user: &str) -> Option<&'static str> {
-    ACCOUNTS
-        .iter()
-        .find(|(u, _)| *u == user)
-        .map(|(_, p)| *p)
+    ACCOUNTS.iter().find(|(u, _)| *u == user).map(|(_, p)| *p)
 }
 
 #[derive(Default)]
@@ -238,7 +231,11 @@ mod tests {
         );
         let big = Bytes::from(vec![b'x'; MAX_SCOPE_BYTES]);
         assert_eq!(store.deliver(s.0, "alice", big), Err(Refused::Full));
-        let uids: Vec<String> = store.messages(s.0, "bob").into_iter().map(|m| m.uid).collect();
+        let uids: Vec<String> = store
+            .messages(s.0, "bob")
+            .into_iter()
+            .map(|m| m.uid)
+            .collect();
         store.delete(s.0, "bob", &uids);
         assert!(store.messages(s.0, "bob").is_empty());
         store.deliver(s.0, "bob", Bytes::from("x")).unwrap();
