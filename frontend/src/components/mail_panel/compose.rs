@@ -69,7 +69,7 @@ pub fn compose(props: &Props) -> Html {
     let idle = ready && !props.busy;
     let open = props.conn.as_ref().map(|c| c.to_string());
     let stage = props.stage;
-    // A button that calls `make(conn)` on the open connection.
+    // A step button: calls `op` (made for the open connection, if any).
     let step = |label: &'static str, enabled: bool, op: Option<Op>| {
         let onclick = op.map(|op| ctx.click_call(op));
         html! { <button class="step" disabled={!idle || !enabled || onclick.is_none()} {onclick}>{label}</button> }
@@ -107,7 +107,7 @@ pub fn compose(props: &Props) -> Html {
                 {step("quit", open.is_some(), with(&|c| Op::SmtpQuit(calls::conn(c))))}
             </div>
             <div class="row">
-                <button class="primary" disabled={!idle || (open.is_some() && stage < SmtpStage::Connected)} onclick={one_call}>{"send in one call: sendmail()"}</button>
+                <button class="primary" disabled={!idle} onclick={one_call}>{"send in one call: sendmail()"}</button>
                 <span class="hint">{"connects, sends and quits when no connection is open"}</span>
             </div>
         </div>
