@@ -29,6 +29,8 @@ after(async () => {
 });
 
 const btn = (name) => panel.getByRole('button', { name, exact: true });
+const smtpBtn = (name) => panel.locator('[aria-label="smtp steps"]').getByRole('button', { name, exact: true });
+const popBtn = (name) => panel.locator('[aria-label="pop3 calls"]').getByRole('button', { name, exact: true });
 const field = (label) => panel.getByLabel(label, { exact: true });
 const py = () => panel.locator('[data-testid="mail-python"]');
 const SUBJECT = `e2e ${process.pid}`;
@@ -50,7 +52,7 @@ test('send a message to oneself step by step: ehlo, mail, rcpt, data, quit', asy
   await field('to').fill('learner@socklab.test');
   await field('subject').fill(SUBJECT);
   await field('body').fill(BODY);
-  const enabled = (name) => btn(name).and(page.locator(':enabled'));
+  const enabled = (name) => smtpBtn(name).and(page.locator(':enabled'));
   for (const step of ['ehlo', 'mail', 'rcpt', 'data']) {
     await enabled(step).click();
   }
@@ -66,7 +68,7 @@ test('send a message to oneself step by step: ehlo, mail, rcpt, data, quit', asy
 });
 
 test('the mailbox over POP3: stat, list, retr shows the Subject and body; dele and quit', async () => {
-  await btn('open the mailbox').click();
+  await popBtn('open the mailbox').click();
   await panel.locator('[data-testid="mail-stat"]', { hasText: /^stat\(\): 1 messages, \d+ octets$/ }).waitFor();
   const row = panel.locator('.mail-list tr[data-msg="1"]');
   await row.getByRole('button', { name: 'retr', exact: true }).click();
@@ -81,8 +83,8 @@ test('the mailbox over POP3: stat, list, retr shows the Subject and body; dele a
   await row.getByRole('button', { name: 'dele', exact: true }).click();
   await panel.locator('.mail-list tr.deleted[data-msg="1"]').waitFor();
   await shot(page, 'mail-panel', { fullPage: true });
-  await btn('quit').and(panel.locator('[aria-label="pop3 calls"] button')).click();
-  await btn('open the mailbox').and(page.locator(':enabled')).waitFor();
+  await popBtn('quit').click();
+  await popBtn('open the mailbox').and(page.locator(':enabled')).waitFor();
 });
 
 test('the Mail tab downloads its .py, and python3 prints what the page showed', async () => {

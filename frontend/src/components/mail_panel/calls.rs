@@ -6,12 +6,22 @@
 //! into the transcript.
 
 use crate::hooks::AppCtx;
+use yew::prelude::*;
 use crate::state::mail::message::{self, Draft};
 use shared::mail_args::{
     MailConn, MailOpen, Pop3MaybeWhich, Pop3Pass, Pop3User, SmtpData, SmtpLogin, SmtpMail,
     SmtpOpen, SmtpRcpt, SmtpSendmail,
 };
 use shared::{Data, OkBody, Op, Outcome};
+
+/// A button that calls `op` (none: the call cannot be made now); disabled
+/// unless `enabled`. One function for every call button of the panel (the
+/// page stays small).
+#[inline(never)]
+pub fn call_button(ctx: &AppCtx, label: &'static str, enabled: bool, op: Option<Op>) -> Html {
+    let onclick = op.map(|op| ctx.click_call(op));
+    html! { <button class="call" disabled={!enabled || onclick.is_none()} {onclick}>{label}</button> }
+}
 
 /// Seconds a mail connection waits for the server (`timeout=`).
 const TIMEOUT: f64 = 10.0;

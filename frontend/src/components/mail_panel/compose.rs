@@ -70,10 +70,7 @@ pub fn compose(props: &Props) -> Html {
     let open = props.conn.as_ref().map(|c| c.to_string());
     let stage = props.stage;
     // A step button: calls `op` (made for the open connection, if any).
-    let step = |label: &'static str, enabled: bool, op: Option<Op>| {
-        let onclick = op.map(|op| ctx.click_call(op));
-        html! { <button class="step" disabled={!idle || !enabled || onclick.is_none()} {onclick}>{label}</button> }
-    };
+    let step = |label, enabled: bool, op| calls::call_button(&ctx, label, idle && enabled, op);
     let with = |make: &dyn Fn(&str) -> Op| open.as_deref().map(make);
     let rcpt = {
         let (open, draft) = (open.clone(), draft.clone());
@@ -102,7 +99,7 @@ pub fn compose(props: &Props) -> Html {
                 {step("ehlo", stage >= SmtpStage::Connected, with(&|c| Op::SmtpEhlo(SmtpHelo { conn: c.into(), name: None })))}
                 {step("login", stage >= SmtpStage::Greeted, with(&|c| calls::smtp_login(c, &server)))}
                 {step("mail", stage == SmtpStage::Greeted, with(&|c| calls::smtp_mail(c, &draft)))}
-                <button class="step" disabled={!idle || stage < SmtpStage::Mail} onclick={rcpt}>{"rcpt"}</button>
+                <button class="call" disabled={!idle || stage < SmtpStage::Mail} onclick={rcpt}>{"rcpt"}</button>
                 {step("data", stage == SmtpStage::Rcpt, with(&|c| calls::smtp_data(c, &draft)))}
                 {step("quit", open.is_some(), with(&|c| Op::SmtpQuit(calls::conn(c))))}
             </div>

@@ -31,10 +31,7 @@ pub fn mailbox(props: &Props) -> Html {
     let idle = ready && !props.busy;
     let open = props.conn.as_ref().map(|c| c.to_string());
     let logged_in = props.logged_in;
-    let button = |label: &'static str, enabled: bool, op: Option<Op>| {
-        let onclick = op.map(|op| ctx.click_call(op));
-        html! { <button disabled={!idle || !enabled || onclick.is_none()} {onclick}>{label}</button> }
-    };
+    let button = |label, enabled: bool, op| calls::call_button(&ctx, label, idle && enabled, op);
     let with = |make: &dyn Fn(&str) -> Op| open.as_deref().map(make);
     let open_all = {
         let server = server.clone();

@@ -32,14 +32,7 @@ impl ServerFields {
     /// technology (`smtp host`, `pop3 password`).
     pub fn row(&self, kind: &'static str) -> Html {
         let s = self.server();
-        let input = |what: &str, f: &TextInput, value: String, kind_attr: &'static str| {
-            html! {
-                <label>{format!("{what} ")}
-                    <input aria-label={format!("{kind} {what}")} class={classes!((what == "port").then_some("port"))}
-                        type={kind_attr} {value} oninput={f.oninput.clone()} />
-                </label>
-            }
-        };
+        let input = |what, f: &TextInput, value, kind_attr| server_input(kind, what, f, value, kind_attr);
         html! {
             <div class="row">
                 {input("host", &self.host, s.host, "text")}
@@ -48,6 +41,17 @@ impl ServerFields {
                 {input("password", &self.password, s.password, "password")}
             </div>
         }
+    }
+}
+
+/// One labelled field of a server (`smtp host`, …).
+#[inline(never)]
+fn server_input(kind: &str, what: &'static str, f: &TextInput, value: String, kind_attr: &'static str) -> Html {
+    html! {
+        <label>{what}{" "}
+            <input aria-label={format!("{kind} {what}")} class={classes!((what == "port").then_some("port"))}
+                type={kind_attr} {value} oninput={f.oninput.clone()} />
+        </label>
     }
 }
 
