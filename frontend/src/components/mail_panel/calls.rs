@@ -6,13 +6,13 @@
 //! into the transcript.
 
 use crate::hooks::AppCtx;
-use yew::prelude::*;
 use crate::state::mail::message::{self, Draft};
 use shared::mail_args::{
     MailConn, MailOpen, Pop3MaybeWhich, Pop3Pass, Pop3User, SmtpData, SmtpLogin, SmtpMail,
     SmtpOpen, SmtpRcpt, SmtpSendmail,
 };
 use shared::{Data, OkBody, Op, Outcome};
+use yew::prelude::*;
 
 /// A button that calls `op` (none: the call cannot be made now); disabled
 /// unless `enabled`. One function for every call button of the panel (the

@@ -4,8 +4,8 @@
 //! enabled when that call makes sense, and `sendmail` in one call.
 
 use super::calls;
-use super::server::use_server_fields;
-use crate::hooks::{use_app, use_session, use_text_input, TextInput};
+use super::server::{use_field, use_server_fields};
+use crate::hooks::{use_app, use_session, TextInput};
 use crate::state::mail::message::Draft;
 use crate::state::mail::SmtpStage;
 use shared::mail_args::SmtpHelo;
@@ -35,10 +35,10 @@ impl ComposeFields {
 #[hook]
 pub fn use_compose_fields() -> ComposeFields {
     ComposeFields {
-        from: use_text_input(|| "learner@socklab.test".to_owned()),
-        to: use_text_input(|| "learner@socklab.test".to_owned()),
-        subject: use_text_input(|| "Hello from socklab".to_owned()),
-        body: use_text_input(|| "Hi!\nThis message went out over SMTP.\n".to_owned()),
+        from: use_field("learner@socklab.test"),
+        to: use_field("learner@socklab.test"),
+        subject: use_field("Hello from socklab"),
+        body: use_field("Hi!\nThis message went out over SMTP.\n"),
     }
 }
 

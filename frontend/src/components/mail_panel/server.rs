@@ -4,6 +4,13 @@
 
 use super::calls::Server;
 use crate::hooks::{use_lab, use_text_input, TextInput};
+
+/// A text field starting at `initial`: one instance of the generic
+/// `use_text_input` for all of the panel's fields (the page stays small).
+#[hook]
+pub fn use_field(initial: &'static str) -> TextInput {
+    use_text_input(|| initial.to_owned())
+}
 use yew::prelude::*;
 
 /// The four fields of one server.
@@ -32,7 +39,8 @@ impl ServerFields {
     /// technology (`smtp host`, `pop3 password`).
     pub fn row(&self, kind: &'static str) -> Html {
         let s = self.server();
-        let input = |what, f: &TextInput, value, kind_attr| server_input(kind, what, f, value, kind_attr);
+        let input =
+            |what, f: &TextInput, value, kind_attr| server_input(kind, what, f, value, kind_attr);
         html! {
             <div class="row">
                 {input("host", &self.host, s.host, "text")}
@@ -46,7 +54,13 @@ impl ServerFields {
 
 /// One labelled field of a server (`smtp host`, …).
 #[inline(never)]
-fn server_input(kind: &str, what: &'static str, f: &TextInput, value: String, kind_attr: &'static str) -> Html {
+fn server_input(
+    kind: &str,
+    what: &'static str,
+    f: &TextInput,
+    value: String,
+    kind_attr: &'static str,
+) -> Html {
     html! {
         <label>{what}{" "}
             <input aria-label={format!("{kind} {what}")} class={classes!((what == "port").then_some("port"))}
@@ -59,10 +73,10 @@ fn server_input(kind: &str, what: &'static str, f: &TextInput, value: String, ki
 #[hook]
 pub fn use_server_fields(lab: &'static str, port: u16) -> ServerFields {
     ServerFields {
-        host: use_text_input(String::new),
-        port: use_text_input(String::new),
-        user: use_text_input(|| "learner".to_owned()),
-        password: use_text_input(|| "learner".to_owned()),
+        host: use_field(""),
+        port: use_field(""),
+        user: use_field("learner"),
+        password: use_field("learner"),
         lab: use_lab(lab, port),
     }
 }
