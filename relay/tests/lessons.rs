@@ -55,7 +55,11 @@ const SKIPS: &[(&str, &[usize], &str)] = &[
     ("e11-ftp-transfer", &[3], "no resumed download"),
     ("e12-ftp-files", &[6], "no rename"),
     ("e13-ftp-modes", &[5], "no active-mode listing"),
-    ("e14-mail", &[2], "nothing is sent: no MAIL FROM, and stat() stays 0"),
+    (
+        "e14-mail",
+        &[2],
+        "nothing is sent: no MAIL FROM, and stat() stays 0",
+    ),
 ];
 
 /// The lessons' standard ports and the ports of the relay under test.
