@@ -89,6 +89,19 @@ async fn fake_server(greeting: &'static [u8], answer: &'static [u8]) -> u16 {
     port
 }
 
+/// Sends `request` and checks it fails with `code` and Python's `message`.
+async fn fails(c: &mut Client, request: serde_json::Value, code: &str, message: &str) {
+    let e = c.err(request, code).await;
+    assert_eq!(e["message"], message, "{e}");
+}
+
+/// `smtp.connect` (or `pop3.connect` when `op` says so) to a local port: the handle.
+async fn open(c: &mut Client, op: &str, port: u16) -> serde_json::Value {
+    c.ok(json!({"op": op, "host": "127.0.0.1", "port": port}))
+        .await["conn"]
+        .clone()
+}
+
 #[tokio::test]
 async fn hostile_servers_give_pythons_exceptions() {
     let relay = start_default().await;
@@ -99,56 +112,56 @@ async fn hostile_servers_give_pythons_exceptions() {
             .concat()
             .into_boxed_slice(),
     );
-    let port = fake_server(b"220 hi\r\n", long).await;
-    let m = c
-        .ok(json!({"op": "smtp.connect", "host": "127.0.0.1", "port": port}))
-        .await["conn"]
-        .clone();
-    let e = c
-        .err(
-            json!({"op": "smtp.noop", "conn": m}),
-            "smtp.SMTPResponseException",
-        )
-        .await;
-    assert_eq!(e["message"], "(500, 'Line too long.')");
-    let e = c
-        .err(
-            json!({"op": "smtp.noop", "conn": m}),
-            "smtp.SMTPServerDisconnected",
-        )
-        .await;
-    assert_eq!(e["message"], "please run connect() first");
+    let m = open(
+        &mut c,
+        "smtp.connect",
+        fake_server(b"220 hi\r\n", long).await,
+    )
+    .await;
+    let noop = json!({"op": "smtp.noop", "conn": m});
+    fails(
+        &mut c,
+        noop.clone(),
+        "smtp.SMTPResponseException",
+        "(500, 'Line too long.')",
+    )
+    .await;
+    fails(
+        &mut c,
+        noop,
+        "smtp.SMTPServerDisconnected",
+        "please run connect() first",
+    )
+    .await;
 
-    let port = fake_server(b"220 hi\r\n", b"").await;
-    let m = c
-        .ok(json!({"op": "smtp.connect", "host": "127.0.0.1", "port": port}))
-        .await["conn"]
-        .clone();
-    let e = c
-        .err(
-            json!({"op": "smtp.ehlo", "conn": m}),
-            "smtp.SMTPServerDisconnected",
-        )
-        .await;
-    assert_eq!(e["message"], "Connection unexpectedly closed");
+    let m = open(
+        &mut c,
+        "smtp.connect",
+        fake_server(b"220 hi\r\n", b"").await,
+    )
+    .await;
+    let ehlo = json!({"op": "smtp.ehlo", "conn": m});
+    fails(
+        &mut c,
+        ehlo,
+        "smtp.SMTPServerDisconnected",
+        "Connection unexpectedly closed",
+    )
+    .await;
 
     let port = fake_server(b"554 go away\r\n", b"").await;
-    let e = c
-        .err(
-            json!({"op": "smtp.connect", "host": "127.0.0.1", "port": port}),
-            "smtp.SMTPConnectError",
-        )
-        .await;
-    assert_eq!(e["message"], "(554, b'go away')");
+    let connect = json!({"op": "smtp.connect", "host": "127.0.0.1", "port": port});
+    fails(
+        &mut c,
+        connect,
+        "smtp.SMTPConnectError",
+        "(554, b'go away')",
+    )
+    .await;
 
     let port = fake_server(b"\xff\xfejunk\r\n", b"").await;
-    let e = c
-        .err(
-            json!({"op": "pop3.connect", "host": "127.0.0.1", "port": port}),
-            "pop3.error_proto",
-        )
-        .await;
-    assert_eq!(e["message"], "b'\\xff\\xfejunk'");
+    let connect = json!({"op": "pop3.connect", "host": "127.0.0.1", "port": port});
+    fails(&mut c, connect, "pop3.error_proto", "b'\\xff\\xfejunk'").await;
 
     let endless: &'static [u8] = Box::leak(
         b"+OK\r\n"
@@ -158,18 +171,14 @@ async fn hostile_servers_give_pythons_exceptions() {
             .collect::<Vec<u8>>()
             .into_boxed_slice(),
     );
-    let port = fake_server(b"+OK hi\r\n", endless).await;
-    let p = c
-        .ok(json!({"op": "pop3.connect", "host": "127.0.0.1", "port": port}))
-        .await["conn"]
-        .clone();
-    let e = c
-        .err(
-            json!({"op": "pop3.retr", "conn": p, "which": 1}),
-            "pop3.error_proto",
-        )
-        .await;
-    assert_eq!(e["message"], "-ERR EOF");
+    let p = open(
+        &mut c,
+        "pop3.connect",
+        fake_server(b"+OK hi\r\n", endless).await,
+    )
+    .await;
+    let retr = json!({"op": "pop3.retr", "conn": p, "which": 1});
+    fails(&mut c, retr, "pop3.error_proto", "-ERR EOF").await;
     // The session is fine.
     c.ok(json!({"op": "ping"})).await;
 }
