@@ -607,7 +607,8 @@ mod tests {
         assert_eq!(reply_line(b"250-SIZE 10\r\n"), (250, true, &b"SIZE 10"[..]));
         assert_eq!(reply_line(b"221 Bye\r\n"), (221, false, &b"Bye"[..]));
         assert_eq!(reply_line(b"hello\r\n"), (-1, false, &b"o"[..]));
-        assert_eq!(reply_line(b"25\n"), (-1, false, &b""[..]));
+        // Python's int() takes b"25\n" as 25.
+        assert_eq!(reply_line(b"25\n"), (25, false, &b""[..]));
     }
 
     proptest! {
