@@ -112,50 +112,38 @@ pub fn without_headers(msg: &[u8], names: &[&str]) -> Vec<u8> {
 /// Python's `repr` of a `bytes` value: `b'…'` (or `b"…"` when it holds `'` but
 /// no `"`), with `\\`, `\t`, `\n`, `\r` and `\xNN` escapes.
 pub fn py_bytes(bytes: &[u8]) -> String {
-    let quote = if bytes.contains(&b'\'') && !bytes.contains(&b'"') {
-        '"'
-    } else {
-        '\''
-    };
-    let mut out = format!("b{quote}");
-    for &b in bytes {
-        match b {
-            b'\\' => out.push_str("\\\\"),
-            b'\t' => out.push_str("\\t"),
-            b'\n' => out.push_str("\\n"),
-            b'\r' => out.push_str("\\r"),
-            b if char::from(b) == quote => {
-                out.push('\\');
-                out.push(quote);
-            }
-            0x20..=0x7e => out.push(char::from(b)),
-            other => out.push_str(&format!("\\x{other:02x}")),
-        }
-    }
-    out.push(quote);
-    out
+    repr("b", bytes.iter().map(|&b| char::from(b)), |c| {
+        (' '..='~').contains(&c)
+    })
 }
 
 /// Python's `repr` of a `str` (for the sender in `SMTPSenderRefused`).
 pub fn py_str(text: &str) -> String {
-    let quote = if text.contains('\'') && !text.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
-    let mut out = String::from(quote);
-    for c in text.chars() {
+    repr("", text.chars(), |c| !c.is_control())
+}
+
+/// `prefix` and the quoted `chars`, Python's way: `'` unless the text holds `'`
+/// and no `"`; characters that are not `plain` as `\xNN`.
+fn repr(
+    prefix: &str,
+    chars: impl Iterator<Item = char> + Clone,
+    plain: fn(char) -> bool,
+) -> String {
+    let has = |q: char| chars.clone().any(|c| c == q);
+    let quote = if has('\'') && !has('"') { '"' } else { '\'' };
+    let mut out = format!("{prefix}{quote}");
+    for c in chars {
         match c {
             '\\' => out.push_str("\\\\"),
+            '\t' => out.push_str("\\t"),
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
             c if c == quote => {
                 out.push('\\');
                 out.push(c);
             }
-            c if c.is_control() => out.push_str(&format!("\\x{:02x}", u32::from(c))),
-            c => out.push(c),
+            c if plain(c) => out.push(c),
+            c => out.push_str(&format!("\\x{:02x}", u32::from(c))),
         }
     }
     out.push(quote);

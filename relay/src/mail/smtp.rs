@@ -222,14 +222,9 @@ impl Smtp {
             if raw.len() > MAX_REPLY || lines.len() >= MAX_REPLY_LINES {
                 break exc("SMTPResponseException", "(500, 'Reply too long.')");
             }
-            let text = line.get(4..).unwrap_or_default().trim_ascii();
+            let (code, more, text) = reply_line(&line);
             lines.push(text.to_vec());
-            let digits = line.get(..3).unwrap_or(&line);
-            let code = std::str::from_utf8(digits)
-                .ok()
-                .and_then(|d| d.trim().parse::<i32>().ok())
-                .unwrap_or(-1);
-            if code == -1 || line.get(3) != Some(&b'-') {
+            if code == -1 || !more {
                 link.note(Dir::In, &raw);
                 return Ok((code, lines.join(&b"\n"[..])));
             }
@@ -578,6 +573,19 @@ impl Smtp {
     }
 }
 
+/// One reply line as smtplib's `getreply` reads it: the code (−1 when the first
+/// three bytes are no number, where smtplib stops reading), whether more lines
+/// follow (`-` after the code), and the text (from the fifth byte, stripped).
+pub fn reply_line(line: &[u8]) -> (i32, bool, &[u8]) {
+    let text = line.get(4..).unwrap_or_default().trim_ascii();
+    let digits = line.get(..3).unwrap_or(line);
+    let code = std::str::from_utf8(digits)
+        .ok()
+        .and_then(|d| d.trim().parse::<i32>().ok())
+        .unwrap_or(-1);
+    (code, line.get(3) == Some(&b'-'), text)
+}
+
 /// `SMTPRecipientsRefused(senderrs)`: Python prints the dict.
 fn refused_exc(refused: &BTreeMap<String, (i32, String)>, last: String) -> ErrorBody {
     let items: Vec<String> = refused
@@ -587,4 +595,33 @@ fn refused_exc(refused: &BTreeMap<String, (i32, String)>, last: String) -> Error
     let mut e = exc("SMTPRecipientsRefused", format!("{{{}}}", items.join(", ")));
     e.reply = Some(last);
     e
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn reply_lines_as_smtplib_reads_them() {
+        assert_eq!(reply_line(b"250-SIZE 10\r\n"), (250, true, &b"SIZE 10"[..]));
+        assert_eq!(reply_line(b"221 Bye\r\n"), (221, false, &b"Bye"[..]));
+        assert_eq!(reply_line(b"hello\r\n"), (-1, false, &b"o"[..]));
+        // Python's int() takes b"25\n" as 25.
+        assert_eq!(reply_line(b"25\n"), (25, false, &b""[..]));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(
+            crate::test_support::proptest_cases(256)))]
+
+        /// A well-formed line reads back as written; any bytes read without a panic.
+        #[test]
+        fn reply_lines_round_trip(code in 100i32..1000, more: bool, text in "[ -~]{0,40}", junk in proptest::collection::vec(any::<u8>(), 0..50)) {
+            let line = format!("{code}{}{text}\r\n", if more { '-' } else { ' ' });
+            let (c, m, t) = reply_line(line.as_bytes());
+            prop_assert_eq!((c, m, t), (code, more, text.trim().as_bytes()));
+            let _ = reply_line(&junk);
+        }
+    }
 }

@@ -64,8 +64,8 @@ fn job_of(op: Op) -> Result<(String, Job, usize), ErrorBody> {
             with_size(s(a.conn, S::Sendmail(env)), n)
         }
         Op::SmtpSendMessage(a) => {
-            let msg = message(Data::B64(a.msg.into_bytes()));
-            let msg = fix_eols(&msg);
+            // Python flattens a Message with CRLF line ends, str or bytes.
+            let msg = fix_eols(&a.msg.into_bytes());
             let n = msg.len();
             let call = S::SendMessage {
                 msg,
