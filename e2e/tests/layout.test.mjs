@@ -1,7 +1,7 @@
 // The page at phone, tablet and desktop widths (390, 1024 and 1440 px), asserted
 // from layout rather than eyeballed: at each width the workbench is driven by
 // clicking (a TCP echo exchange with the echo lab, an own server with its client,
-// a connected UDP socket, a refused connect), then the HTTP and FTP tabs are
+// a connected UDP socket, a refused connect), then the HTTP, FTP and Mail tabs are
 // used; the relay dropdown and the lost-relay banner are shown too. Every view
 // must have no horizontal scroll, no control covered by another element, no text
 // spilling out of its panel, and text contrast that meets WCAG AA.
@@ -19,7 +19,7 @@ const HEIGHT = 860;
 
 /** The panels text must stay inside; the boxes whose own text must fit them. */
 const PANELS = '.top, .tabs, .banner, .auth, .new-socket, article.card, .select-panel, '
-  + '.timeline, .transcript, .http-panel, .ftp-panel, .first-step, .lesson';
+  + '.timeline, .transcript, .http-panel, .ftp-panel, .mail-panel, .first-step, .lesson';
 const TIGHT = '.tl-row, .tl-heads, .card-head';
 
 /** Measures the current view in the page; returns every finding, grouped. Runs in
@@ -286,6 +286,16 @@ async function useFtp(page) {
   await panel.locator('.transfer[data-name="welcome.txt"][data-done="true"]').waitFor();
 }
 
+/** The Mail tab: a message sent in one call and fetched over POP3. */
+async function useMail(page) {
+  await page.getByRole('tab', { name: 'Mail' }).click();
+  const panel = page.locator('section.mail-panel');
+  await panel.getByRole('button', { name: 'send in one call: sendmail()', exact: true }).click();
+  await panel.getByRole('button', { name: 'open the mailbox', exact: true }).click();
+  await panel.locator('.mail-list tr[data-msg]').first().getByRole('button', { name: 'retr', exact: true }).click();
+  await panel.locator('[data-testid="mail-message"]').waitFor();
+}
+
 const findings = {};
 
 for (const width of WIDTHS) {
@@ -321,6 +331,8 @@ for (const width of WIDTHS) {
       await audit(page, `layout-${width}-http-steps`, findings);
       await useFtp(page);
       await audit(page, `layout-${width}-ftp`, findings);
+      await useMail(page);
+      await audit(page, `layout-${width}-mail`, findings);
       assert.deepEqual(errors, []);
     } finally {
       await browser.close();

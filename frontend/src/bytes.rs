@@ -31,7 +31,8 @@ pub fn py_bytes(b: &[u8]) -> String {
     s
 }
 
-/// A Python string literal in double quotes (hosts, commands).
+/// A Python string literal in double quotes (hosts, commands, messages) that
+/// keeps every character: line ends and control characters escaped.
 pub fn py_str(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
@@ -40,6 +41,9 @@ pub fn py_str(s: &str) -> String {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
             '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push_str(&format!("\\x{:02x}", u32::from(c))),
             c => out.push(c),
         }
     }

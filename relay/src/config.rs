@@ -25,6 +25,9 @@ pub struct LabPorts {
     pub ftp: u16,
     /// First port of the FTP lab's passive range (100 ports; 0 = any free port).
     pub ftp_passive: u16,
+    /// The mail labs (SMTP and POP3).
+    pub smtp: u16,
+    pub pop3: u16,
 }
 
 impl LabPorts {
@@ -36,6 +39,8 @@ impl LabPorts {
         http: 20080,
         ftp: 20021,
         ftp_passive: 21000,
+        smtp: 20025,
+        pop3: 20110,
     };
     /// Free ports chosen by the kernel.
     pub const EPHEMERAL: LabPorts = LabPorts {
@@ -45,6 +50,8 @@ impl LabPorts {
         http: 0,
         ftp: 0,
         ftp_passive: 0,
+        smtp: 0,
+        pop3: 0,
     };
 
     /// The FTP lab's passive ports as `(first, last)`, or `None` when

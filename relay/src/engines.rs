@@ -125,5 +125,6 @@ impl Session {
         self.complete(id, Err(err));
         self.http_cancelled(h, id);
         self.ftp_cancelled(h, id);
+        self.mail_cancelled(h, id);
     }
 }

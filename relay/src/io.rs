@@ -55,6 +55,8 @@ pub enum IoDone {
     Http(crate::http::HttpDone),
     /// An FTP connection's future finished (see `ftp/`).
     Ftp(crate::ftp::FtpDone),
+    /// A mail connection's call finished (see `mail/`).
+    Mail(crate::mail::MailDone),
     /// The future was aborted (its handle was closed or its request cancelled).
     Aborted,
 }

@@ -29,6 +29,7 @@ mod io;
 pub mod labs;
 pub mod lessons;
 pub mod linger;
+mod mail;
 mod metrics;
 mod ops;
 mod oserror;

@@ -98,6 +98,10 @@ pub struct Session {
     pub(crate) http: HashMap<String, crate::http::HttpEngine>,
     /// `ftplib` connections (`f1…`).
     pub(crate) ftp: HashMap<String, crate::ftp::FtpConn>,
+    /// `smtplib` and `poplib` connections (`m1…`, `p1…`).
+    pub(crate) mail: HashMap<String, crate::mail::MailConn>,
+    /// This session's mailboxes in the mail labs (`labs/mail/store.rs`).
+    pub(crate) mail_scope: Arc<crate::labs::mail::store::Scope>,
     next_handle: u64,
     pub(crate) pending: HashMap<u64, Pending>,
     deadlines: BTreeSet<(Instant, u64)>,
@@ -204,6 +208,8 @@ impl Session {
             socks: HashMap::new(),
             http: HashMap::new(),
             ftp: HashMap::new(),
+            mail: HashMap::new(),
+            mail_scope: Arc::new(crate::labs::mail::store::Scope::new()),
             next_handle: 1,
             pending: HashMap::new(),
             deadlines: BTreeSet::new(),
@@ -405,7 +411,7 @@ impl Session {
 
     /// Named handles open now (sockets, HTTP and FTP connections).
     pub fn open_handles(&self) -> usize {
-        self.socks.len() + self.http.len() + self.ftp.len()
+        self.socks.len() + self.http.len() + self.ftp.len() + self.mail.len()
     }
 
     /// A new handle name with the given prefix (`s`, `h`, `f`), never reused,
@@ -608,6 +614,7 @@ impl Session {
             }
             IoDone::Http(done) => self.on_http(done),
             IoDone::Ftp(done) => self.on_ftp(done),
+            IoDone::Mail(done) => self.on_mail(done),
             IoDone::Aborted => self.on_released(),
         }
     }

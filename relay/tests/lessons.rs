@@ -7,7 +7,7 @@
 //! `/lessons.json`, a broken one stops start-up with exit code 2) and the
 //! catalogue's HTTP headers.
 //!
-//! The lessons name the standard lab ports (20007, 20080, 20021) and the
+//! The lessons name the standard lab ports (20007, 20080, 20021, 20025, 20110) and the
 //! learner's port 20178; the relay here runs its labs on free ports, so the
 //! solutions' ports are mapped to them (`Ports`). With `SOCKLAB_WRITE_TRACES=1`
 //! the runs are saved as recordings in `lessons/traces/` (`<id>.pass.json`,
@@ -55,6 +55,11 @@ const SKIPS: &[(&str, &[usize], &str)] = &[
     ("e11-ftp-transfer", &[3], "no resumed download"),
     ("e12-ftp-files", &[6], "no rename"),
     ("e13-ftp-modes", &[5], "no active-mode listing"),
+    (
+        "e14-mail",
+        &[2],
+        "nothing is sent: no MAIL FROM, and stat() stays 0",
+    ),
 ];
 
 /// The lessons' standard ports and the ports of the relay under test.
@@ -75,6 +80,8 @@ impl Ports {
             (20023, lab("chat")),
             (20080, lab("http")),
             (20021, lab("ftp")),
+            (20025, lab("smtp")),
+            (20110, lab("pop3")),
             (20178, learner),
         ]
         .into();
@@ -503,7 +510,7 @@ async fn the_catalogue_is_served_sorted_uncached_and_gzipped_on_request() {
     let cat: shared::lesson::LessonCatalog = serde_json::from_slice(&plain).expect("a catalogue");
     assert_eq!(cat.format, shared::lesson::CATALOG_FORMAT);
     let ids: Vec<&str> = cat.lessons.iter().map(|l| l.id.as_str()).collect();
-    assert_eq!(ids.len(), 14);
+    assert_eq!(ids.len(), 15);
     assert_eq!(ids[0], "a-teacher");
     let mut sorted = ids.clone();
     sorted.sort();
@@ -586,7 +593,7 @@ async fn a_teachers_lesson_directory_is_served() {
         .find(|l| l.id == "t01-hello")
         .expect("the teacher's lesson");
     assert_eq!(mine.title.zh, None, "English alone is enough for a teacher");
-    assert_eq!(cat.lessons.len(), 14);
+    assert_eq!(cat.lessons.len(), 15);
     child.kill().await.expect("stop socklab");
 }
 

@@ -79,7 +79,7 @@ fn ok_body(v: &Value) -> Result<OkBody, Error> {
 
 /// Each [`OkBody`] variant's reader, in the order the untagged enum tries them.
 type Shape = fn(&Value) -> Result<OkBody, Error>;
-const OK_SHAPES: [Shape; 20] = [
+const OK_SHAPES: [Shape; 26] = [
     |o| Deserialize::deserialize(o).map(OkBody::TcpInfo),
     |o| {
         Ok(OkBody::Response {
@@ -87,6 +87,20 @@ const OK_SHAPES: [Shape; 20] = [
             reason: field(o, "reason")?,
             version: field(o, "version")?,
             headers: field(o, "headers")?,
+        })
+    },
+    |o| {
+        Ok(OkBody::Pop3Lines {
+            reply: field(o, "reply")?,
+            lines: field(o, "lines")?,
+            octets: field(o, "octets")?,
+        })
+    },
+    |o| {
+        Ok(OkBody::SmtpConnect {
+            conn: field(o, "conn")?,
+            code: field(o, "code")?,
+            msg: field(o, "msg")?,
         })
     },
     |o| {
@@ -130,6 +144,28 @@ const OK_SHAPES: [Shape; 20] = [
         Ok(OkBody::FtpPath {
             reply: field(o, "reply")?,
             path: field(o, "path")?,
+        })
+    },
+    |o| {
+        Ok(OkBody::SmtpReply {
+            code: field(o, "code")?,
+            msg: field(o, "msg")?,
+        })
+    },
+    |o| {
+        Ok(OkBody::SmtpRefused {
+            refused: field(o, "refused")?,
+        })
+    },
+    |o| {
+        Ok(OkBody::Pop3Stat {
+            count: field(o, "count")?,
+            size: field(o, "size")?,
+        })
+    },
+    |o| {
+        Ok(OkBody::Pop3Capa {
+            capa: field(o, "capa")?,
         })
     },
     |o| {

@@ -20,7 +20,7 @@ pub struct ErrorBody {
     /// and the relay flag that would change it. Shown as a secondary line.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
-    /// For `ftp.*` errors: the server's full reply line(s).
+    /// For `ftp.*`, `smtp.*` and `pop3.*` errors: the server's full reply line(s).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply: Option<String>,
 }
@@ -153,6 +153,14 @@ impl ErrorBody {
                 let name = code.strip_prefix("ftp.").unwrap_or(code);
                 let text = self.reply.as_deref().unwrap_or(&self.message);
                 format!("ftplib.{name}: {text}")
+            }
+            code if code.starts_with("smtp.") => {
+                let name = code.strip_prefix("smtp.").unwrap_or(code);
+                format!("smtplib.{name}: {}", self.message)
+            }
+            code if code.starts_with("pop3.") => {
+                let name = code.strip_prefix("pop3.").unwrap_or(code);
+                format!("poplib.{name}: {}", self.message)
             }
             code if code.starts_with("ssl.") => format!("{code}: {}", self.message),
             codes::CANCELLED => format!("KeyboardInterrupt  # cancelled: {}", self.message),

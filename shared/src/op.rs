@@ -6,7 +6,9 @@
 //! they carry (families, options, flags) in [`crate::socket_consts`]. Reading a
 //! request frame is [`crate::request`].
 
+use crate::mail_args;
 use crate::op_args::{ConnectArgs, FtpStore, RecvArgs, SendArgs};
+pub use crate::op_names::OP_NAMES;
 use crate::progress::Progress;
 use crate::socket_consts::{Family, How, OptLevel, OptName, OptValue, SockType};
 use crate::{Addr, Data, Encoding};
@@ -271,6 +273,64 @@ pub enum Op {
     FtpClose { conn: String },
     #[serde(rename = "ftp.set_debuglevel")]
     FtpSetDebuglevel { conn: String, level: u8 },
+
+    // ---- smtplib / poplib (arguments in `crate::mail_args`) ----
+    #[serde(rename = "smtp.connect")]
+    SmtpConnect(mail_args::SmtpOpen),
+    #[serde(rename = "smtp.ehlo")]
+    SmtpEhlo(mail_args::SmtpHelo),
+    #[serde(rename = "smtp.helo")]
+    SmtpHeloOp(mail_args::SmtpHelo),
+    #[serde(rename = "smtp.login")]
+    SmtpLogin(mail_args::SmtpLogin),
+    #[serde(rename = "smtp.sendmail")]
+    SmtpSendmail(mail_args::SmtpSendmail),
+    #[serde(rename = "smtp.send_message")]
+    SmtpSendMessage(mail_args::SmtpSendMessage),
+    #[serde(rename = "smtp.mail")]
+    SmtpMail(mail_args::SmtpMail),
+    #[serde(rename = "smtp.rcpt")]
+    SmtpRcpt(mail_args::SmtpRcpt),
+    #[serde(rename = "smtp.data")]
+    SmtpData(mail_args::SmtpData),
+    #[serde(rename = "smtp.docmd")]
+    SmtpDocmd(mail_args::SmtpDocmd),
+    #[serde(rename = "smtp.noop")]
+    SmtpNoop(mail_args::MailConn),
+    #[serde(rename = "smtp.rset")]
+    SmtpRset(mail_args::MailConn),
+    #[serde(rename = "smtp.quit")]
+    SmtpQuit(mail_args::MailConn),
+    #[serde(rename = "smtp.close")]
+    SmtpClose(mail_args::MailConn),
+    #[serde(rename = "pop3.connect")]
+    Pop3Connect(mail_args::MailOpen),
+    #[serde(rename = "pop3.user")]
+    Pop3User(mail_args::Pop3User),
+    #[serde(rename = "pop3.pass_")]
+    Pop3Pass(mail_args::Pop3Pass),
+    #[serde(rename = "pop3.stat")]
+    Pop3Stat(mail_args::MailConn),
+    #[serde(rename = "pop3.list")]
+    Pop3List(mail_args::Pop3MaybeWhich),
+    #[serde(rename = "pop3.retr")]
+    Pop3Retr(mail_args::Pop3Which),
+    #[serde(rename = "pop3.top")]
+    Pop3Top(mail_args::Pop3Top),
+    #[serde(rename = "pop3.dele")]
+    Pop3Dele(mail_args::Pop3Which),
+    #[serde(rename = "pop3.rset")]
+    Pop3Rset(mail_args::MailConn),
+    #[serde(rename = "pop3.noop")]
+    Pop3Noop(mail_args::MailConn),
+    #[serde(rename = "pop3.uidl")]
+    Pop3Uidl(mail_args::Pop3MaybeWhich),
+    #[serde(rename = "pop3.capa")]
+    Pop3Capa(mail_args::MailConn),
+    #[serde(rename = "pop3.quit")]
+    Pop3Quit(mail_args::MailConn),
+    #[serde(rename = "pop3.close")]
+    Pop3Close(mail_args::MailConn),
 }
 
 impl Op {
@@ -284,9 +344,19 @@ impl Op {
         self.name().starts_with("ftp.")
     }
 
+    /// An `smtp.*` op (Python's `smtplib`).
+    pub fn is_smtp(&self) -> bool {
+        self.name().starts_with("smtp.")
+    }
+
+    /// A `pop3.*` op (Python's `poplib`).
+    pub fn is_pop3(&self) -> bool {
+        self.name().starts_with("pop3.")
+    }
+
     /// The existing handle the op acts on: its `sock` (`s…`) or `conn` (`h…`, `f…`)
     /// argument. `None` for ops that act on no handle (`ping`, `socket`, `select`,
-    /// `http.open`, `ftp.connect`, …). The relay routes by it and the page uses it to
+    /// `http.open`, `ftp.connect`, `smtp.connect`, `pop3.connect`, …). The relay routes by it and the page uses it to
     /// find the card or panel a call belongs to.
     pub fn handle(&self) -> Option<&str> {
         match self {
@@ -339,6 +409,32 @@ impl Op {
             | Op::FtpClose { conn }
             | Op::FtpSetDebuglevel { conn, .. } => Some(conn),
             Op::FtpStorbinary(store) | Op::FtpStorlines(store) => Some(&store.conn),
+            Op::SmtpEhlo(mail_args::SmtpHelo { conn, .. })
+            | Op::SmtpHeloOp(mail_args::SmtpHelo { conn, .. })
+            | Op::SmtpLogin(mail_args::SmtpLogin { conn, .. })
+            | Op::SmtpSendmail(mail_args::SmtpSendmail { conn, .. })
+            | Op::SmtpSendMessage(mail_args::SmtpSendMessage { conn, .. })
+            | Op::SmtpMail(mail_args::SmtpMail { conn, .. })
+            | Op::SmtpRcpt(mail_args::SmtpRcpt { conn, .. })
+            | Op::SmtpData(mail_args::SmtpData { conn, .. })
+            | Op::SmtpDocmd(mail_args::SmtpDocmd { conn, .. })
+            | Op::SmtpNoop(mail_args::MailConn { conn, .. })
+            | Op::SmtpRset(mail_args::MailConn { conn, .. })
+            | Op::SmtpQuit(mail_args::MailConn { conn, .. })
+            | Op::SmtpClose(mail_args::MailConn { conn, .. })
+            | Op::Pop3User(mail_args::Pop3User { conn, .. })
+            | Op::Pop3Pass(mail_args::Pop3Pass { conn, .. })
+            | Op::Pop3Stat(mail_args::MailConn { conn, .. })
+            | Op::Pop3List(mail_args::Pop3MaybeWhich { conn, .. })
+            | Op::Pop3Retr(mail_args::Pop3Which { conn, .. })
+            | Op::Pop3Top(mail_args::Pop3Top { conn, .. })
+            | Op::Pop3Dele(mail_args::Pop3Which { conn, .. })
+            | Op::Pop3Rset(mail_args::MailConn { conn, .. })
+            | Op::Pop3Noop(mail_args::MailConn { conn, .. })
+            | Op::Pop3Uidl(mail_args::Pop3MaybeWhich { conn, .. })
+            | Op::Pop3Capa(mail_args::MailConn { conn, .. })
+            | Op::Pop3Quit(mail_args::MailConn { conn, .. })
+            | Op::Pop3Close(mail_args::MailConn { conn, .. }) => Some(conn),
             Op::Auth { .. }
             | Op::Ping
             | Op::Cancel { .. }
@@ -346,15 +442,19 @@ impl Op {
             | Op::Socket { .. }
             | Op::Select { .. }
             | Op::HttpOpen { .. }
-            | Op::FtpConnect { .. } => None,
+            | Op::FtpConnect { .. }
+            | Op::SmtpConnect(_)
+            | Op::Pop3Connect(_) => None,
         }
     }
 
-    /// A socket op (Python's `socket` and `select`): neither `http.*`, `ftp.*` nor a
-    /// session op.
+    /// A socket op (Python's `socket` and `select`): neither `http.*`, `ftp.*`,
+    /// `smtp.*`, `pop3.*` nor a session op.
     pub fn is_socket(&self) -> bool {
         !self.is_http()
             && !self.is_ftp()
+            && !self.is_smtp()
+            && !self.is_pop3()
             && !matches!(
                 self,
                 Op::Auth { .. } | Op::Ping | Op::Cancel { .. } | Op::Progress(_)
@@ -422,69 +522,34 @@ impl Op {
             Op::FtpQuit { .. } => "ftp.quit",
             Op::FtpClose { .. } => "ftp.close",
             Op::FtpSetDebuglevel { .. } => "ftp.set_debuglevel",
+            Op::SmtpConnect(_) => "smtp.connect",
+            Op::SmtpEhlo(_) => "smtp.ehlo",
+            Op::SmtpHeloOp(_) => "smtp.helo",
+            Op::SmtpLogin(_) => "smtp.login",
+            Op::SmtpSendmail(_) => "smtp.sendmail",
+            Op::SmtpSendMessage(_) => "smtp.send_message",
+            Op::SmtpMail(_) => "smtp.mail",
+            Op::SmtpRcpt(_) => "smtp.rcpt",
+            Op::SmtpData(_) => "smtp.data",
+            Op::SmtpDocmd(_) => "smtp.docmd",
+            Op::SmtpNoop(_) => "smtp.noop",
+            Op::SmtpRset(_) => "smtp.rset",
+            Op::SmtpQuit(_) => "smtp.quit",
+            Op::SmtpClose(_) => "smtp.close",
+            Op::Pop3Connect(_) => "pop3.connect",
+            Op::Pop3User(_) => "pop3.user",
+            Op::Pop3Pass(_) => "pop3.pass_",
+            Op::Pop3Stat(_) => "pop3.stat",
+            Op::Pop3List(_) => "pop3.list",
+            Op::Pop3Retr(_) => "pop3.retr",
+            Op::Pop3Top(_) => "pop3.top",
+            Op::Pop3Dele(_) => "pop3.dele",
+            Op::Pop3Rset(_) => "pop3.rset",
+            Op::Pop3Noop(_) => "pop3.noop",
+            Op::Pop3Uidl(_) => "pop3.uidl",
+            Op::Pop3Capa(_) => "pop3.capa",
+            Op::Pop3Quit(_) => "pop3.quit",
+            Op::Pop3Close(_) => "pop3.close",
         }
     }
 }
-
-/// Every op's wire name, in catalogue order (the names [`Op::name`] returns). Tests
-/// check it against what the decoder accepts, so it cannot fall behind [`Op`].
-pub const OP_NAMES: &[&str] = &[
-    "auth",
-    "ping",
-    "cancel",
-    "progress",
-    "socket",
-    "setsockopt",
-    "getsockopt",
-    "setblocking",
-    "settimeout",
-    "bind",
-    "listen",
-    "accept",
-    "connect",
-    "connect_ex",
-    "send",
-    "sendall",
-    "sendto",
-    "recv",
-    "recvfrom",
-    "getsockname",
-    "getpeername",
-    "shutdown",
-    "close",
-    "select",
-    "tcp_info",
-    "pipe",
-    "http.open",
-    "http.request",
-    "http.putrequest",
-    "http.putheader",
-    "http.endheaders",
-    "http.send",
-    "http.getresponse",
-    "http.read",
-    "http.close",
-    "ftp.connect",
-    "ftp.login",
-    "ftp.getwelcome",
-    "ftp.sendcmd",
-    "ftp.voidcmd",
-    "ftp.set_pasv",
-    "ftp.retrbinary",
-    "ftp.retrlines",
-    "ftp.storbinary",
-    "ftp.storlines",
-    "ftp.dir",
-    "ftp.nlst",
-    "ftp.rename",
-    "ftp.delete",
-    "ftp.size",
-    "ftp.cwd",
-    "ftp.mkd",
-    "ftp.rmd",
-    "ftp.pwd",
-    "ftp.abort",
-    "ftp.quit",
-    "ftp.close",
-    "ftp.set_debuglevel",
-];

@@ -6,6 +6,7 @@
 
 use crate::{Addr, Data, ErrorBody, EventFrame};
 use serde::{Deserialize, Deserializer, Serialize};
+use std::collections::BTreeMap;
 
 /// A reply frame. (Its `Deserialize`, like [`OkBody`]'s, is in `decode.rs`.)
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -72,6 +73,19 @@ pub enum OkBody {
         version: u8,
         headers: Vec<(String, String)>,
     },
+    /// `pop3.list`, `pop3.uidl` (without `which`), `pop3.retr`, `pop3.top`: Python's
+    /// `(resp, lines, octets)`, the lines without CRLF and dot-unstuffed.
+    Pop3Lines {
+        reply: String,
+        lines: Vec<Data>,
+        octets: u64,
+    },
+    /// `smtp.connect`: the new handle and Python's `(code, msg)` of the greeting.
+    SmtpConnect {
+        conn: String,
+        code: i32,
+        msg: String,
+    },
     /// `accept`.
     Accept { sock: String, addr: Addr },
     /// `recvfrom`.
@@ -82,7 +96,7 @@ pub enum OkBody {
         w: Vec<String>,
         x: Vec<String>,
     },
-    /// `ftp.connect`.
+    /// `ftp.connect`, `pop3.connect` (`welcome` is the greeting line).
     FtpConnect { conn: String, welcome: String },
     /// `ftp.retrbinary`, `ftp.storbinary`, `ftp.storlines`.
     FtpTransfer { reply: String, bytes: u64 },
@@ -90,7 +104,20 @@ pub enum OkBody {
     FtpSize { reply: String, size: u64 },
     /// `ftp.pwd`, `ftp.mkd`.
     FtpPath { reply: String, path: String },
-    /// Most `ftp.*` ops.
+    /// `smtp.*` ops that return Python's `(code, msg)`: `ehlo`, `helo`, `login`,
+    /// `mail`, `rcpt`, `data`, `docmd`, `noop`, `rset`, `quit`.
+    SmtpReply { code: i32, msg: String },
+    /// `smtp.sendmail`, `smtp.send_message`: the refused recipients, Python's dict
+    /// `{recipient: (code, msg)}`.
+    SmtpRefused {
+        refused: BTreeMap<String, (i32, String)>,
+    },
+    /// `pop3.stat`: Python's `(count, size)`.
+    Pop3Stat { count: u64, size: u64 },
+    /// `pop3.capa`: Python's dict `{capability: [arguments]}`.
+    Pop3Capa { capa: BTreeMap<String, Vec<String>> },
+    /// Most `ftp.*` ops; the `pop3.*` ops that return the response line (`user`,
+    /// `pass_`, `dele`, `rset`, `noop`, `quit`, `list`/`uidl` with `which`).
     FtpReply { reply: String },
     /// `ftp.nlst`.
     FtpNames { names: Vec<String> },

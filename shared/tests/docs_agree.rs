@@ -265,3 +265,72 @@ fn http_and_ftp_errors_and_events_are_documented() {
         }
     }
 }
+
+#[test]
+fn smtp_and_pop3_sections_document_every_op_error_and_lab() {
+    let md = docs();
+    for (heading, prefix) in [
+        ("## SMTP operations (Python `smtplib`)", "smtp."),
+        ("## POP3 operations (Python `poplib`)", "pop3."),
+    ] {
+        let text = section(&md, heading);
+        let examples = example_ops(text);
+        for op in OPS.iter().filter(|op| op.starts_with(prefix)) {
+            assert!(
+                text.lines()
+                    .any(|l| l.starts_with('|') && l.contains(&format!("`{op}`"))),
+                "{heading}: `{op}` has no table row"
+            );
+            assert!(
+                examples.iter().any(|e| e == op),
+                "{heading}: no JSON request example for `{op}`"
+            );
+        }
+    }
+    let smtp = section(&md, "## SMTP operations (Python `smtplib`)");
+    for code in [
+        "smtp.SMTPRecipientsRefused",
+        "smtp.SMTPSenderRefused",
+        "smtp.SMTPDataError",
+        "smtp.SMTPAuthenticationError",
+        "smtp.SMTPServerDisconnected",
+        "smtp.SMTPNotSupportedError",
+        "smtp.SMTPConnectError",
+        "smtp.SMTPResponseException",
+        "AUTH PLAIN ****",
+    ] {
+        assert!(smtp.contains(code), "SMTP section lacks {code}");
+    }
+    let pop3 = section(&md, "## POP3 operations (Python `poplib`)");
+    for word in ["pop3.error_proto", "PASS ****", "line too long", "-ERR EOF"] {
+        assert!(pop3.contains(word), "POP3 section lacks {word}");
+    }
+    let labs = section(&md, "## The mail labs");
+    for word in [
+        "127.0.0.1:20025",
+        "127.0.0.1:20110",
+        "`learner`",
+        "socklab.test",
+        "SIZE 1048576",
+        "8BITMIME",
+        "AUTH PLAIN LOGIN",
+        "550",
+        "552",
+        "535",
+        "outside",
+    ] {
+        assert!(labs.contains(word), "mail labs section lacks {word}");
+    }
+    // Every `smtp.*`/`pop3.*` error example carries the server's reply, except a
+    // disconnection, which has none.
+    for text in json_examples(&md) {
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+        if let Some(code) = v["err"]["code"].as_str() {
+            if (code.starts_with("smtp.") || code.starts_with("pop3."))
+                && code != "smtp.SMTPServerDisconnected"
+            {
+                assert!(v["err"]["reply"].is_string(), "{text} lacks `reply`");
+            }
+        }
+    }
+}

@@ -15,6 +15,7 @@ mod e2e;
 mod fuzz;
 mod install;
 mod load;
+mod mail_servers;
 mod manifests;
 mod pyodide;
 mod tasks;

@@ -19,12 +19,28 @@ const VALIDATOR: &str = "kubernetes-validate==1.37.0";
 /// Kubernetes versions the manifests must be valid for (docs/operations.md).
 const K8S_VERSIONS: [&str; 2] = ["1.30.0", "1.37.0"];
 
-fn venv() -> PathBuf {
+pub(crate) fn venv() -> PathBuf {
     cmd::root().join("target").join("xtask-venv")
 }
 
-fn venv_bin(name: &str) -> PathBuf {
+pub(crate) fn venv_bin(name: &str) -> PathBuf {
     venv().join("bin").join(name)
+}
+
+/// Creates the project venv unless it is there.
+pub(crate) fn ensure_venv() -> Result<()> {
+    if venv_bin("pip").exists() {
+        return Ok(());
+    }
+    let mut make = Command::new("python3");
+    make.args(["-m", "venv"]).arg(venv());
+    if cmd::run(&mut make).is_err() {
+        return fail(
+            "python3 cannot create a virtualenv: install Debian's python3-venv \
+             (apt-get install python3-venv) and run again",
+        );
+    }
+    Ok(())
 }
 
 /// Installs the validator into the project venv unless it is already there.
@@ -34,16 +50,7 @@ fn install_validator() -> Result<()> {
         println!("ok: {} (in {})", VALIDATOR, venv().display());
         return Ok(());
     }
-    if !venv_bin("pip").exists() {
-        let mut make = Command::new("python3");
-        make.args(["-m", "venv"]).arg(venv());
-        if cmd::run(&mut make).is_err() {
-            return fail(
-                "python3 cannot create a virtualenv: install Debian's python3-venv \
-                 (apt-get install python3-venv) and run again",
-            );
-        }
-    }
+    ensure_venv()?;
     cmd::step(
         "install: kubernetes-validate (pip, into target/xtask-venv)",
         Command::new(venv_bin("pip")).args(["install", "--quiet", VALIDATOR]),

@@ -3,7 +3,7 @@
 //! [`crate::e2e`]; this file only orders them.
 
 use crate::cmd::{self, Result};
-use crate::{e2e, install, manifests, ui};
+use crate::{e2e, install, mail_servers, manifests, ui};
 
 /// Whether `cargo xtask test` runs the browser tests (they are always available
 /// as `cargo xtask e2e`).
@@ -25,9 +25,11 @@ pub fn test() -> Result<()> {
         &["-p", "frontend", "--target", "wasm32-unknown-unknown"],
     )?;
     manifests::check()?;
+    mail_servers::install()?;
+    let (var, python) = mail_servers::test_env();
     cmd::step(
         "test: cargo test --workspace",
-        cmd::cargo().args(["test", "--workspace"]),
+        cmd::cargo().args(["test", "--workspace"]).env(var, python),
     )?;
     ui::build(true)?;
     ui::check_budget()?;

@@ -8,7 +8,8 @@
 
 use super::{
     auth_panel::AuthPanel, banner::Banner, first_step::FirstStep, ftp_panel::FtpPanel,
-    hello_panel::HelloPanel, http_panel::HttpPanel, lang_switch::LangSwitch, new_socket::NewSocket,
+    hello_panel::HelloPanel, http_panel::HttpPanel, lang_switch::LangSwitch,
+    mail_panel::MailPanel, new_socket::NewSocket,
     python_transcript::PythonTranscript, select_panel::SelectPanel, socket_card::PendingCall,
     socket_card::SocketCard, timeline::Timeline,
 };
@@ -23,6 +24,7 @@ enum Tab {
     Sockets,
     Http,
     Ftp,
+    Mail,
     Python,
 }
 
@@ -117,6 +119,7 @@ pub fn app() -> Html {
                     {tab_button(&tab, Tab::Sockets, "Sockets")}
                     {tab_button(&tab, Tab::Http, "HTTP")}
                     {tab_button(&tab, Tab::Ftp, "FTP")}
+                    {tab_button(&tab, Tab::Mail, "Mail")}
                     {tab_button(&tab, Tab::Python, "Python")}
                 </nav>
                 <main class="columns" hidden={*tab != Tab::Sockets}>
@@ -132,6 +135,7 @@ pub fn app() -> Html {
                 </main>
                 <main class="panel-main" hidden={*tab != Tab::Http}><HttpPanel http={state.http.clone()} /></main>
                 <main class="panel-main" hidden={*tab != Tab::Ftp}><FtpPanel ftp={state.ftp.clone()} /></main>
+                <main class="panel-main" hidden={*tab != Tab::Mail}><MailPanel mail={state.mail.clone()} /></main>
                 <main class="panel-main" hidden={*tab != Tab::Python}><super::python_tab::PythonTab shown={*tab == Tab::Python} /></main>
             </div>
         </ContextProvider<Session>>

@@ -18,6 +18,7 @@ pub mod lang_switch;
 pub mod lesson_list;
 #[cfg(any(feature = "learn", test))]
 pub mod lesson_panel;
+pub mod mail_panel;
 pub mod new_socket;
 #[cfg(any(feature = "learn", test))]
 pub mod pictures;

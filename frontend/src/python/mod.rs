@@ -3,7 +3,7 @@
 //! whole session renders as a runnable `.py` file ([`script`]).
 //!
 //! The builders, one per API: [`socket`] (`socket`, `select`), [`http`]
-//! (`http.client`) and [`ftp`] (`ftplib`). Pure: they read `shared` ops and
+//! (`http.client`), [`ftp`] (`ftplib`) and [`mail`] (`smtplib`, `poplib`). Pure: they read `shared` ops and
 //! outcomes and know nothing of the DOM or the reducer. Sockets are named
 //! after the relay's handles (`s1`, `s2`, …); HTTP and FTP connections get the
 //! learner's names of [`names`] (`conn1`, `ftp`). A failed call reads as
@@ -11,6 +11,7 @@
 
 pub mod ftp;
 pub mod http;
+pub mod mail;
 pub mod names;
 pub mod socket;
 
@@ -130,16 +131,21 @@ pub fn python_raises(e: &ErrorBody) -> bool {
         || e.code.starts_with("http.") && e.code != "http.NotConnected"
         || e.code.starts_with("ssl.")
         || e.code.starts_with("ftp.")
+        || e.code.starts_with("smtp.")
+        || e.code.starts_with("pop3.")
 }
 
 const HEADER: &str = "\
 #!/usr/bin/env python3
 # A socklab session: the Python 3 calls made in the workbench, in the order they
 # completed. Run it with python3 against the same servers (socklab's labs).
+import email
 import ftplib
 import http.client
 import io
+import poplib
 import select
+import smtplib
 import socket
 
 
@@ -148,7 +154,7 @@ def report(e):
     name = type(e).__name__
     if isinstance(e, socket.gaierror):
         name = \"socket.gaierror\"
-    elif type(e).__module__ in (\"http.client\", \"ftplib\"):
+    elif type(e).__module__ in (\"http.client\", \"ftplib\", \"smtplib\", \"poplib\"):
         name = f\"{type(e).__module__}.{name}\"
     print(f\"{name}: {e}\")
 

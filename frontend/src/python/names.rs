@@ -17,6 +17,10 @@ pub enum Kind {
     Http,
     /// `ftp`, `ftp2`, … (as the ftplib docs call the first one).
     Ftp,
+    /// `smtp`, `smtp2`, … (`smtplib.SMTP`).
+    Smtp,
+    /// `pop`, `pop2`, … (`poplib.POP3`).
+    Pop3,
 }
 
 /// Handle → learner name, for one protocol.
@@ -65,6 +69,10 @@ impl Names {
             (Kind::Http, n) => format!("conn{n}"),
             (Kind::Ftp, 1) => "ftp".into(),
             (Kind::Ftp, n) => format!("ftp{n}"),
+            (Kind::Smtp, 1) => "smtp".into(),
+            (Kind::Smtp, n) => format!("smtp{n}"),
+            (Kind::Pop3, 1) => "pop".into(),
+            (Kind::Pop3, n) => format!("pop{n}"),
         }
     }
 

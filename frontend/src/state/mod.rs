@@ -4,7 +4,7 @@
 //!
 //! The slices, one file each: the sockets and the requests waiting on them
 //! ([`sockets`]), the timeline's lanes and entries and how events are drawn
-//! ([`timeline`]), and the HTTP and FTP panels ([`http`], [`ftp`], both fed
+//! ([`timeline`]), and the HTTP, FTP and Mail panels ([`http`], [`ftp`], [`mail`], fed
 //! through [`protocol::ProtocolSlice`]), and the lessons ([`lesson`]: the open
 //! lesson's trace and check). This file keeps the relay connection,
 //! its `hello`, the session's Python transcript and the order in which the
@@ -16,6 +16,7 @@ pub mod ftp;
 pub mod http;
 pub mod kernel;
 pub mod lesson;
+pub mod mail;
 mod protocol;
 pub mod replay;
 pub mod sockets;
@@ -74,6 +75,8 @@ pub struct State {
     pub http: Rc<http::HttpState>,
     /// The FTP panel (`state/ftp.rs`).
     pub ftp: Rc<ftp::FtpState>,
+    /// The Mail panel (`state/mail.rs`).
+    pub mail: Rc<mail::MailState>,
     /// A recording being replayed (`state/replay.rs`): no relay, no actions.
     pub replay: Option<replay::ReplayPos>,
     /// The lessons (`state/lesson.rs`).
@@ -110,6 +113,7 @@ pub enum Action {
     Notice(String),
     Http(http::HttpAction),
     Ftp(ftp::FtpAction),
+    Mail(mail::MailAction),
     /// Replay controls (`state/replay.rs`; the `learn` build's).
     #[cfg(any(feature = "learn", test))]
     Replay(replay::ReplayAction),
@@ -164,11 +168,13 @@ impl State {
                 self.last_t = self.last_t.max(frame.t);
                 protocol::event(&mut self.http, frame.t, &frame.event);
                 protocol::event(&mut self.ftp, frame.t, &frame.event);
+                protocol::event(&mut self.mail, frame.t, &frame.event);
                 self.on_event(frame.t, frame.event);
             }
             Action::Sent { id, op } => {
                 protocol::sent(&mut self.http, id, &op);
                 protocol::sent(&mut self.ftp, id, &op);
+                protocol::sent(&mut self.mail, id, &op);
                 let python = python::socket::call(&op).unwrap_or_else(|| op.name().to_owned());
                 self.pending.insert(id, Pending { op, python });
             }
@@ -176,6 +182,8 @@ impl State {
             Action::Timed { id, ms } => {
                 if self.http.has_call(id) {
                     Rc::make_mut(&mut self.http).timed(id, ms);
+                } else if self.mail.has_call(id) {
+                    Rc::make_mut(&mut self.mail).timed(id, ms);
                 }
             }
             #[cfg(any(feature = "learn", test))]
@@ -186,6 +194,7 @@ impl State {
             Action::Notice(text) => self.notice = Some(text),
             Action::Http(a) => Rc::make_mut(&mut self.http).on_action(a),
             Action::Ftp(a) => Rc::make_mut(&mut self.ftp).on_action(a),
+            Action::Mail(a) => Rc::make_mut(&mut self.mail).on_action(a),
             #[cfg(any(feature = "learn", test))]
             Action::Replay(a) => replay::apply(self, a),
             Action::Lesson(_) => {}
@@ -282,7 +291,8 @@ impl State {
     fn on_replied(&mut self, id: u64, outcome: Outcome) {
         // HTTP and FTP calls join the session's Python transcript too.
         let protocol_entry = protocol::replied(&mut self.http, id, &outcome)
-            .or_else(|| protocol::replied(&mut self.ftp, id, &outcome));
+            .or_else(|| protocol::replied(&mut self.ftp, id, &outcome))
+            .or_else(|| protocol::replied(&mut self.mail, id, &outcome));
         if let Some(entry) = protocol_entry {
             self.transcript.push(entry);
         }

@@ -95,6 +95,7 @@ pub fn fork(state: &State) -> State {
     s.transcript = s.transcript.fork();
     s.http = Rc::new(s.http.fork());
     s.ftp = Rc::new(s.ftp.fork());
+    s.mail = Rc::new(s.mail.fork());
     s
 }
 

@@ -1,7 +1,7 @@
 //! The lab servers embedded in the relay (docs/architecture.md "Lab servers"): targets for the
 //! learner's first sockets, listening on 127.0.0.1 only.
 //!
-//! Owns binding the labs, naming them (`tcp_echo`, `udp_echo`, `chat`, `http`, `ftp`: the names of
+//! Owns binding the labs, naming them (`tcp_echo`, `udp_echo`, `chat`, `http`, `ftp`, `smtp`, `pop3`: the names of
 //! `hello.labs`) and stopping them: every lab runs as tokio tasks that end when
 //! [`Labs`] is dropped or [`Labs::shutdown`] is awaited. A port that cannot be bound is
 //! logged with `tracing::warn!` and the lab is left out of [`Labs::addrs`]; the relay
@@ -21,6 +21,7 @@ mod client_slots;
 mod ftp;
 mod http;
 mod line_buffer;
+pub mod mail;
 mod tcp_echo;
 mod udp_echo;
 
@@ -124,10 +125,31 @@ pub async fn start(ports: &LabPorts) -> Labs {
         Ok(l) => labs.add("http", l.local_addr(), http::serve(l)),
         Err(e) => not_started("http", "tcp", ports.http, &e),
     }
+    labs.start_mail(ports).await;
     labs
 }
 
 impl Labs {
+    /// The SMTP and POP3 labs, which share their mailboxes: both or neither.
+    async fn start_mail(&mut self, ports: &LabPorts) {
+        match (
+            TcpListener::bind((Ipv4Addr::LOCALHOST, ports.smtp)).await,
+            TcpListener::bind((Ipv4Addr::LOCALHOST, ports.pop3)).await,
+        ) {
+            (Ok(smtp), Ok(pop3)) => match (smtp.local_addr(), pop3.local_addr()) {
+                (Ok(s), Ok(p)) => {
+                    tracing::info!(%s, %p, "labs smtp and pop3 listening on {s} and {p}");
+                    self.addrs.insert("smtp".to_owned(), s);
+                    self.addrs.insert("pop3".to_owned(), p);
+                    self.tasks.push(tokio::spawn(mail::serve(smtp, pop3)));
+                }
+                (Err(e), _) | (_, Err(e)) => not_started("smtp", "tcp", ports.smtp, &e),
+            },
+            (Err(e), _) => not_started("smtp", "tcp", ports.smtp, &e),
+            (_, Err(e)) => not_started("pop3", "tcp", ports.pop3, &e),
+        }
+    }
+
     fn add(
         &mut self,
         name: &str,
@@ -183,7 +205,10 @@ mod tests {
     async fn ephemeral_ports_start_every_lab_on_loopback() {
         let labs = start(&LabPorts::EPHEMERAL).await;
         let names: Vec<&str> = labs.addrs.keys().map(String::as_str).collect();
-        assert_eq!(names, ["chat", "ftp", "http", "tcp_echo", "udp_echo"]);
+        assert_eq!(
+            names,
+            ["chat", "ftp", "http", "pop3", "smtp", "tcp_echo", "udp_echo"]
+        );
         for addr in labs.addrs.values() {
             assert_eq!(addr.ip(), Ipv4Addr::LOCALHOST);
             assert_ne!(addr.port(), 0);

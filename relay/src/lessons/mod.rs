@@ -70,6 +70,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "e13-ftp-modes.toml",
         include_str!("../../../lessons/e13-ftp-modes.toml"),
     ),
+    (
+        "e14-mail.toml",
+        include_str!("../../../lessons/e14-mail.toml"),
+    ),
 ];
 
 /// Reads one lesson file: TOML into a [`Lesson`], then validation

@@ -12,11 +12,13 @@
 //! - `outcome.rs`: what an op returns, and the one place a reply is written;
 //! - `pipe.rs`: streaming mode;
 //! - `http.rs`: `http.*` (http.client), on top of `crate::http`;
-//! - `ftp.rs`: `ftp.*` (ftplib), on top of `crate::ftp`.
+//! - `ftp.rs`: `ftp.*` (ftplib), on top of `crate::ftp`;
+//! - `mail.rs`: `smtp.*` (smtplib) and `pop3.*` (poplib), on top of `crate::mail`.
 
 mod ftp;
 mod http;
 mod kernel;
+mod mail;
 mod outcome;
 mod pipe;
 mod recv;
@@ -108,6 +110,34 @@ impl Session {
             | Op::FtpQuit { .. }
             | Op::FtpClose { .. }
             | Op::FtpSetDebuglevel { .. }) => self.op_ftp(id, op),
+            op @ (Op::SmtpConnect(_)
+            | Op::SmtpEhlo(_)
+            | Op::SmtpHeloOp(_)
+            | Op::SmtpLogin(_)
+            | Op::SmtpSendmail(_)
+            | Op::SmtpSendMessage(_)
+            | Op::SmtpMail(_)
+            | Op::SmtpRcpt(_)
+            | Op::SmtpData(_)
+            | Op::SmtpDocmd(_)
+            | Op::SmtpNoop(_)
+            | Op::SmtpRset(_)
+            | Op::SmtpQuit(_)
+            | Op::SmtpClose(_)
+            | Op::Pop3Connect(_)
+            | Op::Pop3User(_)
+            | Op::Pop3Pass(_)
+            | Op::Pop3Stat(_)
+            | Op::Pop3List(_)
+            | Op::Pop3Retr(_)
+            | Op::Pop3Top(_)
+            | Op::Pop3Dele(_)
+            | Op::Pop3Rset(_)
+            | Op::Pop3Noop(_)
+            | Op::Pop3Uidl(_)
+            | Op::Pop3Capa(_)
+            | Op::Pop3Quit(_)
+            | Op::Pop3Close(_)) => self.op_mail(id, op),
         };
         self.answer(id, result);
     }

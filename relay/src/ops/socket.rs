@@ -254,6 +254,8 @@ impl Session {
             self.http_drop(h)?;
         } else if self.ftp.contains_key(h) {
             self.ftp_drop(h)?;
+        } else if self.mail.contains_key(h) {
+            self.mail_drop(h)?;
         } else {
             return self.close_handle(h);
         }

@@ -6,11 +6,12 @@
 //! ([`calls`]) and the Python lines. State lives in `state/http.rs`; the panel
 //! gets it as props, renders it and sends requests through the relay service.
 
-mod calls;
+// The Mail panel reuses the calls table and the wire view.
+pub(super) mod calls;
 mod response;
 mod simple;
 mod steps;
-mod wire;
+pub(super) mod wire;
 
 use super::python_transcript::PythonTranscript;
 use crate::hooks::{use_app, use_text_input, TextInput};

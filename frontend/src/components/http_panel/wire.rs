@@ -11,6 +11,9 @@ use yew::prelude::*;
 #[derive(Properties, PartialEq)]
 pub struct Props {
     pub wire: Log<WireChunk>,
+    /// The heading (and the view's accessible name).
+    #[prop_or(AttrValue::Static("on the wire"))]
+    pub title: AttrValue,
 }
 
 #[function_component(WireView)]
@@ -35,8 +38,8 @@ pub fn wire_view(props: &Props) -> Html {
         })
         .collect();
     html! {
-        <div class="wire-view" aria-label="wire" ref={view}>
-            <h3>{"on the wire"}</h3>
+        <div class="wire-view" aria-label={if props.title == "on the wire" { AttrValue::Static("wire") } else { props.title.clone() }} ref={view}>
+            <h3>{props.title.clone()}</h3>
             {chunks}
         </div>
     }
