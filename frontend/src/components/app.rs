@@ -8,10 +8,9 @@
 
 use super::{
     auth_panel::AuthPanel, banner::Banner, first_step::FirstStep, ftp_panel::FtpPanel,
-    hello_panel::HelloPanel, http_panel::HttpPanel, lang_switch::LangSwitch,
-    mail_panel::MailPanel, new_socket::NewSocket,
-    python_transcript::PythonTranscript, select_panel::SelectPanel, socket_card::PendingCall,
-    socket_card::SocketCard, timeline::Timeline,
+    hello_panel::HelloPanel, http_panel::HttpPanel, lang_switch::LangSwitch, mail_panel::MailPanel,
+    new_socket::NewSocket, python_transcript::PythonTranscript, select_panel::SelectPanel,
+    socket_card::PendingCall, socket_card::SocketCard, timeline::Timeline,
 };
 use crate::hooks::{AppCtx, Session};
 use crate::state::{Conn, State};
