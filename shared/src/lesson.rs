@@ -63,6 +63,7 @@ pub enum Tab {
     Sockets,
     Http,
     Ftp,
+    Mail,
 }
 
 /// A built-in picture the lesson shows beside its concept.

@@ -73,6 +73,7 @@ pub fn app() -> Html {
                     shared::lesson::Tab::Sockets => Tab::Sockets,
                     shared::lesson::Tab::Http => Tab::Http,
                     shared::lesson::Tab::Ftp => Tab::Ftp,
+                    shared::lesson::Tab::Mail => Tab::Mail,
                 });
             }
         });
