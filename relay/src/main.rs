@@ -25,7 +25,8 @@ struct Args {
     listen: SocketAddr,
 
     /// Do not start the lab servers (TCP and UDP echo on 20007, chat on 20023,
-    /// HTTP on 20080, FTP on 20021 with passive ports 21000-21099).
+    /// HTTP on 20080, FTP on 20021 with passive ports 21000-21099, SMTP on 20025,
+    /// POP3 on 20110).
     #[arg(long)]
     no_labs: bool,
 

@@ -321,3 +321,39 @@ async fn connecting_is_checked_like_any_connection() {
         .await;
     assert!(e["message"].is_string());
 }
+
+#[tokio::test]
+async fn mail_sent_over_a_raw_socket_stays_in_its_session() {
+    let relay = start_default().await;
+    let mut a = Client::connect(&relay).await;
+    let mut b = Client::connect(&relay).await;
+    let s = tcp_socket(&mut a).await;
+    let lab = a.lab("smtp");
+    a.ok(json!({"op": "connect", "sock": s, "addr": lab})).await;
+    let dialogue = "EHLO raw\r\nMAIL FROM:<a@x>\r\nRCPT TO:<alice@socklab.test>\r\nDATA\r\nSubject: raw\r\n\r\nhi\r\n.\r\nQUIT\r\n";
+    a.ok(json!({"op": "sendall", "sock": s, "data": text(dialogue)}))
+        .await;
+    let mut heard = Vec::new();
+    while !String::from_utf8_lossy(&heard).contains("221 ") {
+        let got = a
+            .ok(json!({"op": "recv", "sock": s, "bufsize": 65536}))
+            .await;
+        let chunk = bytes(&got["data"]);
+        assert!(
+            !chunk.is_empty(),
+            "closed early: {}",
+            String::from_utf8_lossy(&heard)
+        );
+        heard.extend(chunk);
+    }
+    let pa = pop3(&mut a, "alice").await;
+    assert_eq!(
+        a.ok(json!({"op": "pop3.stat", "conn": pa})).await["count"],
+        1
+    );
+    let pb = pop3(&mut b, "alice").await;
+    assert_eq!(
+        b.ok(json!({"op": "pop3.stat", "conn": pb})).await["count"],
+        0
+    );
+}

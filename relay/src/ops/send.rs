@@ -442,6 +442,13 @@ impl Session {
                 for (name, value) in &s.opts {
                     let _ = sock::set_opt(&socket2::SockRef::from(&stream), *name, *value);
                 }
+                // A raw socket to a mail lab uses this session's mailboxes too.
+                let mail_lab = ["smtp", "pop3"]
+                    .iter()
+                    .any(|l| self.relay.labs.get(*l) == Some(&peer));
+                if let (true, Ok(local)) = (mail_lab, stream.local_addr()) {
+                    self.mail_scope.register(local);
+                }
                 s.os = Os::Stream(StreamSock::new(stream, peer));
                 self.set_state(h, SockState::Established);
                 self.report_kernel(h);
