@@ -40,6 +40,7 @@ fn tab_name(tab: Tab) -> &'static str {
         Tab::Sockets => "Sockets",
         Tab::Http => "HTTP",
         Tab::Ftp => "FTP",
+        Tab::Mail => "Mail",
     }
 }
 
