@@ -218,7 +218,7 @@ mod tests {
     #[test]
     fn every_builtin_lesson_is_valid_in_both_languages() {
         let lessons = builtins().unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(lessons.len(), 13);
+        assert_eq!(lessons.len(), 14);
         let ids: Vec<&str> = lessons.iter().map(|l| l.id.as_str()).collect();
         let mut sorted = ids.clone();
         sorted.sort();
@@ -265,7 +265,7 @@ expect = { call = "listen", args = { "$frob" = 1 } }
         let mut new = builtin[1].clone();
         new.id = "a-first".into();
         let cat = catalog(builtin, vec![mine, new]).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(cat.lessons.len(), 14);
+        assert_eq!(cat.lessons.len(), 15);
         assert_eq!(cat.lessons[0].id, "a-first");
         assert_eq!(cat.lessons[1].title.en, "Mine");
     }
