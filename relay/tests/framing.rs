@@ -48,6 +48,13 @@ async fn embed_may_be_framed_by_allowed_origins_and_nothing_else_by_others() {
     let ui = std::env::temp_dir().join(format!("socklab-framing-{}", std::process::id()));
     std::fs::create_dir_all(&ui).expect("ui dir");
     std::fs::write(ui.join("index.html"), "<!doctype html><title>page</title>").expect("index");
+    // `/embed` and `/learn/` are the `learn` build's page.
+    std::fs::create_dir_all(ui.join("learn")).expect("learn dir");
+    std::fs::write(
+        ui.join("learn").join("index.html"),
+        "<!doctype html><title>page</title>",
+    )
+    .expect("learn index");
     let mut config = Config::for_tests();
     config.ui_dir = Some(ui.clone());
     config.allow_origin = vec![
