@@ -78,6 +78,26 @@ pub fn lab_purpose(name: &str, lang: Lang) -> (&'static str, &'static str) {
                 "供 ftplib 使用的 FTP 服务器（FTP 标签页）：用 learner / learner 登录",
             ),
         ),
+        "smtp" => (
+            (
+                "SMTP",
+                "a mail server for smtplib (the Mail tab): mail to learner@socklab.test",
+            ),
+            (
+                "SMTP",
+                "供 smtplib 使用的邮件服务器（Mail 标签页）：发信给 learner@socklab.test",
+            ),
+        ),
+        "pop3" => (
+            (
+                "POP3",
+                "the mailbox for poplib (the Mail tab): log in as learner / learner",
+            ),
+            (
+                "POP3",
+                "供 poplib 使用的邮箱（Mail 标签页）：用 learner / learner 登录",
+            ),
+        ),
         _ => (
             ("Lab", "a server the relay runs for the exercises"),
             ("实验", "中继为练习运行的服务器"),
