@@ -17,6 +17,16 @@ pub mod socket;
 
 use shared::{codes, ErrorBody, OkBody, Outcome};
 
+/// Every code line of a transcript, in order (what tests compare).
+#[cfg(test)]
+pub fn code_lines(transcript: &crate::log::Log<PyEntry>) -> Vec<String> {
+    transcript
+        .items()
+        .iter()
+        .flat_map(|e| e.code.clone())
+        .collect()
+}
+
 /// One transcript entry: the code of one call and what running it shows.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PyEntry {

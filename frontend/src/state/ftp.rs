@@ -641,11 +641,7 @@ mod tests {
     }
 
     fn code(s: &FtpState) -> Vec<String> {
-        s.transcript
-            .items()
-            .iter()
-            .flat_map(|e| e.code.clone())
-            .collect()
+        crate::python::code_lines(&s.transcript)
     }
 
     #[test]

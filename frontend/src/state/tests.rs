@@ -267,12 +267,7 @@ fn echo_exercise_between_two_of_our_sockets() {
     b.reply(id, OkBody::Empty {});
     assert!(b.s.socks["s2"].released);
 
-    let py: Vec<String> =
-        b.s.transcript
-            .items()
-            .iter()
-            .flat_map(|e| e.code.clone())
-            .collect();
+    let py = crate::python::code_lines(&b.s.transcript);
     assert_eq!(
         py,
         vec![
@@ -400,12 +395,7 @@ fn accept_that_beats_connect_is_transcribed_after_it() {
     );
     b.state("s2", SynSent, Established);
     b.reply(connect, OkBody::Empty {});
-    let code: Vec<String> =
-        b.s.transcript
-            .items()
-            .iter()
-            .flat_map(|e| e.code.clone())
-            .collect();
+    let code = crate::python::code_lines(&b.s.transcript);
     let pos = |needle: &str| code.iter().position(|l| l.contains(needle));
     assert!(pos("s2.connect") < pos("s1.accept()"), "{code:?}");
     assert!(pos("s1.accept()").is_some());

@@ -42,11 +42,7 @@ fn conn(c: &str) -> MailConn {
 }
 
 fn code(s: &MailState) -> Vec<String> {
-    s.transcript
-        .items()
-        .iter()
-        .flat_map(|e| e.code.clone())
-        .collect()
+    crate::python::code_lines(&s.transcript)
 }
 
 #[test]
