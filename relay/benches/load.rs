@@ -98,9 +98,13 @@ fn raise_nofile() {
 }
 
 /// The release `socklab` on a free loopback port; returns it and its address.
+/// `SOCKLAB_RELAY=path` runs another build instead (to compare two builds with
+/// the same bench).
 fn start_relay(max_sessions: usize) -> Result<(Child, SocketAddr)> {
     let n = max_sessions.to_string();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_socklab"))
+    let exe =
+        std::env::var_os("SOCKLAB_RELAY").unwrap_or_else(|| env!("CARGO_BIN_EXE_socklab").into());
+    let mut child = Command::new(exe)
         .args(["--listen", "127.0.0.1:0", "--no-labs"])
         .args(["--max-sessions", &n, "--max-sessions-per-ip", &n])
         .args(["--idle-timeout", "3600", "--drain-secs", "1"])

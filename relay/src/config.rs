@@ -128,6 +128,9 @@ pub struct Config {
     /// `--class`: the class preset was applied (`class_preset.rs`); connects
     /// are narrowed as on a network relay even when it listens on loopback.
     pub class: bool,
+    /// Threads that serve sessions, each a current-thread runtime (`shards.rs`);
+    /// 0 runs one per available core.
+    pub shards: usize,
     /// Directory with the built UI (trunk's `dist/`); `None` serves `dist/` in the
     /// working directory when a UI was built there, else a page that says how to
     /// build one.
@@ -154,6 +157,7 @@ impl Config {
             budget: Default::default(),
             port_spaces: false,
             tls: None,
+            shards: 0,
             class: false,
             ui_dir: None,
             lessons: Vec::new(),

@@ -39,6 +39,7 @@ pub mod port_space;
 mod resolve;
 mod server;
 mod session;
+mod shards;
 mod sock;
 pub mod sock_diag;
 mod state;

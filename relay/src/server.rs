@@ -17,14 +17,12 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use axum::serve::ListenerExt;
 use axum::Router;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::sync::watch;
-use tokio::task::JoinHandle;
 
 /// Bytes tungstenite buffers before it pushes a write to the socket.
 const WS_WRITE_BUFFER: usize = 256 << 10;
@@ -44,7 +42,8 @@ pub struct Running {
     /// Stops the HTTP server (after sessions have been told to close).
     server_stop: watch::Sender<bool>,
     state: Arc<RelayState>,
-    server: Option<JoinHandle<()>>,
+    /// The acceptor and the shard threads that serve the connections.
+    server: Option<crate::shards::Shards>,
     _labs: Option<Labs>,
 }
 
@@ -74,16 +73,17 @@ impl Running {
         let _ = tokio::time::timeout(deadline, self.state.registry.wait_empty()).await;
         let left = self.state.registry.len();
         let _ = self.server_stop.send(true);
-        if let Some(task) = self.server.take() {
-            let _ = tokio::time::timeout(std::time::Duration::from_secs(1), task).await;
+        if let Some(shards) = self.server.take() {
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(1), shards.wait()).await;
         }
         crate::drain::Drained { sessions, left }
     }
 
-    /// Waits until the server stops (it runs until shutdown).
+    /// Waits until the server stops (it runs until shutdown) and its shard
+    /// threads have ended.
     pub async fn wait(mut self) {
-        if let Some(task) = self.server.take() {
-            let _ = task.await;
+        if let Some(shards) = self.server.take() {
+            shards.wait().await;
         }
     }
 }
@@ -92,9 +92,9 @@ impl Drop for Running {
     fn drop(&mut self) {
         let _ = self.shutdown.send(true);
         let _ = self.server_stop.send(true);
-        if let Some(task) = self.server.take() {
-            task.abort();
-        }
+        // Dropping the shards stops the acceptor; the shard threads end by
+        // themselves once their sessions have closed.
+        self.server.take();
     }
 }
 
@@ -125,7 +125,8 @@ pub async fn start(config: Config) -> std::io::Result<Running> {
         .unwrap_or_default();
     let policy = relay_policy(&config, addr, &lab_addrs, &internal);
     let (tx, rx) = watch::channel(false);
-    let (server_stop, mut stop) = watch::channel(false);
+    let (server_stop, stop) = watch::channel(false);
+    let shards = crate::shards::count(config.shards);
     let ui_dir = config.ui_dir.clone().or_else(default_ui_dir);
     let lessons = crate::lessons::builtins()
         .and_then(|b| crate::lessons::catalog(b, config.lessons.clone()))
@@ -156,39 +157,14 @@ pub async fn start(config: Config) -> std::io::Result<Running> {
             framing,
             crate::framing::add_header,
         ));
-    let server = tokio::spawn(async move {
-        let service = app.into_make_service_with_connect_info::<SocketAddr>();
-        let stopped = async move {
-            let _ = stop.wait_for(|s| *s).await;
-        };
-        let served = match tls {
-            // `tap_io` gives the TLS listener axum's `ConnectInfo<SocketAddr>`.
-            Some(acceptor) => match crate::tls_listener::TlsListener::new(listener, acceptor) {
-                Ok(l) => {
-                    let l = l.tap_io(|_| {});
-                    axum::serve(l, service)
-                        .with_graceful_shutdown(stopped)
-                        .await
-                }
-                Err(e) => Err(e),
-            },
-            None => {
-                // Small frames (replies, events) must not wait for Nagle's algorithm.
-                let listener = listener.tap_io(|tcp| {
-                    if let Err(e) = tcp.set_nodelay(true) {
-                        tracing::debug!("cannot set TCP_NODELAY: {e}");
-                    }
-                });
-                axum::serve(listener, service)
-                    .with_graceful_shutdown(stopped)
-                    .await
-            }
-        };
-        if let Err(e) = served {
-            tracing::error!("server stopped: {e}");
-        }
-    });
-    tracing::info!(%addr, labs = ?lab_addrs, "relay listening");
+    let serving = crate::shards::Serving {
+        app,
+        tls,
+        stop,
+        registry: Arc::clone(&state.registry),
+    };
+    let server = crate::shards::start(listener, serving, shards)?;
+    tracing::info!(%addr, labs = ?lab_addrs, shards, "relay listening");
     Ok(Running {
         addr,
         labs: lab_addrs,

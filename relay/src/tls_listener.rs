@@ -3,9 +3,10 @@
 //!
 //! Owns loading the certificate chain and key (with start-up errors that say
 //! which file is missing, unreadable, not PEM or does not match) and
-//! [`TlsListener`], an `axum::serve` listener whose accept loop hands each new
-//! connection's handshake to its own task (bounded in number and time), so a
-//! slow or silent client never delays the others. Everything after the
+//! [`TlsListener`], an `axum::serve` listener over another (a shard's, see
+//! `shards.rs`) whose accept loop hands each new connection's handshake to its
+//! own task (bounded in number and time), so a slow or silent client never
+//! delays the others. Everything after the
 //! handshake is the plain server's business (`server.rs`).
 
 use axum::serve::Listener;
@@ -16,7 +17,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 use tokio::sync::{mpsc, Semaphore};
 use tokio::task::JoinHandle;
 use tokio_rustls::server::TlsStream;
@@ -95,7 +96,8 @@ pub fn acceptor(files: &TlsFiles) -> io::Result<TlsAcceptor> {
     Ok(TlsAcceptor::from(Arc::new(config)))
 }
 
-/// Accepts TCP connections and yields those that completed a TLS handshake.
+/// Takes TCP connections from another listener and yields those that completed
+/// a TLS handshake.
 pub struct TlsListener {
     ready: mpsc::Receiver<(TlsStream<TcpStream>, SocketAddr)>,
     local: SocketAddr,
@@ -103,7 +105,10 @@ pub struct TlsListener {
 }
 
 impl TlsListener {
-    pub fn new(tcp: TcpListener, acceptor: TlsAcceptor) -> io::Result<TlsListener> {
+    pub fn new<L>(tcp: L, acceptor: TlsAcceptor) -> io::Result<TlsListener>
+    where
+        L: Listener<Io = TcpStream, Addr = SocketAddr>,
+    {
         let local = tcp.local_addr()?;
         let (tx, ready) = mpsc::channel(64);
         let accepting = tokio::spawn(accept_loop(tcp, acceptor, tx));
@@ -121,8 +126,8 @@ impl Drop for TlsListener {
     }
 }
 
-async fn accept_loop(
-    tcp: TcpListener,
+async fn accept_loop<L: Listener<Io = TcpStream, Addr = SocketAddr>>(
+    mut tcp: L,
     acceptor: TlsAcceptor,
     tx: mpsc::Sender<(TlsStream<TcpStream>, SocketAddr)>,
 ) {
@@ -131,18 +136,8 @@ async fn accept_loop(
         let Ok(slot) = Arc::clone(&slots).acquire_owned().await else {
             return;
         };
-        let (stream, peer) = match tcp.accept().await {
-            Ok(c) => c,
-            Err(e) => {
-                // Out of descriptors, usually: wait a little, as axum does.
-                tracing::warn!("accept failed: {e}");
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                continue;
-            }
-        };
-        if let Err(e) = stream.set_nodelay(true) {
-            tracing::debug!("cannot set TCP_NODELAY: {e}");
-        }
+        // `accept` retries failed accepts itself (axum's `Listener` contract).
+        let (stream, peer) = tcp.accept().await;
         let (acceptor, tx) = (acceptor.clone(), tx.clone());
         tokio::spawn(async move {
             let _slot = slot;
