@@ -91,5 +91,7 @@ pub fn use_panels(wanted: bool) -> Option<Panels> {
 
 /// A panel's view, or a line saying it is on its way.
 pub fn panel_or_progress(view: Option<Html>) -> Html {
-    view.unwrap_or_else(|| html! { <p class="loading" role="status">{"Loading this tab…"}</p> })
+    view.unwrap_or_else(
+        || html! { <p class="hint loading" role="status">{"Loading this tab…"}</p> },
+    )
 }
