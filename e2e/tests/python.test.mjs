@@ -27,6 +27,12 @@ before(async () => {
   relay = await startRelay(['--listen', '127.0.0.1:0', '--no-labs', '--max-handles', '8', '--allow-origin', new URL(PAGE).origin]);
   ({ browser, page, errors } = await launch(`${PAGE}?relay=ws://${relay.addr}/ws`));
   await page.locator('.app[data-ready="true"]').waitFor();
+  // Opening the tab installs the page's bridge (window.socklabProgram), whose
+  // request reader loads with the tab.
+  await page.getByRole('tab', { name: 'Python' }).click();
+  await page.locator('.pyt').waitFor();
+  await page.waitForFunction(() => typeof window.socklabProgram === 'function');
+  await page.getByRole('tab', { name: 'Sockets' }).click(); // the cards these tests read
   await page.evaluate(async () => {
     const { createRuntime } = await import('/python/runtime.js');
     const py = { out: [], status: null };

@@ -50,6 +50,9 @@ export async function createRuntime({ onOutput, onInput, onStatus }) {
   if (ws.last) handle(ws.last);
 
   function handle(msg) {
+    // The worker is the page's one CPython: what a program prints, asks and
+    // calls belongs to the runtime that started it, not to every runtime.
+    if (msg.t !== 'status' && !current) return;
     switch (msg.t) {
       case 'status':
         onStatus?.({ phase: msg.phase, progress: msg.progress, message: msg.message });

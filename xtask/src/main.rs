@@ -20,6 +20,7 @@ mod manifests;
 mod pyodide;
 mod tasks;
 mod ui;
+mod wasm_split;
 
 use std::process::ExitCode;
 

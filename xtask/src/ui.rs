@@ -59,6 +59,9 @@ struct Page {
     limit: u64,
     /// What it should weigh (reported, not enforced), if less than `limit`.
     target: Option<u64>,
+    /// Whether its wasm is split into a start module and parts loaded on
+    /// first use (`wasm_split.rs`).
+    split: bool,
 }
 
 /// `/` first: trunk empties its dist directory, `dist/learn/` included.
@@ -69,6 +72,7 @@ const PAGES: [Page; 2] = [
         public: "/",
         limit: PAGE_CEILING_BYTES,
         target: Some(PAGE_BUDGET_BYTES),
+        split: true,
     },
     Page {
         html: "learn.html",
@@ -76,12 +80,22 @@ const PAGES: [Page; 2] = [
         public: "/learn/",
         limit: LEARN_CEILING_BYTES,
         target: None,
+        split: false,
     },
 ];
 
 impl Page {
     fn dir(&self) -> PathBuf {
         dist().join(self.sub)
+    }
+
+    /// The cargo target directory trunk builds it in.
+    fn cargo_target(&self) -> Result<PathBuf> {
+        if self.split {
+            crate::wasm_split::cargo_target()
+        } else {
+            crate::e2e::target_dir()
+        }
     }
 }
 
@@ -100,7 +114,8 @@ fn build_page(page: Page, release: bool) -> Result<()> {
     // page (and preloads it): drop the other build's, e.g. the share link's
     // deflate helper, which `/` does not use.
     let mode = if release { "release" } else { "debug" };
-    let snippets = crate::e2e::target_dir()?
+    let cargo_target = page.cargo_target()?;
+    let snippets = cargo_target
         .join("wasm-bindgen")
         .join(mode)
         .join("snippets");
@@ -131,6 +146,12 @@ fn build_page(page: Page, release: bool) -> Result<()> {
         for (key, value) in SIZE_PROFILE {
             c.env(key, value);
         }
+        if page.split {
+            let (key, value) = crate::wasm_split::TRUNK_ENV;
+            c.args(["--features", "split"])
+                .env(key, value)
+                .env("CARGO_TARGET_DIR", &cargo_target);
+        }
     }
     let title = format!(
         "ui: trunk build {} ({mode}) into {}",
@@ -145,6 +166,9 @@ fn build_page(page: Page, release: bool) -> Result<()> {
             .map_err(|e| cmd::Error(format!("cannot rename {}: {e}", built.display())))?;
     }
     if release {
+        if page.split {
+            crate::wasm_split::apply(&dir, &cargo_target)?;
+        }
         precompress(page)?;
     }
     crate::pyodide::copy_into_dist()
@@ -197,8 +221,37 @@ fn start_files(dist: &Path, public: &str) -> Result<Vec<String>> {
             names.push(name.to_owned());
         }
     }
+    // A module the start js imports statically (`from "./x.js"`: the split
+    // wasm's loader) loads at start too.
+    let modules: Vec<String> = names
+        .iter()
+        .filter(|n| n.ends_with(".js"))
+        .cloned()
+        .collect();
+    for module in modules {
+        let text = std::fs::read_to_string(dist.join(&module)).unwrap_or_default();
+        for imported in static_imports(&text) {
+            if dist.join(&imported).is_file() && !names.contains(&imported) {
+                names.push(imported);
+            }
+        }
+    }
     names.sort();
     Ok(names)
+}
+
+/// The files a js module imports statically from its own directory
+/// (`import … from "./name.js"`).
+fn static_imports(js: &str) -> Vec<String> {
+    js.split("from ")
+        .skip(1)
+        .filter_map(|rest| {
+            let quote = rest.chars().next().filter(|c| matches!(c, '"' | '\''))?;
+            let path = rest.get(1..)?.split(quote).next()?;
+            let name = path.strip_prefix("./")?;
+            (!name.contains('/')).then(|| name.to_owned())
+        })
+        .collect()
 }
 
 /// `path` compressed by `gzip -9 -n`.
@@ -375,6 +428,15 @@ await init({ module_or_path: '/app-1_bg.wasm' });</script>
             std::fs::write(dir.join(f), f).unwrap();
         }
         let files = start_files(&dir, "/").unwrap();
+        // What the start js imports statically loads at start too.
+        std::fs::write(
+            dir.join("app-1.js"),
+            "import * as i from \"./app-1_split.js\";",
+        )
+        .unwrap();
+        std::fs::write(dir.join("app-1_split.js"), "x").unwrap();
+        let imported = start_files(&dir, "/").unwrap();
+        std::fs::remove_file(dir.join("app-1_split.js")).unwrap();
         // The `learn` build names its files under `/learn/`.
         let learn = start_files(&dir, "/learn/").unwrap();
         std::fs::write(dir.join("index.html"), index.replace("'/", "'/learn/")).unwrap();
@@ -383,6 +445,16 @@ await init({ module_or_path: '/app-1_bg.wasm' });</script>
         assert_eq!(
             files,
             ["app-1.js", "app-1_bg.wasm", "index.html", "style-1.css"]
+        );
+        assert_eq!(
+            imported,
+            [
+                "app-1.js",
+                "app-1_bg.wasm",
+                "app-1_split.js",
+                "index.html",
+                "style-1.css"
+            ]
         );
         assert_eq!(learn, ["index.html"]);
         assert_eq!(moved, ["app-1.js", "app-1_bg.wasm", "index.html"]);

@@ -7,10 +7,10 @@
 //! replay, the lesson panel) comes from `learn/` as [`crate::learn::Parts`].
 
 use super::{
-    auth_panel::AuthPanel, banner::Banner, first_step::FirstStep, ftp_panel::FtpPanel,
-    hello_panel::HelloPanel, http_panel::HttpPanel, lang_switch::LangSwitch, mail_panel::MailPanel,
-    new_socket::NewSocket, python_transcript::PythonTranscript, select_panel::SelectPanel,
-    socket_card::PendingCall, socket_card::SocketCard, timeline::Timeline,
+    auth_panel::AuthPanel, banner::Banner, first_step::FirstStep, hello_panel::HelloPanel,
+    lang_switch::LangSwitch, lazy_panels, new_socket::NewSocket,
+    python_transcript::PythonTranscript, select_panel::SelectPanel, socket_card::PendingCall,
+    socket_card::SocketCard, timeline::Timeline,
 };
 use crate::hooks::{AppCtx, Session};
 use crate::state::{Conn, State};
@@ -87,6 +87,7 @@ pub fn app() -> Html {
         .as_deref()
         .and_then(|h| state.socks.get(h))
         .cloned();
+    let panels = lazy_panels::use_panels(matches!(*tab, Tab::Http | Tab::Ftp | Tab::Mail));
     let ctx = parts.ctx;
     let session = Session::of(&state);
     let open: Vec<String> = state
@@ -133,9 +134,9 @@ pub fn app() -> Html {
                         <PythonTranscript entries={state.transcript.clone()} />
                     </section>
                 </main>
-                <main class="panel-main" hidden={*tab != Tab::Http}><HttpPanel http={state.http.clone()} /></main>
-                <main class="panel-main" hidden={*tab != Tab::Ftp}><FtpPanel ftp={state.ftp.clone()} /></main>
-                <main class="panel-main" hidden={*tab != Tab::Mail}><MailPanel mail={state.mail.clone()} /></main>
+                <main class="panel-main" hidden={*tab != Tab::Http}>{lazy_panels::panel_or_progress(panels.map(|p| (p.http)(state.http.clone())))}</main>
+                <main class="panel-main" hidden={*tab != Tab::Ftp}>{lazy_panels::panel_or_progress(panels.map(|p| (p.ftp)(state.ftp.clone())))}</main>
+                <main class="panel-main" hidden={*tab != Tab::Mail}>{lazy_panels::panel_or_progress(panels.map(|p| (p.mail)(state.mail.clone())))}</main>
                 <main class="panel-main" hidden={*tab != Tab::Python}><super::python_tab::PythonTab shown={*tab == Tab::Python} /></main>
             </div>
         </ContextProvider<Session>>

@@ -15,6 +15,7 @@ pub mod ftp_panel;
 pub mod hello_panel;
 pub mod http_panel;
 pub mod lang_switch;
+pub mod lazy_panels;
 pub mod lesson_list;
 #[cfg(any(feature = "learn", test))]
 pub mod lesson_panel;

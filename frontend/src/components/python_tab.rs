@@ -1,9 +1,12 @@
 //! The Python tab's shell: an empty container that, the first time the tab
-//! is shown, loads `/python/shell.js` (served beside the page, never part of
-//! the wasm) and lets it mount the editor, console and runtime into it. Also
-//! keeps `window.socklabProgram` ([`crate::program`]) calling through the
-//! page's current relay connection.
+//! is shown, loads the bridge's request reader (a module of its own in the
+//! workbench's build: `lazy_panels.rs`), installs `window.socklabProgram`
+//! ([`crate::program`]), then
+//! `/python/shell.js` (served beside the page, never part of the wasm), and
+//! lets it mount the editor, console and runtime into it. Keeps the bridge
+//! calling through the page's current relay connection.
 
+use super::lazy_panels::{load_request_reader, ReadRequest};
 use crate::hooks::use_app;
 use wasm_bindgen::prelude::*;
 use yew::prelude::*;
@@ -18,13 +21,30 @@ pub struct Props {
 pub fn python_tab(props: &Props) -> Html {
     let ctx = use_app();
     let div = use_node_ref();
-    let loaded = use_mut_ref(|| false);
-    use_effect_with(ctx.relay.clone(), move |_| crate::program::install(ctx));
+    let reader = use_state(|| None::<ReadRequest>);
+    let mounted = use_mut_ref(|| false);
+    {
+        let reader = reader.clone();
+        use_effect_with(props.shown, move |shown| {
+            if *shown && reader.is_none() {
+                wasm_bindgen_futures::spawn_local(async move {
+                    reader.set(Some(load_request_reader().await));
+                });
+            }
+        });
+    }
+    // The bridge calls through the current connection: installed again after a reconnect.
+    let read = *reader;
+    use_effect_with((ctx.relay.clone(), read.is_some()), move |_| {
+        if let Some(read) = read {
+            crate::program::install(ctx, read);
+        }
+    });
     {
         let div = div.clone();
-        use_effect_with(props.shown, move |shown| {
-            if *shown && !*loaded.borrow() {
-                *loaded.borrow_mut() = true;
+        use_effect_with((props.shown, read.is_some()), move |(shown, ready)| {
+            if *shown && *ready && !*mounted.borrow() {
+                *mounted.borrow_mut() = true;
                 if let Some(el) = div.get() {
                     mount(&el);
                 }

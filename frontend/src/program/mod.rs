@@ -15,19 +15,21 @@
 //! out of the workbench's wasm.
 //! Owns nothing else: what the calls mean is the runtime's business.
 
+use crate::components::lazy_panels::ReadRequest;
 use crate::hooks::AppCtx;
 use crate::relay::{error_json, DISCONNECTED};
-use shared::decode_op::program_op;
 use shared::{codes, ErrorBody};
 use wasm_bindgen::prelude::*;
 
 /// The global the runtime calls.
 const GLOBAL: &str = "socklabProgram";
 
-/// Installs (or replaces) `window.socklabProgram`, calling through `ctx`.
-pub fn install(ctx: AppCtx) {
+/// Installs (or replaces) `window.socklabProgram`, calling through `ctx` and
+/// reading requests with `read` (`program_op`, loaded with the tab:
+/// `components/lazy_panels.rs`).
+pub fn install(ctx: AppCtx, read: ReadRequest) {
     let call = Closure::<dyn Fn(String) -> JsValue>::new(move |text: String| {
-        let (id, outcome) = match program_op(&text) {
+        let (id, outcome) = match read(&text) {
             Ok(op) => {
                 let start = js_sys::Date::now();
                 let (id, rx) = ctx.relay.request_json(op);
@@ -43,7 +45,7 @@ pub fn install(ctx: AppCtx) {
                 (id, promise_of(future))
             }
             Err(e) => {
-                let body = ErrorBody::new(codes::BAD_REQUEST, e.to_string());
+                let body = ErrorBody::new(codes::BAD_REQUEST, e);
                 (0, promise_of(async move { error_json(&body) }))
             }
         };
