@@ -28,17 +28,15 @@ const SIZE_PROFILE: &[(&str, &str)] = &[
 
 /// What the workbench page `/` may weigh at most at start: every file it
 /// loads before it is usable (`index.html` and what it references: the js, the
-/// wasm, the css), gzip -9, added up. Issue 12 says 300 KB; KB is read as 1000
-/// bytes (the stricter reading). Files fetched later (lessons, the `learn`
-/// build, the Python tab) do not count. Not met since the Mail and Python tabs
-/// joined the workbench: `cargo xtask test` says by how much (NOT MET) and
-/// fails only above [`PAGE_CEILING_BYTES`].
+/// wasm, the css, and the split wasm's loader the js imports), gzip -9, added
+/// up. Issue 12 says 300 KB; KB is read as 1000 bytes (the stricter reading).
+/// Files fetched later (lessons, the `learn` build, the Python tab, the parts
+/// of the wasm loaded on first use: `wasm_split.rs`) do not count.
 pub const PAGE_BUDGET_BYTES: u64 = 300 * 1000;
 
-/// What `/` may weigh before `cargo xtask test` fails: its weight when the Mail
-/// tab and the Python tab's bridge landed (341.5 KB) plus a little, so the page
-/// cannot grow further unnoticed while it is over [`PAGE_BUDGET_BYTES`].
-pub const PAGE_CEILING_BYTES: u64 = 345 * 1000;
+/// What `/` may weigh before `cargo xtask test` fails: the budget itself,
+/// since the split wasm meets it (293.8 KB when it landed).
+pub const PAGE_CEILING_BYTES: u64 = PAGE_BUDGET_BYTES;
 
 /// What the `learn` build (`/learn/`: the workbench plus lessons, replay, share
 /// and embed) may weigh at start: its size with the mail ops and the Mail tab
@@ -482,7 +480,7 @@ await init({ module_or_path: '/app-1_bg.wasm' });</script>
         let err = within_budget(&page(&[PAGE_CEILING_BYTES, 1]))
             .unwrap_err()
             .0;
-        assert!(err.contains("345001 B gzip at start"), "{err}");
+        assert!(err.contains("300001 B gzip at start"), "{err}");
         assert!(err.contains("300 KB"), "{err}");
         assert!(err.contains("file0") && err.contains("file1"), "{err}");
         let mut learn = page(&[LEARN_CEILING_BYTES - 1]);
