@@ -25,7 +25,7 @@ async function fetched() {
 
 /** How many times the part `name` (`frontend-<hash>_<name>.wasm`) was fetched. */
 async function loads(name) {
-  return (await fetched()).filter((p) => /^\/frontend-[0-9a-f]{16}_/.test(p) && p.endsWith(`_${name}.wasm`)).length;
+  return (await fetched()).filter((p) => /^\/frontend-[0-9a-f]{1,16}_/.test(p) && p.endsWith(`_${name}.wasm`)).length;
 }
 
 test('the panels and the Python reader load on first use, once each', async () => {
@@ -50,4 +50,22 @@ test('the panels and the Python reader load on first use, once each', async () =
   await page.getByRole('button', { name: 'Send', exact: true }).waitFor();
   assert.equal(await loads('panels'), 1);
   assert.deepEqual(errors, []);
+});
+
+test('a part that cannot be fetched says so, and "try again" fetches it', async () => {
+  const second = await open();
+  try {
+    const p = second.page;
+    await p.route('**/*_panels.wasm', (route) => route.abort());
+    await p.getByRole('tab', { name: 'HTTP' }).click();
+    const alert = p.locator('main:not([hidden]) [role="alert"]');
+    await alert.filter({ hasText: 'could not be fetched from the relay' }).waitFor();
+    await p.unroute('**/*_panels.wasm');
+    await alert.getByRole('button', { name: 'try again' }).click();
+    await p.locator('section.http-panel').waitFor();
+    // Only the failed fetch's own console line; the page itself went on.
+    assert.ok(second.errors.every((e) => /panels\.wasm|Failed to fetch|ERR_FAILED|TypeError/.test(e)), JSON.stringify(second.errors));
+  } finally {
+    await second.browser.close();
+  }
 });

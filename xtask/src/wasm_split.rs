@@ -115,7 +115,7 @@ pub fn apply(dir: &Path, cargo_target: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The wasm-bindgen output name trunk gave the page (`frontend-<16 hex>`),
+/// The wasm-bindgen output name trunk gave the page (`frontend-<hex hash>`),
 /// read from the index's module script.
 fn bindgen_stem(index: &str) -> Option<String> {
     let start = index.find("/frontend-")? + 1;
@@ -123,7 +123,9 @@ fn bindgen_stem(index: &str) -> Option<String> {
     let end = rest.find(".js")?;
     let stem = rest.get(..end)?;
     let hash = stem.strip_prefix("frontend-")?;
-    (hash.len() == 16 && hash.chars().all(|c| c.is_ascii_hexdigit())).then(|| stem.to_owned())
+    // trunk writes its 64-bit hash without leading zeros: up to 16 digits.
+    let hex = (1..=16).contains(&hash.len()) && hash.chars().all(|c| c.is_ascii_hexdigit());
+    hex.then(|| stem.to_owned())
 }
 
 /// The loader with the part `from` (`split_panels.wasm`) fetched as `to`:
@@ -245,6 +247,11 @@ mod tests {
         assert_eq!(
             bindgen_stem(index).as_deref(),
             Some("frontend-a8137fcdba248a09")
+        );
+        let short = "import init from '/frontend-cef66182c414426.js';";
+        assert_eq!(
+            bindgen_stem(short).as_deref(),
+            Some("frontend-cef66182c414426")
         );
         assert_eq!(bindgen_stem("import '/frontend-xyz.js'"), None);
         assert_eq!(bindgen_stem("no module"), None);

@@ -87,7 +87,7 @@ pub fn app() -> Html {
         .as_deref()
         .and_then(|h| state.socks.get(h))
         .cloned();
-    let panels = lazy_panels::use_panels(matches!(*tab, Tab::Http | Tab::Ftp | Tab::Mail));
+    let (panels, retry) = lazy_panels::use_panels(matches!(*tab, Tab::Http | Tab::Ftp | Tab::Mail));
     let ctx = parts.ctx;
     let session = Session::of(&state);
     let open: Vec<String> = state
@@ -134,9 +134,9 @@ pub fn app() -> Html {
                         <PythonTranscript entries={state.transcript.clone()} />
                     </section>
                 </main>
-                <main class="panel-main" hidden={*tab != Tab::Http}>{lazy_panels::panel_or_progress(panels.map(|p| (p.http)(state.http.clone())))}</main>
-                <main class="panel-main" hidden={*tab != Tab::Ftp}>{lazy_panels::panel_or_progress(panels.map(|p| (p.ftp)(state.ftp.clone())))}</main>
-                <main class="panel-main" hidden={*tab != Tab::Mail}>{lazy_panels::panel_or_progress(panels.map(|p| (p.mail)(state.mail.clone())))}</main>
+                <main class="panel-main" hidden={*tab != Tab::Http}>{lazy_panels::panel_or_progress(panels, |p| (p.http)(state.http.clone()), &retry)}</main>
+                <main class="panel-main" hidden={*tab != Tab::Ftp}>{lazy_panels::panel_or_progress(panels, |p| (p.ftp)(state.ftp.clone()), &retry)}</main>
+                <main class="panel-main" hidden={*tab != Tab::Mail}>{lazy_panels::panel_or_progress(panels, |p| (p.mail)(state.mail.clone()), &retry)}</main>
                 <main class="panel-main" hidden={*tab != Tab::Python}><super::python_tab::PythonTab shown={*tab == Tab::Python} /></main>
             </div>
         </ContextProvider<Session>>

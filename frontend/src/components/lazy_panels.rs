@@ -33,17 +33,29 @@ fn mail_view(mail: Rc<MailState>) -> Html {
     html! { <MailPanel {mail} /> }
 }
 
-#[cfg_attr(feature = "split", wasm_split_helpers::wasm_split(panels))]
-fn panels() -> Panels {
-    Panels {
-        http: http_view,
-        ftp: ftp_view,
-        mail: mail_view,
+/// A part that could not be fetched (the relay went away, the network
+/// failed). Nothing is cached: the next call fetches again.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct NotLoaded;
+
+#[cfg(feature = "split")]
+impl From<wasm_split_helpers::SplitLoaderError> for NotLoaded {
+    fn from(_: wasm_split_helpers::SplitLoaderError) -> Self {
+        NotLoaded
     }
 }
 
+#[cfg_attr(feature = "split", wasm_split_helpers::wasm_split(panels, fallible))]
+fn panels() -> Result<Panels, NotLoaded> {
+    Ok(Panels {
+        http: http_view,
+        ftp: ftp_view,
+        mail: mail_view,
+    })
+}
+
 /// The panels, fetched on the first call (once; later calls are immediate).
-pub async fn load_panels() -> Panels {
+pub async fn load_panels() -> Result<Panels, NotLoaded> {
     #[cfg(feature = "split")]
     return panels().await;
     #[cfg(not(feature = "split"))]
@@ -58,40 +70,75 @@ fn read_request(text: &str) -> Result<shared::Op, String> {
     shared::decode_op::program_op(text).map_err(|e| e.to_string())
 }
 
-#[cfg_attr(feature = "split", wasm_split_helpers::wasm_split(python))]
-fn request_reader() -> ReadRequest {
-    read_request
+#[cfg_attr(feature = "split", wasm_split_helpers::wasm_split(python, fallible))]
+fn request_reader() -> Result<ReadRequest, NotLoaded> {
+    Ok(read_request)
 }
 
 /// The Python tab's request reader, fetched on the first call.
-pub async fn load_request_reader() -> ReadRequest {
+pub async fn load_request_reader() -> Result<ReadRequest, NotLoaded> {
     #[cfg(feature = "split")]
     return request_reader().await;
     #[cfg(not(feature = "split"))]
     return request_reader();
 }
 
+/// Where the panels are: not asked for yet or on their way, there, or not
+/// fetched (a retry asks again).
+#[derive(Clone, Copy)]
+pub enum PanelsState {
+    Loading,
+    Ready(Panels),
+    Failed,
+}
+
 /// The panels once a protocol tab has been `wanted` (opened) for the first
-/// time; `None` before and while they load.
+/// time, and a callback that fetches them again after a failure.
 #[hook]
-pub fn use_panels(wanted: bool) -> Option<Panels> {
-    let panels = use_state(|| None::<Panels>);
-    {
+pub fn use_panels(wanted: bool) -> (PanelsState, Callback<MouseEvent>) {
+    let panels = use_state(|| PanelsState::Loading);
+    let fetch = {
         let panels = panels.clone();
-        use_effect_with(wanted, move |wanted| {
-            if *wanted && panels.is_none() {
-                wasm_bindgen_futures::spawn_local(async move {
-                    panels.set(Some(load_panels().await));
+        Callback::from(move |_: ()| {
+            let panels = panels.clone();
+            panels.set(PanelsState::Loading);
+            wasm_bindgen_futures::spawn_local(async move {
+                panels.set(match load_panels().await {
+                    Ok(p) => PanelsState::Ready(p),
+                    Err(NotLoaded) => PanelsState::Failed,
                 });
+            });
+        })
+    };
+    {
+        let fetch = fetch.clone();
+        let ready = matches!(*panels, PanelsState::Ready(_));
+        use_effect_with(wanted, move |wanted| {
+            if *wanted && !ready {
+                fetch.emit(());
             }
         });
     }
-    *panels
+    (*panels, fetch.reform(|_| ()))
 }
 
-/// A panel's view, or a line saying it is on its way.
-pub fn panel_or_progress(view: Option<Html>) -> Html {
-    view.unwrap_or_else(
-        || html! { <p class="hint loading" role="status">{"Loading this tab…"}</p> },
-    )
+/// A panel's view, a line saying it is on its way, or why it is not there
+/// with a button to try again.
+pub fn panel_or_progress(
+    state: PanelsState,
+    view: impl FnOnce(Panels) -> Html,
+    retry: &Callback<MouseEvent>,
+) -> Html {
+    match state {
+        PanelsState::Ready(p) => view(p),
+        PanelsState::Loading => {
+            html! { <p class="hint loading" role="status">{"Loading this tab…"}</p> }
+        }
+        PanelsState::Failed => html! {
+            <p class="hint-err" role="alert">
+                {"This tab's code could not be fetched from the relay (is it still running?). "}
+                <button onclick={retry.clone()}>{"try again"}</button>
+            </p>
+        },
+    }
 }

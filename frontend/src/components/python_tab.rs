@@ -6,7 +6,7 @@
 //! lets it mount the editor, console and runtime into it. Keeps the bridge
 //! calling through the page's current relay connection.
 
-use super::lazy_panels::{load_request_reader, ReadRequest};
+use super::lazy_panels::{load_request_reader, NotLoaded, ReadRequest};
 use crate::hooks::use_app;
 use wasm_bindgen::prelude::*;
 use yew::prelude::*;
@@ -22,13 +22,17 @@ pub fn python_tab(props: &Props) -> Html {
     let ctx = use_app();
     let div = use_node_ref();
     let reader = use_state(|| None::<ReadRequest>);
+    let failed = use_state(|| false);
     let mounted = use_mut_ref(|| false);
     {
-        let reader = reader.clone();
+        let (reader, failed) = (reader.clone(), failed.clone());
         use_effect_with(props.shown, move |shown| {
             if *shown && reader.is_none() {
                 wasm_bindgen_futures::spawn_local(async move {
-                    reader.set(Some(load_request_reader().await));
+                    match load_request_reader().await {
+                        Ok(read) => reader.set(Some(read)),
+                        Err(NotLoaded) => failed.set(true),
+                    }
                 });
             }
         });
@@ -51,7 +55,14 @@ pub fn python_tab(props: &Props) -> Html {
             }
         });
     }
-    html! { <div class="python-tab" ref={div} aria-label="Python"></div> }
+    html! {
+        <>
+            if *failed && reader.is_none() {
+                <p class="hint-err" role="alert">{"The Python tab's code could not be fetched from the relay (is it still running?). Open the tab again to retry."}</p>
+            }
+            <div class="python-tab" ref={div} aria-label="Python"></div>
+        </>
+    }
 }
 
 /// `import("/python/shell.js").then(m => m.open(el))`; a failure shows in the tab.
