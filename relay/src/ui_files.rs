@@ -4,7 +4,7 @@
 //! `index.html` for any path that names no file (the page routes itself;
 //! `/learn/…` gets `learn/index.html`, as does `/embed`), the `NAME.gz` twin a release build writes beside a file to a browser
 //! that accepts gzip, and `Cache-Control`: trunk's hashed asset names
-//! (`frontend-<16 hex>.js`, `…_bg.wasm`, `style-<16 hex>.css`) never change
+//! (`frontend-<hex hash>.js`, `…_bg.wasm`, the split wasm's parts, `style-<hex hash>.css`) never change
 //! content, so they are `immutable`; everything else (`index.html`, which names
 //! the current assets) is `no-cache`, i.e. revalidated on every load. Pyodide
 //! under `/pyodide/<version>/` is `immutable` too (the version is in the path);
@@ -82,19 +82,15 @@ fn is_versioned(path: &str) -> bool {
 }
 
 /// Whether the last segment of `path` carries trunk's content hash: a `-`
-/// followed by 16 hex digits and then `.` or `_` (`frontend-0123456789abcdef.js`,
-/// `frontend-0123456789abcdef_bg.wasm`).
+/// followed by its hex digits and then `.` or `_` (`frontend-0123456789abcdef.js`,
+/// `frontend-0123456789abcdef_bg.wasm`). trunk prints its 64-bit hash without
+/// leading zeros, so a build may have 15 digits (or, rarely, fewer); 13 to 16
+/// are taken as a hash, shorter runs (`file-add.py`) are not.
 fn is_hashed_asset(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or_default();
     name.split('-').skip(1).any(|part| {
-        let mut chars = part.chars();
-        chars
-            .by_ref()
-            .take(16)
-            .filter(char::is_ascii_hexdigit)
-            .count()
-            == 16
-            && matches!(chars.next(), Some('.' | '_'))
+        let digits = part.chars().take_while(char::is_ascii_hexdigit).count();
+        (13..=16).contains(&digits) && matches!(part.chars().nth(digits), Some('.' | '_'))
     })
 }
 
@@ -118,7 +114,12 @@ mod tests {
         assert!(!is_hashed_asset("/"));
         assert!(!is_hashed_asset("/index.html"));
         assert!(!is_hashed_asset("/lessons.json"));
-        assert!(!is_hashed_asset("/frontend-9cd1ea6559d3924.js"));
+        // trunk drops leading zeros: 15 digits happen.
+        assert!(is_hashed_asset("/frontend-cef66182c414426.js"));
+        assert!(is_hashed_asset("/frontend-cef66182c414426_panels.wasm"));
+        assert!(!is_hashed_asset("/python/examples/file-add.py"));
+        assert!(!is_hashed_asset("/frontend-9cd1ea6559d3.js"));
+        assert!(!is_hashed_asset("/frontend-9cd1ea6559d392431.js"));
         assert!(!is_hashed_asset("/frontend-9cd1ea6559d39243x.js"));
         assert!(!is_hashed_asset("/frontend-9cd1ea6559d3924g.js"));
     }
