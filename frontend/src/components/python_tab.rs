@@ -1,10 +1,10 @@
 //! The Python tab's shell: an empty container that, the first time the tab
-//! is shown, loads the bridge's request reader (a module of its own in the
+//! is shown, loads the bridge's request reader (a part of its own in the
 //! workbench's build: `lazy_panels.rs`), installs `window.socklabProgram`
-//! ([`crate::program`]), then
-//! `/python/shell.js` (served beside the page, never part of the wasm), and
-//! lets it mount the editor, console and runtime into it. Keeps the bridge
-//! calling through the page's current relay connection.
+//! ([`crate::program`]), then loads `/python/shell.js` (served beside the
+//! page, never part of the wasm) and lets it mount the editor, console and
+//! runtime into it. Keeps the bridge calling through the page's current relay
+//! connection.
 
 use super::lazy_panels::{load_request_reader, NotLoaded, ReadRequest};
 use crate::hooks::use_app;
