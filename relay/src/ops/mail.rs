@@ -31,6 +31,16 @@ fn message(msg: Data) -> Vec<u8> {
     }
 }
 
+/// Refuses more than [`MAX_RECIPIENTS`] recipients in one op's `to_addrs`.
+fn recipients_within_bound(op: &str, to_addrs: &[String]) -> Result<(), ErrorBody> {
+    if to_addrs.len() > MAX_RECIPIENTS {
+        return Err(bad_request(format!(
+            "op `{op}`: at most {MAX_RECIPIENTS} recipients in `to_addrs`"
+        )));
+    }
+    Ok(())
+}
+
 /// The call an op on an open handle makes, the handle, and the bytes it carries.
 fn job_of(op: Op) -> Result<(String, Job, usize), ErrorBody> {
     let s = |conn: String, call| (conn, Job::Smtp(call), 0);
@@ -47,11 +57,7 @@ fn job_of(op: Op) -> Result<(String, Job, usize), ErrorBody> {
             },
         ),
         Op::SmtpSendmail(a) => {
-            if a.to_addrs.len() > MAX_RECIPIENTS {
-                return Err(bad_request(format!(
-                    "op `smtp.sendmail`: at most {MAX_RECIPIENTS} recipients in `to_addrs`"
-                )));
-            }
+            recipients_within_bound("smtp.sendmail", &a.to_addrs)?;
             let msg = message(a.msg);
             let n = msg.len();
             let env = Envelope {
@@ -64,6 +70,10 @@ fn job_of(op: Op) -> Result<(String, Job, usize), ErrorBody> {
             with_size(s(a.conn, S::Sendmail(env)), n)
         }
         Op::SmtpSendMessage(a) => {
+            recipients_within_bound(
+                "smtp.send_message",
+                a.to_addrs.as_deref().unwrap_or_default(),
+            )?;
             // Python flattens a Message with CRLF line ends, str or bytes.
             let msg = fix_eols(&a.msg.into_bytes());
             let n = msg.len();
@@ -208,5 +218,44 @@ impl Session {
     pub fn mail_drop(&mut self, conn: &str) -> Result<(), ErrorBody> {
         self.drive(|s| &mut s.mail, conn, MailConn::close)
             .ok_or_else(|| bad_handle(conn))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared::mail_args::{SmtpSendMessage, SmtpSendmail};
+
+    fn many(n: usize) -> Vec<String> {
+        (0..n).map(|i| format!("u{i}@socklab.test")).collect()
+    }
+
+    /// Both ways of sending hold the same bound on recipients.
+    #[test]
+    fn sendmail_and_send_message_refuse_too_many_recipients() {
+        let sendmail = |n| {
+            job_of(Op::SmtpSendmail(SmtpSendmail {
+                conn: "m1".into(),
+                from_addr: "a@socklab.test".into(),
+                to_addrs: many(n),
+                msg: Data::Text("hi".into()),
+                mail_options: Vec::new(),
+                rcpt_options: Vec::new(),
+            }))
+        };
+        let send_message = |n| {
+            job_of(Op::SmtpSendMessage(SmtpSendMessage {
+                conn: "m1".into(),
+                msg: Data::Text("hi".into()),
+                from_addr: None,
+                to_addrs: Some(many(n)),
+            }))
+        };
+        assert!(sendmail(MAX_RECIPIENTS).is_ok());
+        assert!(send_message(MAX_RECIPIENTS).is_ok());
+        let err = sendmail(MAX_RECIPIENTS + 1).err().map(|e| e.message);
+        assert!(err.is_some_and(|m| m.contains("smtp.sendmail")));
+        let err = send_message(MAX_RECIPIENTS + 1).err().map(|e| e.message);
+        assert!(err.is_some_and(|m| m.contains("smtp.send_message")));
     }
 }
