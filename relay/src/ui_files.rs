@@ -97,6 +97,28 @@ fn is_hashed_asset(path: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::{is_hashed_asset, is_versioned};
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any path a browser sends is judged without a panic; a trunk name
+        /// with 13 to 16 hex digits is always a hashed asset, one with a
+        /// shorter run never is.
+        #[test]
+        fn any_path_is_judged_and_trunk_names_are_hashed(
+            path in "\\PC{0,80}",
+            stem in "[a-z_]{1,12}",
+            hash in "[0-9a-f]{13,16}",
+            short in "[0-9a-f]{1,12}",
+            ext in "(\\.js|_bg\\.wasm|\\.css|_panels\\.wasm)",
+        ) {
+            let _ = is_hashed_asset(&path);
+            let _ = is_versioned(&path);
+            let hashed = format!("/{stem}-{hash}{ext}");
+            let unhashed = format!("/{stem}-{short}{ext}");
+            prop_assert!(is_hashed_asset(&hashed), "{}", hashed);
+            prop_assert!(!is_hashed_asset(&unhashed), "{}", unhashed);
+        }
+    }
 
     #[test]
     fn pyodide_paths_are_versioned() {
