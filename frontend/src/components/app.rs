@@ -87,7 +87,8 @@ pub fn app() -> Html {
         .as_deref()
         .and_then(|h| state.socks.get(h))
         .cloned();
-    let (panels, retry) = lazy_panels::use_panels(matches!(*tab, Tab::Http | Tab::Ftp | Tab::Mail));
+    let wanted = matches!(*tab, Tab::Http | Tab::Ftp | Tab::Mail);
+    let (panels, retry) = lazy_panels::use_part(wanted, lazy_panels::load_panels);
     let ctx = parts.ctx;
     let session = Session::of(&state);
     let open: Vec<String> = state

@@ -83,58 +83,63 @@ pub async fn load_request_reader() -> Result<ReadRequest, NotLoaded> {
     return request_reader();
 }
 
-/// Where the panels are: not asked for yet or on their way, there, or not
-/// fetched (a retry asks again).
+/// Where a part is: not asked for yet or on its way, there, or not fetched
+/// (asking again fetches again).
 #[derive(Clone, Copy)]
-pub enum PanelsState {
+pub enum Part<T> {
     Loading,
-    Ready(Panels),
+    Ready(T),
     Failed,
 }
 
-/// The panels once a protocol tab has been `wanted` (opened) for the first
-/// time, and a callback that fetches them again after a failure.
+/// A part fetched by `load` once it is `wanted` (its tab opened) and again
+/// each time it is wanted while not there, and a callback that fetches it
+/// again (a "try again" button).
 #[hook]
-pub fn use_panels(wanted: bool) -> (PanelsState, Callback<MouseEvent>) {
-    let panels = use_state(|| PanelsState::Loading);
+pub fn use_part<T, F>(wanted: bool, load: fn() -> F) -> (Part<T>, Callback<MouseEvent>)
+where
+    T: Copy + 'static,
+    F: std::future::Future<Output = Result<T, NotLoaded>> + 'static,
+{
+    let part = use_state(|| Part::Loading);
     let fetch = {
-        let panels = panels.clone();
+        let part = part.clone();
         Callback::from(move |_: ()| {
-            let panels = panels.clone();
-            panels.set(PanelsState::Loading);
+            let part = part.clone();
+            part.set(Part::Loading);
             wasm_bindgen_futures::spawn_local(async move {
-                panels.set(match load_panels().await {
-                    Ok(p) => PanelsState::Ready(p),
-                    Err(NotLoaded) => PanelsState::Failed,
+                part.set(match load().await {
+                    Ok(p) => Part::Ready(p),
+                    Err(NotLoaded) => Part::Failed,
                 });
             });
         })
     };
     {
         let fetch = fetch.clone();
-        let ready = matches!(*panels, PanelsState::Ready(_));
+        let ready = matches!(*part, Part::Ready(_));
         use_effect_with(wanted, move |wanted| {
             if *wanted && !ready {
                 fetch.emit(());
             }
         });
     }
-    (*panels, fetch.reform(|_| ()))
+    (*part, fetch.reform(|_| ()))
 }
 
 /// A panel's view, a line saying it is on its way, or why it is not there
 /// with a button to try again.
 pub fn panel_or_progress(
-    state: PanelsState,
+    state: Part<Panels>,
     view: impl FnOnce(Panels) -> Html,
     retry: &Callback<MouseEvent>,
 ) -> Html {
     match state {
-        PanelsState::Ready(p) => view(p),
-        PanelsState::Loading => {
+        Part::Ready(p) => view(p),
+        Part::Loading => {
             html! { <p class="hint loading" role="status">{"Loading this tab…"}</p> }
         }
-        PanelsState::Failed => html! {
+        Part::Failed => html! {
             <p class="hint-err" role="alert">
                 {"This tab's code could not be fetched from the relay (is it still running?). "}
                 <button onclick={retry.clone()}>{"try again"}</button>

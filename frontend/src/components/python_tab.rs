@@ -6,7 +6,7 @@
 //! runtime into it. Keeps the bridge calling through the page's current relay
 //! connection.
 
-use super::lazy_panels::{load_request_reader, NotLoaded, ReadRequest};
+use super::lazy_panels::{load_request_reader, use_part, Part};
 use crate::hooks::use_app;
 use wasm_bindgen::prelude::*;
 use yew::prelude::*;
@@ -21,24 +21,13 @@ pub struct Props {
 pub fn python_tab(props: &Props) -> Html {
     let ctx = use_app();
     let div = use_node_ref();
-    let reader = use_state(|| None::<ReadRequest>);
-    let failed = use_state(|| false);
+    let (reader, retry) = use_part(props.shown, load_request_reader);
     let mounted = use_mut_ref(|| false);
-    {
-        let (reader, failed) = (reader.clone(), failed.clone());
-        use_effect_with(props.shown, move |shown| {
-            if *shown && reader.is_none() {
-                wasm_bindgen_futures::spawn_local(async move {
-                    match load_request_reader().await {
-                        Ok(read) => reader.set(Some(read)),
-                        Err(NotLoaded) => failed.set(true),
-                    }
-                });
-            }
-        });
-    }
     // The bridge calls through the current connection: installed again after a reconnect.
-    let read = *reader;
+    let read = match reader {
+        Part::Ready(read) => Some(read),
+        Part::Loading | Part::Failed => None,
+    };
     use_effect_with((ctx.relay.clone(), read.is_some()), move |_| {
         if let Some(read) = read {
             crate::program::install(ctx, read);
@@ -57,8 +46,11 @@ pub fn python_tab(props: &Props) -> Html {
     }
     html! {
         <>
-            if *failed && reader.is_none() {
-                <p class="hint-err" role="alert">{"The Python tab's code could not be fetched from the relay (is it still running?). Open the tab again to retry."}</p>
+            if matches!(reader, Part::Failed) {
+                <p class="hint-err" role="alert">
+                    {"The Python tab's code could not be fetched from the relay (is it still running?). "}
+                    <button onclick={retry}>{"try again"}</button>
+                </p>
             }
             <div class="python-tab" ref={div} aria-label="Python"></div>
         </>
