@@ -8,6 +8,7 @@
 use crate::oserror::{from_io, timed_out};
 use bytes::{Bytes, BytesMut};
 use futures::future::{AbortHandle, Abortable, BoxFuture};
+use futures::stream::FuturesUnordered;
 use futures::FutureExt;
 use shared::ErrorBody;
 use std::future::Future;
@@ -15,6 +16,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::io::Interest;
 use tokio::net::{TcpListener, TcpSocket, TcpStream, UdpSocket};
 
 /// The result of one session future.
@@ -63,6 +65,17 @@ pub enum IoDone {
 
 pub type IoFuture = BoxFuture<'static, IoDone>;
 
+/// A session's set of running futures. It always holds one future that never
+/// completes: `FuturesUnordered` wakes its task again whenever one poll found
+/// every future it holds pending ("yield when all were polled"), which for a
+/// session with one busy socket meant a second, empty turn of the whole
+/// `select!` after each socket event. With the sentinel that is never the case.
+pub fn io_set() -> FuturesUnordered<IoFuture> {
+    let set = FuturesUnordered::new();
+    set.push(futures::future::pending().boxed());
+    set
+}
+
 /// Wraps a future so the session can abort it; returns the boxed future and its handle.
 pub fn abortable(fut: impl Future<Output = IoDone> + Send + 'static) -> (IoFuture, AbortHandle) {
     let (handle, reg) = AbortHandle::new_pair();
@@ -100,11 +113,25 @@ pub async fn read_stream(
         if let Err(e) = io.readable().await {
             break Err(e);
         }
-        // try_read_buf appends into the spare capacity after the header.
-        match io.try_read_buf(&mut buf) {
-            Ok(_) => break Ok(buf),
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
-            Err(e) => break Err(e),
+        // try_read_buf appends into the spare capacity after the header. A
+        // read shorter than the room drained the socket: answering
+        // `WouldBlock` to `try_io` clears tokio's readiness, so the next read
+        // waits for the kernel's next event instead of first costing a `recv`
+        // that can only say EAGAIN (tokio's own `poll_read` does the same).
+        let mut got = None;
+        let tried = io.try_io(Interest::READABLE, || {
+            let n = io.try_read_buf(&mut buf)?;
+            got = Some(n);
+            if n > 0 && n < max {
+                Err(io::ErrorKind::WouldBlock.into())
+            } else {
+                Ok(())
+            }
+        });
+        match (got, tried) {
+            (Some(_), _) => break Ok(buf),
+            (None, Err(e)) if e.kind() != io::ErrorKind::WouldBlock => break Err(e),
+            (None, _) => continue,
         }
     };
     IoDone::Read {

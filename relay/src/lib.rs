@@ -52,6 +52,7 @@ mod tcp_info;
 mod test_support;
 pub mod tls_listener;
 mod ui_files;
+mod wake_gate;
 
 pub use config::Config;
 pub use server::{start, Running};

@@ -22,6 +22,7 @@ use crate::oserror::{bad_handle, bad_request, flag_limit, timed_out};
 use crate::outbox::Outbox;
 use crate::sock::Sock;
 use crate::state::{RelayState, SessionPermit};
+use crate::wake_gate::WakeGated;
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use bytes::Bytes;
 use futures::future::{AbortHandle, BoxFuture, OptionFuture};
@@ -214,7 +215,7 @@ impl Session {
             pending: HashMap::new(),
             deadlines: BTreeSet::new(),
             selects: Vec::new(),
-            io: FuturesUnordered::new(),
+            io: crate::io::io_set(),
             authed,
             auth_failures: 0,
             budget,
@@ -226,7 +227,8 @@ impl Session {
     }
 
     async fn main_loop(&mut self, ws: WebSocket) {
-        let (sink, mut stream) = ws.split();
+        let (sink, stream) = ws.split();
+        let mut stream = WakeGated::new(stream);
         let mut sink: Option<Sink> = Some(sink);
         let mut flush: Option<Flush> = None;
         let idle_timeout = self.relay.config.limits.idle_timeout;
@@ -320,7 +322,7 @@ impl Session {
                         }
                     }
                 }
-                Some(done) = self.io.next(), if room && !self.io.is_empty() => {
+                Some(done) = self.io.next(), if room => {
                     self.on_io(done);
                 }
                 _ = &mut timer, if next_deadline.is_some() => {
