@@ -45,6 +45,8 @@ pub mod sock_diag;
 mod state;
 pub mod status;
 mod status_page;
+mod stop_signal;
+mod sweeper;
 mod tally;
 mod tap;
 mod tcp_info;

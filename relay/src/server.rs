@@ -164,6 +164,11 @@ pub async fn start(config: Config) -> std::io::Result<Running> {
         registry: Arc::clone(&state.registry),
     };
     let server = crate::shards::start(listener, serving, shards)?;
+    tokio::spawn(crate::sweeper::run(
+        Arc::clone(&state.registry),
+        state.config.limits.idle_timeout,
+        state.shutdown.clone(),
+    ));
     tracing::info!(%addr, labs = ?lab_addrs, shards, "relay listening");
     Ok(Running {
         addr,

@@ -22,6 +22,7 @@ use crate::oserror::{bad_handle, bad_request, flag_limit, timed_out};
 use crate::outbox::Outbox;
 use crate::sock::Sock;
 use crate::state::{RelayState, SessionPermit};
+use crate::stop_signal::StopReason;
 use crate::wake_gate::WakeGated;
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use bytes::Bytes;
@@ -148,6 +149,11 @@ pub async fn run(
     };
     tracing::info!(session = %permit.name, %peer, "session opened");
     let entry = relay.registry.open(&permit.name, peer.ip());
+    // Registered first, then the flag read: a shutdown that began before the
+    // sweeper could see this session is seen here.
+    if *relay.shutdown.borrow() {
+        entry.stats.stop.raise(StopReason::Shutdown);
+    }
     let mut session = Session::new(relay, permit.name.clone(), started, entry.stats.clone());
     session.main_loop(ws).await;
     tracing::info!(session = %permit.name, %peer, "session closed");
@@ -233,24 +239,15 @@ impl Session {
         let mut flush: Option<Flush> = None;
         let idle_timeout = self.relay.config.limits.idle_timeout;
         let max_message = self.relay.config.limits.max_message_bytes;
-        // The idle timer is moved only when it fires: a frame just records the
-        // time (resetting a tokio timer per frame costs a timer-wheel update).
-        let mut last_frame = Instant::now();
-        let idle = tokio::time::sleep(idle_timeout);
-        tokio::pin!(idle);
         let timer = tokio::time::sleep(Duration::from_secs(3600));
         tokio::pin!(timer);
         let auth_timeout = self.relay.config.budget.auth_timeout;
         let auth_deadline = tokio::time::sleep(auth_timeout);
         tokio::pin!(auth_deadline);
-        // One waiter on the relay-wide shutdown channel for the whole session,
-        // not a new one per loop turn (each registers under the channel's lock).
-        let mut shutdown = self.relay.shutdown.clone();
-        let shutdown = async move {
-            let _ = shutdown.wait_for(|stop| *stop).await;
-        };
-        tokio::pin!(shutdown);
-        let mut shutting_down = false;
+        // Idle and shutdown come from the relay's sweeper (`sweeper.rs`): no
+        // timer and no channel waiter of the session's own, only an atomic.
+        let stats = Arc::clone(&self.stats);
+        let mut stopping = false;
         // Armed only while closed connections linger: no timer otherwise.
         let linger_tick = tokio::time::sleep(linger::TICK);
         tokio::pin!(linger_tick);
@@ -317,7 +314,7 @@ impl Session {
                             self.closing = Some(read_error_close(e, max_message));
                         }
                         Some(Ok(m)) => {
-                            last_frame = Instant::now();
+                            self.stats.touch();
                             self.on_message(m);
                         }
                     }
@@ -338,20 +335,17 @@ impl Session {
                         auth_timeout.as_secs_f64()
                     )));
                 }
-                _ = &mut idle => {
-                    let due = last_frame + idle_timeout;
-                    if due > Instant::now() {
-                        idle.as_mut().reset(due);
-                        continue;
-                    }
-                    self.closing = Some((1000, format!(
-                        "idle for {} s; the host can change this with --idle-timeout",
-                        idle_timeout.as_secs()
-                    )));
-                }
-                () = &mut shutdown, if !shutting_down => {
-                    shutting_down = true;
-                    self.closing = Some((crate::drain::CLOSE_CODE, crate::drain::CLOSE_REASON.into()));
+                reason = stats.stop.raised(), if !stopping => {
+                    stopping = true;
+                    self.closing = Some(match reason {
+                        StopReason::Idle => (1000, format!(
+                            "idle for {} s; the host can change this with --idle-timeout",
+                            idle_timeout.as_secs()
+                        )),
+                        StopReason::Shutdown => {
+                            (crate::drain::CLOSE_CODE, crate::drain::CLOSE_REASON.into())
+                        }
+                    });
                 }
             }
             if self.dirty {

@@ -10,13 +10,15 @@
 //! error codes by [`ERROR_CODES`] (anything else counts as `other`), denials by
 //! [`DENIAL_KINDS`].
 
+use crate::stop_signal::{StopReason, StopSignal};
 use shared::{codes, Errno, HandleCounts, Progress, SessionStatus, StatusTotals};
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::sync::Notify;
+use tokio::time::Instant;
 
 /// The denial kinds: an error code that means "refused", not "failed".
 pub const DENIAL_KINDS: &[(&str, &str)] = &[
@@ -100,7 +102,8 @@ impl Totals {
 }
 
 /// One session's counters, shared between the session (which writes them) and
-/// the registry (which reads them).
+/// the registry (which reads them), and the signal by which the relay ends the
+/// session (`sweeper.rs`).
 pub struct SessionStats {
     pub name: String,
     number: u64,
@@ -116,9 +119,25 @@ pub struct SessionStats {
     ops: AtomicU64,
     progress: Mutex<Progress>,
     totals: Arc<Totals>,
+    /// When the browser's last frame arrived, in ms after `opened`.
+    last_frame_ms: AtomicU64,
+    /// Raised when the relay ends the session (idle, shutdown).
+    pub stop: StopSignal,
 }
 
 impl SessionStats {
+    /// A frame from the browser arrived now.
+    pub fn touch(&self) {
+        self.last_frame_ms
+            .store(self.opened.elapsed().as_millis() as u64, Relaxed);
+    }
+
+    /// How long since the browser's last frame (or since the session opened).
+    pub fn idle_for(&self) -> Duration {
+        let last = Duration::from_millis(self.last_frame_ms.load(Relaxed));
+        self.opened.elapsed().saturating_sub(last)
+    }
+
     /// A request named `op` (a name of `OP_NAMES`) arrived.
     pub fn op(&self, op: &str) {
         self.ops.fetch_add(1, Relaxed);
@@ -261,11 +280,29 @@ impl Registry {
             ops: AtomicU64::new(0),
             progress: Mutex::new(Progress::default()),
             totals: Arc::clone(&self.totals),
+            last_frame_ms: AtomicU64::new(0),
+            stop: StopSignal::default(),
         });
         self.lock().insert(number, Arc::clone(&stats));
         Entry {
             registry: Arc::clone(self),
             stats,
+        }
+    }
+
+    /// Tells every session idle for `timeout` or longer to close.
+    pub fn stop_idle(&self, timeout: Duration) {
+        for stats in self.lock().values() {
+            if stats.idle_for() >= timeout {
+                stats.stop.raise(StopReason::Idle);
+            }
+        }
+    }
+
+    /// Tells every open session to close: the relay is stopping.
+    pub fn stop_all(&self) {
+        for stats in self.lock().values() {
+            stats.stop.raise(StopReason::Shutdown);
         }
     }
 
