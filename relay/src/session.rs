@@ -2,12 +2,13 @@
 //!
 //! The session is the only owner of its handle table (`socks`), its pending
 //! requests, its deadlines, its outbox, its [`Budget`] and its closed connections
-//! the kernel still holds ([`Lingering`]). The loop waits on seven things at
-//! once: the WebSocket (requests and piped bytes), the session's socket futures
-//! ([`crate::io`]), the earliest request deadline, the linger tick (only while
-//! closed connections are watched), the auth deadline (until `auth` succeeds),
-//! the idle timer and relay shutdown; it also writes queued frames to the
-//! WebSocket. Operations are implemented in `ops/` as
+//! the kernel still holds ([`Lingering`]). The loop waits on six things at
+//! once: the WebSocket (requests and piped bytes, polled only when it woke:
+//! `wake_gate.rs`), the session's socket futures ([`crate::io`]), the earliest
+//! request deadline, the linger tick (only while closed connections are
+//! watched), the auth deadline (until `auth` succeeds) and the session's stop
+//! signal (idle or relay shutdown, raised by `sweeper.rs`); it also writes
+//! queued frames to the WebSocket. Operations are implemented in `ops/` as
 //! methods on [`Session`] that return an [`crate::ops::OpResult`]; the reply is
 //! written in one place (`ops/outcome.rs`). This file owns the loop, the request
 //! bookkeeping (pending ids, deadlines, cancel, what each pending request holds of
