@@ -346,9 +346,9 @@ async fn round_trip(b: &mut Bridge) -> Result<Duration> {
 }
 
 /// `count` round trips through the relay and, when given, as many through
-/// websocat, **interleaved** (one each in turn), so that both meet the same
-/// moments of a shared machine's load; the first tenth of each warms up and is
-/// not counted.
+/// websocat, **interleaved** (one each in turn, the first of each pair
+/// alternating), so that both meet the same moments of a shared machine's
+/// load; the first tenth of each warms up and is not counted.
 async fn interleaved_round_trips(
     relay: &mut Bridge,
     mut websocat: Option<&mut Bridge>,
@@ -357,10 +357,18 @@ async fn interleaved_round_trips(
     let mut through_relay = Vec::with_capacity(count);
     let mut through_websocat = Vec::with_capacity(count);
     for i in 0..count + count / 10 {
-        let r = round_trip(relay).await?;
-        let w = match websocat.as_deref_mut() {
-            Some(b) => Some(round_trip(b).await?),
-            None => None,
+        // Which goes first alternates (ABBA), so that neither always follows
+        // the other.
+        let (r, w) = match websocat.as_deref_mut() {
+            Some(b) if i % 2 == 1 => {
+                let w = round_trip(b).await?;
+                (round_trip(relay).await?, Some(w))
+            }
+            Some(b) => {
+                let r = round_trip(relay).await?;
+                (r, Some(round_trip(b).await?))
+            }
+            None => (round_trip(relay).await?, None),
         };
         if i >= count / 10 {
             through_relay.push(r);
