@@ -60,19 +60,32 @@ mod tests {
         assert_eq!(tick_for(Duration::from_millis(1)), MIN_TICK);
     }
 
-    #[tokio::test(start_paused = true)]
+    #[tokio::test]
     async fn idle_sessions_are_told_to_stop_and_busy_ones_are_not() {
         let registry = Arc::new(Registry::default());
         let quiet = registry.open("session-1", [127, 0, 0, 1].into());
         let busy = registry.open("session-2", [127, 0, 0, 1].into());
         let (tx, rx) = watch::channel(false);
-        let sweeper = tokio::spawn(run(Arc::clone(&registry), Duration::from_secs(8), rx));
-        for _ in 0..12 {
-            tokio::time::sleep(Duration::from_secs(1)).await;
-            busy.stats.touch();
-        }
-        assert_eq!(quiet.stats.stop.reason(), Some(StopReason::Idle));
-        assert_eq!(busy.stats.stop.reason(), None);
+        let timeout = Duration::from_millis(400);
+        let sweeper = tokio::spawn(run(Arc::clone(&registry), timeout, rx));
+        // `busy` gets a frame every 20 ms (pacing, not synchronisation) until
+        // `quiet` has been told to stop.
+        let stopped = tokio::time::timeout(Duration::from_secs(10), async {
+            loop {
+                tokio::select! {
+                    reason = quiet.stats.stop.raised() => return reason,
+                    () = tokio::time::sleep(Duration::from_millis(20)) => busy.stats.touch(),
+                }
+            }
+        })
+        .await;
+        assert_eq!(stopped.ok(), Some(StopReason::Idle));
+        assert!(quiet.stats.idle_for() >= timeout);
+        assert_eq!(
+            busy.stats.stop.reason(),
+            None,
+            "a session with frames stays"
+        );
         let _ = tx.send(true);
         let _ = sweeper.await;
         assert_eq!(busy.stats.stop.reason(), Some(StopReason::Shutdown));
