@@ -6,7 +6,8 @@
 //! the progress report behind a small mutex) and every change also lands in the
 //! relay's totals. Nothing here is ever sent to another session: the registry is
 //! read only by the token-protected handlers in `status_page.rs` and
-//! `metrics.rs`. Label sets are bounded: ops by [`shared::request::OP_NAMES`],
+//! `metrics.rs`, and by the sweeper (`sweeper.rs`), which reads each session's
+//! last-frame time and raises its stop signal. Label sets are bounded: ops by [`shared::request::OP_NAMES`],
 //! error codes by [`ERROR_CODES`] (anything else counts as `other`), denials by
 //! [`DENIAL_KINDS`].
 
