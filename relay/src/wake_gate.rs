@@ -138,6 +138,45 @@ mod tests {
         assert_eq!(polls.load(Ordering::SeqCst), 3);
     }
 
+    proptest::proptest! {
+        /// Any order of pushes and polls: an item pushed is the answer of the
+        /// very next poll (its wake opened the gate), every item comes out
+        /// once, and the stream is never polled more often than the gate.
+        #[test]
+        fn no_item_waits_behind_the_gate(actions in proptest::collection::vec(proptest::bool::ANY, 0..200)) {
+            let probe = Probe::default();
+            let (polls, items) = (Arc::clone(&probe.polls), Arc::clone(&probe.items));
+            let mut gated = WakeGated::new(probe);
+            let waker = futures::task::noop_waker();
+            let mut cx = Context::from_waker(&waker);
+            let (mut pushed, mut got, mut gate_polls) = (0u32, Vec::new(), 0usize);
+            let mut just_pushed = false;
+            for push_next in actions {
+                if push_next {
+                    push(&items, pushed);
+                    pushed += 1;
+                    just_pushed = true;
+                    continue;
+                }
+                gate_polls += 1;
+                match gated.poll_next_unpin(&mut cx) {
+                    Poll::Ready(Some(v)) => got.push(v),
+                    Poll::Ready(None) => proptest::prop_assert!(false, "the probe never ends"),
+                    Poll::Pending => proptest::prop_assert!(!just_pushed, "an item waited behind the gate"),
+                }
+                just_pushed = false;
+            }
+            while let Poll::Ready(Some(v)) = gated.poll_next_unpin(&mut cx) {
+                gate_polls += 1;
+                got.push(v);
+            }
+            gate_polls += 1;
+            got.sort_unstable();
+            proptest::prop_assert_eq!(got, (0..pushed).collect::<Vec<_>>());
+            proptest::prop_assert!(polls.load(Ordering::SeqCst) <= gate_polls);
+        }
+    }
+
     #[test]
     fn the_polling_task_is_woken_and_gets_every_item() {
         let rt = tokio::runtime::Builder::new_current_thread()
