@@ -13,6 +13,9 @@
 //!    socket (binary frames), through websocat as a WebSocket↔TCP bridge, and over
 //!    raw loopback TCP, to the same echo server; then bulk echo through each
 //!    (target: relay round trip ≤ websocat's, relay bulk ≥ 1.3× websocat's).
+//!    The round trips are compared in pairs: the ratio of the medians (and of
+//!    the means) with a 95 % bootstrap interval (`util/paired.rs`); "at"
+//!    means the interval holds 1.00, "MISSED" that it lies above.
 //!
 //! Prints a table; never asserts timings (a shared machine is not a pass/fail
 //! signal) but fails on a wrong echo or a refused session. `--quick` uses 1,000
@@ -32,6 +35,7 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
+use util::paired::{Ratio, Stat};
 use util::{machine, spawn_echo_server, Latency, Result, Session, Ws};
 
 const PING: &[u8] = b"0123456789abcdef";
@@ -325,14 +329,6 @@ async fn websocat_bridge(port: u16) -> Result<Bridge> {
     Err(format!("websocat does not answer at {url}").into())
 }
 
-fn verdict(met: bool) -> &'static str {
-    if met {
-        "met"
-    } else {
-        "MISSED"
-    }
-}
-
 /// One 16-byte echo through the bridge, timed.
 async fn round_trip(b: &mut Bridge) -> Result<Duration> {
     let piped = b.handle.is_some();
@@ -353,7 +349,7 @@ async fn interleaved_round_trips(
     relay: &mut Bridge,
     mut websocat: Option<&mut Bridge>,
     count: usize,
-) -> Result<(Latency, Option<Latency>)> {
+) -> Result<(Vec<Duration>, Vec<Duration>)> {
     let mut through_relay = Vec::with_capacity(count);
     let mut through_websocat = Vec::with_capacity(count);
     for i in 0..count + count / 10 {
@@ -375,8 +371,7 @@ async fn interleaved_round_trips(
             through_websocat.extend(w);
         }
     }
-    let websocat = (!through_websocat.is_empty()).then(|| Latency::of(through_websocat));
-    Ok((Latency::of(through_relay), websocat))
+    Ok((through_relay, through_websocat))
 }
 
 async fn bridge_bulk(b: Bridge, total: usize) -> Result<f64> {
@@ -498,9 +493,12 @@ async fn versus(plan: &Plan, relay: SocketAddr, echo: SocketAddr, rows: &mut Row
         Some((_, port)) => Some(websocat_bridge(*port).await?),
         None => None,
     };
-    let (through_relay, through_websocat) =
+    let (relay_samples, websocat_samples) =
         interleaved_round_trips(&mut piped, websocat.as_mut(), n).await?;
     drop(websocat);
+    let at_p50 = Ratio::of_pairs(&relay_samples, &websocat_samples, Stat::Median);
+    let in_mean = Ratio::of_pairs(&relay_samples, &websocat_samples, Stat::Mean);
+    let through_relay = Latency::of(relay_samples);
     let show = |l: &Latency| {
         format!(
             "mean {:.1} µs, p50 {:.1}, p99 {:.1}",
@@ -515,14 +513,15 @@ async fn versus(plan: &Plan, relay: SocketAddr, echo: SocketAddr, rows: &mut Row
         "| 16-byte round trip, relay `pipe` | {} | ≤ websocat |",
         show(&through_relay)
     ));
-    if let Some(w) = &through_websocat {
+    if let (Some(p50), Some(mean)) = (at_p50, in_mean) {
+        let w = Latency::of(websocat_samples);
         rows.add(format!(
-            "| 16-byte round trip, websocat bridge | {} | relay/websocat = {:.2}× at p50 ({}), {:.2}× in the mean ({}) |",
-            show(w),
-            through_relay.p50_us / w.p50_us,
-            verdict(through_relay.p50_us <= w.p50_us),
-            through_relay.mean_us / w.mean_us,
-            verdict(through_relay.mean_us <= w.mean_us),
+            "| 16-byte round trip, websocat bridge | {} | relay/websocat at p50 {} ({}); in the mean {} ({}) |",
+            show(&w),
+            p50.show(),
+            p50.at_or_below(),
+            mean.show(),
+            mean.at_or_below(),
         ));
     }
     let raw_bulk = raw_bulk(echo, plan.bulk).await?;

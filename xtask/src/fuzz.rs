@@ -24,7 +24,12 @@ pub fn run(args: &[String]) -> Result<()> {
     let cases = parse_cases(args)?;
     let cases = cases.to_string();
     let mut all = cmd::cargo();
-    all.env("PROPTEST_CASES", &cases)
+    // `cargo test --release` builds with the `bench` profile, which inherits
+    // the release build's whole-program LTO: each of the dozens of test
+    // binaries would take minutes to link, for no gain in what is tested.
+    all.env("CARGO_PROFILE_BENCH_LTO", "false")
+        .env("CARGO_PROFILE_BENCH_CODEGEN_UNITS", "16")
+        .env("PROPTEST_CASES", &cases)
         .args(["test", "--release"])
         .args(CRATES.iter().flat_map(|c| ["-p", c]));
     cmd::step(

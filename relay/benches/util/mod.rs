@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod paired;
+
 use futures::{SinkExt, StreamExt};
 use shared::{
     Addr, ConnectArgs, Data, Family, OkBody, Op, Outcome, RecvArgs, Request, SendArgs, ServerFrame,
