@@ -8,7 +8,7 @@
 # Stage 1 builds with the project's own workflow: `cargo xtask ui` installs what
 # the UI build needs (the wasm32 target, trunk, wasm-bindgen-cli, wasm-opt from
 # npm) exactly as on a developer machine, then builds dist/ with trunk; the relay
-# is an ordinary release build.
+# is an ordinary release build (the workspace's profile: fat LTO, one codegen unit).
 ARG RUST_VERSION=1.95
 FROM rust:${RUST_VERSION}-bookworm AS builder
 WORKDIR /src
